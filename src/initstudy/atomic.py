@@ -1,0 +1,58 @@
+"""Atomic file output: write to a temporary file beside the target, then rename.
+
+A job killed half-way leaves at most a stray temporary file, never a truncated
+output that a later run could take as complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = "") -> Iterator[str]:
+    """Yield a temporary path in the target's folder; rename it onto ``path`` on success.
+
+    Parameters
+    ----------
+    path : str or Path
+        Final destination. Its folder is created if missing.
+    suffix : str
+        Suffix of the temporary file (some writers, e.g. ``numpy.savez``, add
+        their own extension unless the name already ends with it).
+
+    Yields
+    ------
+    str
+        Temporary file name to write to.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix or ".tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (UTF-8, ``\\n`` line ends).
+
+    Parameters
+    ----------
+    path : str or Path
+    text : str
+    """
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)

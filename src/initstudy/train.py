@@ -1,0 +1,184 @@
+"""Full-batch gradient descent of a batch of networks, with the cost log and the run's metrics."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from initstudy.net import BatchedMLP, cost_from_logits, sigmoid
+
+Progress = Callable[[int, np.ndarray, float], None]
+
+
+@dataclass
+class TrainResult:
+    """What training a batch of ``B`` networks produced.
+
+    Attributes
+    ----------
+    logged_iterations : ndarray of shape (K,)
+        ``0, log_every, ...`` below ``iterations``, then ``iterations`` itself
+        (the cost of the trained network).
+    costs : ndarray of shape (B, K)
+        Cost at each logged iteration, before that iteration's update; NaN from
+        the point a network diverged.
+    diverged_at : ndarray of shape (B,)
+        First logged iteration whose cost or weights were not finite; -1 if none.
+    weights, biases : list of ndarray
+        Trained parameters (a diverged network's are all NaN).
+    """
+
+    logged_iterations: np.ndarray
+    costs: np.ndarray
+    diverged_at: np.ndarray
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+
+
+def logged_iterations(iterations: int, log_every: int) -> np.ndarray:
+    """Iterations at which the cost is logged: every ``log_every`` from 0, then the end.
+
+    Parameters
+    ----------
+    iterations, log_every : int
+
+    Returns
+    -------
+    ndarray of int64
+    """
+    return np.append(np.arange(0, iterations, log_every), iterations).astype(np.int64)
+
+
+def train_batch(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    learning_rate: float,
+    iterations: int,
+    log_every: int,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train ``B`` networks of one shape together by full-batch gradient descent.
+
+    Parameters
+    ----------
+    weights, biases : list of ndarray
+        Stacked initial parameters, ``(B, n_out, n_in)`` and ``(B, n_out, 1)``;
+        they are not modified.
+    X : ndarray of shape (n_0, m)
+        Training inputs, examples as columns.
+    y : ndarray of shape (1, m)
+        Labels 0/1 as floats.
+    learning_rate : float
+    iterations : int
+        Number of updates.
+    log_every : int
+        Log the cost every ``log_every`` iterations (before the update).
+    progress : callable, optional
+        Called as ``progress(iteration, costs, elapsed_seconds)`` at each log point.
+
+    Returns
+    -------
+    TrainResult
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64).reshape(1, -1)
+    net = BatchedMLP(weights, biases, X.shape[1])
+    log_at = logged_iterations(iterations, log_every)
+    costs = np.full((net.batch, log_at.size), np.nan)
+    diverged_at = np.full(net.batch, -1, dtype=np.int64)
+    start = time.perf_counter()
+
+    def log(k: int, iteration: int, z_out: np.ndarray) -> None:
+        cost = cost_from_logits(z_out, y)
+        finite = np.isfinite(cost)
+        for W, b in zip(net.weights, net.biases):
+            finite &= np.isfinite(W).all(axis=(1, 2)) & np.isfinite(b).all(axis=(1, 2))
+        newly = ~finite & (diverged_at < 0)
+        diverged_at[newly] = iteration
+        alive = diverged_at < 0
+        costs[alive, k] = cost[alive]
+        if newly.any():
+            # A diverged network is frozen at NaN: it stays out of every later
+            # statistic, and its inf/NaN arithmetic cannot be mistaken for a result.
+            for W, b in zip(net.weights, net.biases):
+                W[newly] = np.nan
+                b[newly] = np.nan
+        if progress is not None:
+            progress(iteration, costs[:, k], time.perf_counter() - start)
+
+    k = 0
+    for i in range(iterations):
+        z_out = net.forward(X)
+        if i == log_at[k]:
+            log(k, i, z_out)
+            k += 1
+        net.backward(X, y)
+        net.step(learning_rate)
+    log(k, iterations, net.forward(X))
+    weights = [W.copy() for W in net.weights]
+    biases = [b.copy() for b in net.biases]
+    return TrainResult(log_at, costs, diverged_at, weights, biases)
+
+
+def predict(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """Labels of each network: 1 where ``sigmoid`` of the output exceeds 0.5, as the notebook.
+
+    Parameters
+    ----------
+    weights, biases : list of ndarray
+    X : ndarray of shape (n_0, m)
+
+    Returns
+    -------
+    ndarray of shape (B, m), int64
+    """
+    net = BatchedMLP(weights, biases, X.shape[1])
+    return (sigmoid(net.forward(np.ascontiguousarray(X)))[:, 0, :] > 0.5).astype(np.int64)
+
+
+def accuracy(
+    weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """Share of examples each network labels correctly (NaN for a network with NaN weights).
+
+    Parameters
+    ----------
+    weights, biases : list of ndarray
+    X : ndarray of shape (n_0, m)
+    y : ndarray of shape (m,) or (1, m)
+
+    Returns
+    -------
+    ndarray of shape (B,)
+    """
+    hits = (predict(weights, biases, X) == np.reshape(y, (1, -1))).mean(axis=1)
+    broken = ~np.isfinite(weights[0]).all(axis=(1, 2))
+    return np.where(broken, np.nan, hits)
+
+
+def distinct_units(weights: list[np.ndarray], biases: list[np.ndarray]) -> np.ndarray:
+    """Number of distinct hidden units per network and hidden layer.
+
+    Two units are the same when their incoming weights and bias are exactly
+    equal; zeros initialization keeps every unit of a layer identical forever.
+
+    Parameters
+    ----------
+    weights, biases : list of ndarray
+
+    Returns
+    -------
+    ndarray of shape (B, L - 1), int64
+    """
+    batch, hidden = weights[0].shape[0], len(weights) - 1
+    counts = np.zeros((batch, hidden), dtype=np.int64)
+    for l in range(hidden):
+        units = np.concatenate([weights[l], biases[l]], axis=2)
+        for n in range(batch):
+            counts[n, l] = np.unique(units[n], axis=0).shape[0]
+    return counts
