@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import sklearn.datasets
 
 from initstudy.atomic import atomic_path
 
@@ -50,7 +49,11 @@ def make_split(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.
     X : ndarray of shape (n_samples, 2), float64, C-ordered
     y : ndarray of shape (n_samples,), int64 labels 0 (outer) and 1 (inner)
     """
-    X, y = sklearn.datasets.make_circles(
+    # Imported here, not at module level: training jobs load stored data and
+    # would otherwise pay scikit-learn's ~1 s import for nothing.
+    from sklearn.datasets import make_circles
+
+    X, y = make_circles(
         n_samples=n_samples, noise=noise, random_state=np.random.RandomState(seed)
     )
     return np.ascontiguousarray(X, dtype=np.float64), y.astype(np.int64)
