@@ -24,9 +24,7 @@ def test_he_reproduces_the_notebook_matrices_bit_for_bit():
     rng = np.random.RandomState(3)
     assert np.array_equal(W1, rng.randn(4, 2) * np.sqrt(2 / 2))
     assert np.array_equal(W2, rng.randn(1, 4) * np.sqrt(2 / 4))
-    np.testing.assert_allclose(
-        W2, [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]], atol=5e-9
-    )
+    np.testing.assert_allclose(W2, [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]], atol=5e-9)
 
 
 @pytest.mark.parametrize(
@@ -66,6 +64,6 @@ def test_zeros_has_no_randomness_and_batches_stack_per_seed():
 
 
 def test_unknown_initializer_names_the_allowed_ones():
-    with pytest.raises(ValueError, match="xavier.*allowed: zeros, random, he"):
+    with pytest.raises(ValueError, match=r"xavier.*allowed: zeros, random, he"):
         initialize("xavier", [2, 1], 1, 0)
     assert INITIALIZERS == ("zeros", "random", "he", "lecun", "glorot", "orthogonal")

@@ -18,7 +18,9 @@ def notebook_cells():
     data = make_dataset(d["n_train"], d["n_test"], d["noise"], d["train_seed"], d["test_seed"])
     m = SETUP["model"]
     return {
-        key: train_cell(data, *key, [SETUP["seed"]], m["layers"], m["learning_rate"], m["iterations"], 1000)
+        key: train_cell(
+            data, *key, [SETUP["seed"]], m["layers"], m["learning_rate"], m["iterations"], 1000
+        )
         for key in notebook.PRINTED
     }
 

@@ -53,9 +53,7 @@ def make_split(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.
     # would otherwise pay scikit-learn's ~1 s import for nothing.
     from sklearn.datasets import make_circles
 
-    X, y = make_circles(
-        n_samples=n_samples, noise=noise, random_state=np.random.RandomState(seed)
-    )
+    X, y = make_circles(n_samples=n_samples, noise=noise, random_state=np.random.RandomState(seed))
     return np.ascontiguousarray(X, dtype=np.float64), y.astype(np.int64)
 
 

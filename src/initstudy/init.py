@@ -10,7 +10,8 @@ At the notebook's settings, seed 3 reproduces its printed matrices.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
+from itertools import pairwise
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def initialize(name: str, layers: list[int], scale: float, seed: int) -> Params:
     rule = _rule(name)
     rng = np.random.RandomState(seed)
     params = []
-    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
+    for fan_in, fan_out in pairwise(layers):
         if rule is None:
             W = np.zeros((fan_out, fan_in))
         elif name == "orthogonal":

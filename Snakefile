@@ -1,0 +1,32 @@
+# initstudy: how weight initialization decides whether a ReLU network learns.
+# Table of contents: config and validation, then one file per stage.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# A study given with --configfile replaces the default one instead of being
+# merged into it: Snakemake merges nested mappings, which would silently keep
+# the default grid's cells next to the ones the file lists.
+if not workflow.config_settings.configfiles:
+
+    configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/depth.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    default_target: True
+    input:
+        f"{RESULTS}/report.md",

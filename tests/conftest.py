@@ -1,0 +1,59 @@
+"""Shared helpers: run the real workflow in a temporary copy of the repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+#: What a copy of the workflow needs; results and caches are never copied.
+WORKFLOW_PARTS = ("Snakefile", "workflow", "src", "config", "profiles", "tests/configs")
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the workflow's sources (not its results) into ``dest`` and return it."""
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", ".snakemake", "results")
+    for part in WORKFLOW_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=ignore)
+        elif src.exists():
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 600, check: bool = True):
+    """Run the real ``snakemake`` of this interpreter in ``workdir``; return the process."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} exited {proc.returncode}\n"
+            f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    return proc
+
+
+TINY = ("--configfile", "tests/configs/tiny.yaml")
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory) -> Path:
+    """A copy of the workflow on which the tiny study has run to the end (shared, read-only)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("tiny_study"))
+    snakemake(workdir, "--cores", "2", *TINY)
+    return workdir

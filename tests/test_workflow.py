@@ -1,0 +1,77 @@
+"""The real snakemake on the tiny config: tables, figures and report it writes."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from initstudy.config import format_scale
+
+pytestmark = pytest.mark.workflow
+
+
+def _tiny_config(workdir):
+    return yaml.safe_load((workdir / "tests/configs/tiny.yaml").read_text())
+
+
+def test_runs_table_has_one_row_per_network(tiny_study):
+    config = _tiny_config(tiny_study)
+    runs = pd.read_csv(tiny_study / "results/metrics/runs.csv")
+    cells = [(i, float(s)) for i, ss in config["grid"]["initializations"].items() for s in ss]
+    assert len(runs) == len(cells) * len(config["grid"]["seeds"])
+    assert list(dict.fromkeys(zip(runs["init"], runs["scale"]))) == cells
+    for column in ("initial_cost", "final_cost", "train_accuracy", "test_accuracy", "status"):
+        assert column in runs.columns
+    zeros = runs[runs["init"] == "zeros"]
+    assert (zeros["status"] == "symmetric").all() and (zeros["test_accuracy"] == 0.5).all()
+    he = runs[(runs["init"] == "he") & (runs["scale"] == 1.0)]
+    assert he["test_accuracy"].mean() > 0.85
+
+
+def test_costs_are_long_form_and_match_the_runs(tiny_study):
+    config = _tiny_config(tiny_study)["model"]
+    costs = pd.read_csv(tiny_study / "results/metrics/costs.csv")
+    runs = pd.read_csv(tiny_study / "results/metrics/runs.csv")
+    expected = [*range(0, config["iterations"], config["log_every"]), config["iterations"]]
+    first = costs[(costs["init"] == "he") & (costs["seed"] == 0) & (costs["scale"] == 1.0)]
+    assert first["iteration"].tolist() == expected
+    last = costs[costs["iteration"] == config["iterations"]]["cost"].to_numpy()
+    np.testing.assert_array_equal(last, runs["final_cost"].to_numpy())
+
+
+def test_summary_counts_agree_with_runs(tiny_study):
+    runs = pd.read_csv(tiny_study / "results/metrics/runs.csv")
+    summary = pd.read_csv(tiny_study / "results/metrics/summary.csv")
+    assert len(summary) == runs.groupby(["init", "scale"]).ngroups
+    for row in summary.itertuples():
+        cell = runs[(runs["init"] == row.init) & (runs["scale"] == row.scale)]
+        assert row.n_seeds == len(cell)
+        assert row.n_success == int((cell["test_accuracy"] >= 0.9).sum())
+        assert row.test_accuracy_mean == pytest.approx(cell["test_accuracy"].mean(), rel=1e-12)
+
+
+def test_training_logs_show_progress_and_benchmarks_exist(tiny_study):
+    log = (tiny_study / "results/logs/train/he/scale-1.log").read_text()
+    assert "iteration   1500" in log and "floating-point events" in log
+    bench = pd.read_csv(tiny_study / "results/benchmarks/train/he/scale-1.tsv", sep="\t")
+    assert bench["s"].iloc[0] > 0
+
+
+def test_report_states_computed_numbers_and_links_figures(tiny_study):
+    report = (tiny_study / "results/report.md").read_text()
+    summary = pd.read_csv(tiny_study / "results/metrics/summary.csv")
+    he = summary[(summary["init"] == "he") & (summary["scale"] == 1.0)].iloc[0]
+    assert f"| he ×1 | {he.n_success}/{he.n_seeds} |" in report
+    assert "## Reproducibility" in report and "## Findings" in report
+    assert "nan" not in report.lower().replace("nan-", "")
+    for figure in sorted((tiny_study / "results/figures").glob("*.png")):
+        assert f"](figures/{figure.name})" in report
+        assert figure.stat().st_size > 10_000
+    assert math.isfinite(he.test_accuracy_mean)
+
+
+def test_cell_files_use_canonical_scale_names(tiny_study):
+    for init, scale in [("he", 0.5), ("random", 10.0), ("zeros", 1.0)]:
+        assert (tiny_study / f"results/cells/{init}/scale-{format_scale(scale)}/runs.csv").exists()

@@ -1,0 +1,51 @@
+# Stage 3: tidy tables of the whole grid, run outcomes and seed statistics.
+
+
+rule aggregate:
+    input:
+        library("aggregate", "outcomes", "stats", "tables", "train"),
+        runs=cell_files("runs.csv"),
+        costs=cell_files("costs.csv"),
+        data=rules.make_dataset.output[0],
+    output:
+        runs=report(
+            f"{RESULTS}/metrics/runs.csv",
+            caption="../report/runs.rst",
+            category="Tables",
+        ),
+        costs=f"{RESULTS}/metrics/costs.csv",
+        summary=report(
+            f"{RESULTS}/metrics/summary.csv",
+            caption="../report/summary.rst",
+            category="Tables",
+        ),
+        paired=report(
+            f"{RESULTS}/metrics/paired.csv",
+            caption="../report/paired.rst",
+            category="Tables",
+        ),
+    log:
+        f"{RESULTS}/logs/aggregate.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/aggregate.tsv"
+    params:
+        seeds=SEEDS,
+        iterations=int(config["model"]["iterations"]),
+        log_every=int(config["model"]["log_every"]),
+        threshold=float(config["analysis"]["success_threshold"]),
+        chance_tolerance=float(config["analysis"]["chance_tolerance"]),
+        resamples=int(config["analysis"]["bootstrap_resamples"]),
+        bootstrap_seed=int(config["analysis"]["bootstrap_seed"]),
+        level=float(config["analysis"]["confidence_level"]),
+        reference=[
+            config["analysis"]["reference"]["init"],
+            float(config["analysis"]["reference"]["scale"]),
+        ],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/aggregate.py"

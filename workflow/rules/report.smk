@@ -1,0 +1,60 @@
+# Stage 5: the markdown report, every number computed from this run's tables.
+
+
+rule reproduce_notebook:
+    input:
+        library("notebook", "reproduction"),
+        data=rules.make_dataset.output[0],
+    output:
+        f"{RESULTS}/metrics/notebook_rerun.csv",
+    log:
+        f"{RESULTS}/logs/reproduce_notebook.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/reproduce_notebook.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/reproduce_notebook.py"
+
+
+rule report:
+    input:
+        library("report", "reproduction", "config", "net", "init"),
+        runs=rules.aggregate.output.runs,
+        costs=rules.aggregate.output.costs,
+        summary=rules.aggregate.output.summary,
+        paired=rules.aggregate.output.paired,
+        data=rules.make_dataset.output[0],
+        figures=FIGURES,
+        benchmarks=expand(
+            f"{RESULTS}/benchmarks/train/{{init}}/scale-{{scale}}.tsv",
+            zip,
+            init=[init for init, _ in CELLS],
+            scale=[format_scale(scale) for _, scale in CELLS],
+        ),
+        rerun=rules.reproduce_notebook.output if NOTEBOOK_COMPARABLE else [],
+        depth=DEPTH_OUTPUTS,
+    output:
+        f"{RESULTS}/report.md",
+    log:
+        f"{RESULTS}/logs/report.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/report.tsv"
+    params:
+        config={
+            key: config[key] for key in ("dataset", "model", "grid", "analysis", "notebook")
+        },
+        setup_differences=SETUP_DIFFERENCES,
+        repo=workflow.basedir,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/write_report.py"

@@ -1,0 +1,29 @@
+# Stage 2: one job per grid cell trains all of its seeds as one batch.
+
+
+rule train_cell:
+    input:
+        library("atomic", "cell", "data", "init", "net", "train"),
+        data=rules.make_dataset.output[0],
+    output:
+        runs=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/runs.csv",
+        costs=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/costs.csv",
+        params=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/params.npz",
+    log:
+        f"{RESULTS}/logs/train/{{init}}/scale-{{scale}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{init}}/scale-{{scale}}.tsv"
+    params:
+        seeds=SEEDS,
+        layers=[int(width) for width in config["model"]["layers"]],
+        learning_rate=float(config["model"]["learning_rate"]),
+        iterations=int(config["model"]["iterations"]),
+        log_every=int(config["model"]["log_every"]),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    conda:
+        ENV
+    script:
+        "../scripts/train_cell.py"
