@@ -1,0 +1,14 @@
+"""Figure: mean test accuracy and success rate of every cell against its scale."""
+
+from common import start_log
+
+from initstudy.plots import plot_accuracy_vs_scale, save_figure
+from initstudy.stats import SUMMARY_COLUMNS
+from initstudy.tables import read_table
+
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+p = smk.params
+summary = read_table(smk.input.summary, SUMMARY_COLUMNS, "snakemake --forcerun aggregate")
+save_figure(plot_accuracy_vs_scale(summary, p.threshold, p.level), smk.output[0])
+log.info("%d cells drawn", len(summary))

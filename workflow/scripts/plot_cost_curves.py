@@ -1,0 +1,12 @@
+"""Figure: cost over training of each initializer at scale 1 (or the nearest scale)."""
+
+from common import start_log
+
+from initstudy.plots import plot_cost_curves, save_figure
+from initstudy.tables import COST_COLUMNS, read_table
+
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+costs = read_table(smk.input.costs, COST_COLUMNS, "snakemake --forcerun aggregate")
+save_figure(plot_cost_curves(costs, smk.params.target_scale), smk.output[0])
+log.info("%d initializers drawn", costs["init"].nunique())

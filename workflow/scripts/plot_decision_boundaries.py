@@ -1,0 +1,46 @@
+"""Figure: decision regions of the notebook's runs and of each other initializer's best cell."""
+
+from common import start_log
+
+from initstudy.cell import load_parameters
+from initstudy.data import load_dataset
+from initstudy.plots import (
+    BoundaryPanel,
+    boundary_cells,
+    pick_network,
+    plot_decision_boundaries,
+    save_figure,
+)
+from initstudy.stats import SUMMARY_COLUMNS
+from initstudy.tables import RUN_COLUMNS, read_table
+
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+p = smk.params
+rebuild = "snakemake --forcerun aggregate"
+summary = read_table(smk.input.summary, SUMMARY_COLUMNS, rebuild)
+runs = read_table(smk.input.runs, RUN_COLUMNS, rebuild)
+# params.cells lists the grid's cells in the order of the input params files.
+cells = [(init, float(scale)) for init, scale in p.cells]
+files = dict(zip(cells, smk.input.params, strict=True))
+notebook = tuple((init, float(scale)) for init, scale in p.notebook)
+panels = []
+for init, scale, role in boundary_cells(summary, notebook):
+    seeds, weights, biases = load_parameters(files[init, scale])
+    k = pick_network(seeds, p.seed)
+    seed = int(seeds[k])
+    row = runs[(runs["init"] == init) & (runs["scale"] == scale) & (runs["seed"] == seed)].iloc[0]
+    panels.append(
+        BoundaryPanel(
+            init,
+            scale,
+            seed,
+            [W[k : k + 1] for W in weights],
+            [b[k : k + 1] for b in biases],
+            float(row["train_accuracy"]),
+            float(row["test_accuracy"]),
+            role,
+        )
+    )
+    log.info("%s x%s seed %d (%s)", init, scale, seed, role)
+save_figure(plot_decision_boundaries(load_dataset(smk.input.data), panels), smk.output[0])

@@ -1,0 +1,13 @@
+"""Figure: heatmap of mean test accuracy over initializer x scale, with success counts."""
+
+from common import start_log
+
+from initstudy.plots import plot_heatmap, save_figure
+from initstudy.stats import SUMMARY_COLUMNS
+from initstudy.tables import read_table
+
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+summary = read_table(smk.input.summary, SUMMARY_COLUMNS, "snakemake --forcerun aggregate")
+save_figure(plot_heatmap(summary, smk.params.threshold), smk.output[0])
+log.info("%d cells drawn", len(summary))

@@ -1,0 +1,12 @@
+"""Figure: cost of the untrained networks of every cell."""
+
+from common import start_log
+
+from initstudy.plots import plot_initial_cost, save_figure
+from initstudy.tables import RUN_COLUMNS, read_table
+
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+runs = read_table(smk.input.runs, RUN_COLUMNS, "snakemake --forcerun aggregate")
+save_figure(plot_initial_cost(runs), smk.output[0])
+log.info("%d runs drawn", len(runs))

@@ -1,0 +1,14 @@
+"""Figure: cost curves of the notebook's three runs."""
+
+from common import start_log
+
+from initstudy.plots import plot_notebook_costs, save_figure
+from initstudy.tables import COST_COLUMNS, read_table
+
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+p = smk.params
+costs = read_table(smk.input.costs, COST_COLUMNS, "snakemake --forcerun aggregate")
+cells = tuple((init, float(scale)) for init, scale in p.cells)
+save_figure(plot_notebook_costs(costs, p.seed, cells), smk.output[0])
+log.info("notebook runs %s at seed %d drawn", cells, p.seed)
