@@ -1,0 +1,134 @@
+"""The project's batched trainer reproduces the notebook's per-network loop.
+
+Costs agree within 1e-12 relative and accuracies exactly, for cells whose
+arithmetic is not float-sensitive; a network is the same in a batch as alone;
+every backend gives the same networks.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from initstudy import net as net_module
+from initstudy import notebook
+from initstudy.data import make_dataset
+from initstudy.init import initialize, initialize_batch
+from initstudy.net import BatchedMLP
+from initstudy.train import accuracy, train_batch
+
+LAYERS = [2, 10, 5, 1]
+RTOL = 1e-12
+BACKENDS = ["numpy"] + (["numba"] if net_module.kernel_numba is not None else [])
+
+
+@cache
+def _dataset():
+    d = make_dataset(300, 100, 0.05, 1, 2)
+    X = np.ascontiguousarray(d.X_train.T)
+    Xt = np.ascontiguousarray(d.X_test.T)
+    return X, d.y_train.reshape(1, -1).astype(float), Xt, d.y_test.reshape(1, -1)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _dataset()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, monkeypatch):
+    monkeypatch.setattr(net_module, "DEFAULT_BACKEND", request.param)
+    return request.param
+
+
+@cache  # shared by the backends' parametrizations
+def notebook_run(name, scale, seed, iterations, log_every):
+    X, y, Xt, yt = _dataset()
+    params = {}
+    for l, (W, b) in enumerate(initialize(name, LAYERS, scale, seed), start=1):
+        params[f"W{l}"], params[f"b{l}"] = W, b
+    params, costs = notebook.model(X, y, params, 0.01, iterations, log_every)
+    accs = [np.mean(notebook.predict(A, params) == t) for A, t in ((X, y), (Xt, yt))]
+    return np.array(costs), np.array(accs)
+
+
+def project_run(data, name, scale, seeds, iterations, log_every):
+    X, y, Xt, yt = data
+    W, b = initialize_batch(name, LAYERS, scale, seeds)
+    result = train_batch(W, b, X, y, 0.01, iterations, log_every)
+    accs = np.stack([accuracy(result.weights, result.biases, A, t) for A, t in ((X, y), (Xt, yt))])
+    return result, accs.T
+
+
+def test_he_seed3_full_run_matches_notebook(data, backend):
+    costs, accs = notebook_run("he", 1.0, 3, 15000, 1000)
+    result, project_accs = project_run(data, "he", 1.0, [3], 15000, 1000)
+    np.testing.assert_allclose(result.costs[0, :-1], costs, rtol=RTOL, atol=0)
+    assert project_accs[0].tolist() == accs.tolist()
+    assert np.round(accs, 5).tolist() == [0.99333, 0.96]
+
+
+@pytest.mark.parametrize("name", ["he", "lecun", "glorot"])
+@pytest.mark.parametrize("scale", [0.5, 1.0, 2.0])
+def test_cells_match_notebook(data, backend, name, scale):
+    seeds = list(range(5))
+    result, project_accs = project_run(data, name, scale, seeds, 1500, 100)
+    for i, seed in enumerate(seeds):
+        costs, accs = notebook_run(name, scale, seed, 1500, 100)
+        np.testing.assert_allclose(result.costs[i, :-1], costs, rtol=RTOL, atol=0)
+        assert project_accs[i].tolist() == accs.tolist()
+
+
+def test_network_in_batch_equals_network_alone(data, backend):
+    batch, _ = project_run(data, "he", 1.0, list(range(6)), 2000, 100)
+    alone, _ = project_run(data, "he", 1.0, [4], 2000, 100)
+    np.testing.assert_allclose(batch.costs[4], alone.costs[0], rtol=RTOL, atol=0)
+    for Wb, Wa in zip(batch.weights, alone.weights, strict=True):
+        np.testing.assert_allclose(Wb[4], Wa[0], rtol=RTOL, atol=1e-15)
+
+
+def test_deep_network_trains(data, backend):
+    X, y, _, _ = data
+    layers = [2, 32, 32, 32, 1]
+    W, b = initialize_batch("he", layers, 1.0, [0, 1, 2])
+    result = train_batch(W, b, X, y, 0.01, 300, 100)
+    assert result.costs.shape == (3, 4)
+    assert np.isfinite(result.costs).all()
+    assert (result.costs[:, -1] < result.costs[:, 0]).all()
+
+
+@pytest.mark.skipif(len(BACKENDS) < 2, reason="numba is not installed")
+@pytest.mark.parametrize("layers", [[2, 10, 5, 1], [2, 32, 32, 32, 1], [3, 7, 1], [2, 1]])
+def test_backends_agree(data, layers):
+    X, y, _, _ = data
+    X = np.vstack([X, X[:1] * X[1:]])[: layers[0]]
+    W, b = initialize_batch("he", layers, 1.0, list(range(4)))
+    nets = [BatchedMLP(W, b, X.shape[1], backend=name) for name in ("numpy", "numba")]
+    for _ in range(50):
+        outputs = [net.forward(X) for net in nets]
+        np.testing.assert_allclose(outputs[1], outputs[0], rtol=1e-12, atol=1e-14)
+        for net in nets:
+            net.backward(X, y)
+        grads = [net._grads for net in nets]
+        np.testing.assert_allclose(grads[1], grads[0], rtol=1e-9, atol=1e-15)
+        for net in nets:
+            net.step(0.01)
+    for Wn, Wk in zip(nets[0].weights, nets[1].weights, strict=True):
+        np.testing.assert_allclose(Wk, Wn, rtol=1e-12, atol=1e-14)
+
+
+def test_unknown_backend_is_rejected(data):
+    W, b = initialize_batch("he", LAYERS, 1.0, [0])
+    with pytest.raises(ValueError, match="backend='gpu'"):
+        BatchedMLP(W, b, 300, backend="gpu")
+
+
+def test_written_weights_reach_the_kernel(data, backend):
+    X, _, _, _ = data
+    W, b = initialize_batch("he", LAYERS, 1.0, [0, 1])
+    net = BatchedMLP(W, b, X.shape[1])
+    net.weights[0][1] = np.nan
+    out = net.forward(X)
+    assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
