@@ -55,6 +55,8 @@ def test_summary_counts_agree_with_runs(tiny_study):
 def test_training_logs_show_progress_and_benchmarks_exist(tiny_study):
     log = (tiny_study / "results/logs/train/he/scale-1.log").read_text()
     assert "iteration   1500" in log and "floating-point events" in log
+    # the rule has threads: 1, and Snakemake pins BLAS to it
+    assert "BLAS threads: openblas 1; job threads: 1" in log
     bench = pd.read_csv(tiny_study / "results/benchmarks/train/he/scale-1.tsv", sep="\t")
     assert bench["s"].iloc[0] > 0
 

@@ -1,15 +1,26 @@
 """Train one grid cell (all seeds as one batch) and write its tables and parameters."""
 
+import numpy as np
 from common import start_log
+from threadpoolctl import threadpool_info
 
 from initstudy.cell import save_parameters, train_cell
 from initstudy.data import load_dataset
+from initstudy.net import resolve_backend
 from initstudy.tables import write_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
 init, scale = smk.wildcards.init, float(smk.wildcards.scale)
+# Snakemake sets OMP/OPENBLAS_NUM_THREADS to the rule's threads: logged so it can be checked.
+blas = ", ".join(f"{lib['internal_api']} {lib['num_threads']}" for lib in threadpool_info())
+log.info(
+    "BLAS threads: %s; job threads: %d; backend: %s",
+    blas or "none",
+    smk.threads,
+    resolve_backend(None),
+)
 log.info(
     "training %s x%s: %d seeds, layers %s, %d iterations",
     init,
@@ -21,13 +32,14 @@ log.info(
 
 
 def progress(iteration, costs, elapsed):
-    alive = costs[costs == costs]
+    """One log line per logged iteration, so a long run can be followed with ``tail -f``."""
+    alive = costs[np.isfinite(costs)]
     if alive.size:
         log.info(
             "iteration %6d  cost min %.6g median %.6g max %.6g  diverged %d  %.1f s",
             iteration,
             alive.min(),
-            float(sorted(alive)[alive.size // 2]),
+            np.median(alive),
             alive.max(),
             costs.size - alive.size,
             elapsed,
