@@ -15,6 +15,15 @@ if not workflow.config_settings.configfiles:
 
 
 include: "workflow/rules/common.smk"
+
+
+# Wildcards take only the values the config allows (cell names are validated).
+wildcard_constraints:
+    init="|".join(sorted({init for init, _ in CELLS})),
+    # re.escape: scale texts hold regex characters ("0.5", "1e+100").
+    scale="|".join(sorted({re.escape(format_scale(scale)) for _, scale in CELLS})),
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
@@ -24,6 +33,10 @@ include: "workflow/rules/report.smk"
 
 
 report: "workflow/report/workflow.rst"
+
+
+localrules:
+    all,
 
 
 rule all:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -16,9 +19,14 @@ WORKFLOW_PARTS = ("Snakefile", "workflow", "src", "config", "profiles", "tests/c
 
 
 def copy_workflow(dest: Path) -> Path:
-    """Copy the workflow's sources (not its results) into ``dest`` and return it."""
+    """Copy the workflow's sources (not its results) into ``dest`` and return it.
+
+    The compiled numba kernels (``*.nbi``, ``*.nbc`` in ``__pycache__``) travel
+    along: numba keys its cache on the source file's mtime and size, which the
+    copy keeps, and without it every training job of the copy compiles anew.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", ".snakemake", "results")
+    ignore = shutil.ignore_patterns("*.pyc", ".snakemake", "results")
     for part in WORKFLOW_PARTS:
         src = REPO / part
         if src.is_dir():
@@ -29,9 +37,31 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = 600, check: bool = True):
-    """Run the real ``snakemake`` of this interpreter in ``workdir``; return the process."""
+@cache
+def _no_slurm_probe() -> str:
+    """A folder whose ``scontrol`` fails at once.
+
+    snakemake-executor-plugin-slurm asks ``scontrol show config`` whenever
+    Snakemake starts; where Slurm is installed but its controller is down that
+    waits about 9 s per run. Local runs put this folder first on ``PATH``.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="initstudy-no-slurm-"))
+    probe = folder / "scontrol"
+    probe.write_text("#!/bin/sh\nexit 1\n")
+    probe.chmod(probe.stat().st_mode | stat.S_IXUSR)
+    return str(folder)
+
+
+def snakemake(
+    workdir: Path, *args: str, timeout: int = 600, check: bool = True, slurm: bool = False
+):
+    """Run the real ``snakemake`` of this interpreter in ``workdir``; return the process.
+
+    ``slurm=False`` (local runs) hides ``scontrol`` from the Slurm plugin's start-up probe.
+    """
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    if not slurm:
+        env["PATH"] = f"{_no_slurm_probe()}{os.pathsep}{env['PATH']}"
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=workdir,

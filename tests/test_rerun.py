@@ -5,7 +5,6 @@ import shutil
 
 import pytest
 import yaml
-
 from conftest import TINY, snakemake
 
 pytestmark = pytest.mark.workflow

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, CorruptTableError, read_table
+from initstudy.tables import (
+    COST_COLUMNS,
+    COST_NUMBERS,
+    RUN_COLUMNS,
+    RUN_NUMBERS,
+    CorruptTableError,
+    read_table,
+)
+
+REBUILD_CELL = "rerun the study's snakemake command (it retrains this cell)"
 
 
 def collect_cells(
@@ -18,9 +25,10 @@ def collect_cells(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate per-cell tables in the given (config) order.
 
-    Every cell file must hold exactly one row per seed, and every cost file one
-    row per seed and logged iteration: a truncated or edited file is refused
-    rather than silently giving a shorter table.
+    Every cell file must hold one cell, exactly one row per seed, and every
+    cost file one row per seed and logged iteration of that same cell: a
+    truncated or edited file is refused rather than silently giving a shorter
+    or wrong table.
 
     Parameters
     ----------
@@ -40,23 +48,36 @@ def collect_cells(
     CorruptTableError
         Naming the damaged file and how to rebuild it.
     """
-    runs, costs = [], []
-    for runs_path, costs_path in zip(runs_paths, costs_paths):
-        rebuild = f"`snakemake --cores 1 {runs_path}` (its cell's train_cell job)"
-        cell_runs = read_table(runs_path, RUN_COLUMNS, rebuild)
-        if cell_runs["seed"].tolist() != list(seeds) or cell_runs[["init", "scale"]].isna().any(axis=None):
-            raise CorruptTableError(
-                f"table '{runs_path}' does not hold one row for each seed {list(seeds)}; "
-                f"delete it and rebuild it: {rebuild}"
-            )
-        cell_costs = read_table(costs_path, COST_COLUMNS, rebuild)
-        expected = pd.MultiIndex.from_product([seeds, logged], names=["seed", "iteration"])
+    runs, costs, seen = [], [], {}
+    expected = pd.MultiIndex.from_product([list(seeds), logged], names=["seed", "iteration"])
+    for runs_path, costs_path in zip(runs_paths, costs_paths, strict=True):
+        cell_runs = read_table(runs_path, RUN_COLUMNS, REBUILD_CELL, numeric=RUN_NUMBERS)
+        cell = _one_cell(cell_runs, runs_path)
+        if cell_runs["seed"].tolist() != list(seeds):
+            _refuse(runs_path, f"it does not hold one row for each seed {list(seeds)}")
+        if cell in seen:
+            _refuse(runs_path, f"it holds the cell of '{seen[cell]}'")
+        seen[cell] = runs_path
+        cell_costs = read_table(costs_path, COST_COLUMNS, REBUILD_CELL, numeric=COST_NUMBERS)
+        if _one_cell(cell_costs, costs_path) != cell:
+            _refuse(costs_path, f"it does not hold the cell of '{runs_path}'")
         got = pd.MultiIndex.from_frame(cell_costs[["seed", "iteration"]])
         if not got.equals(expected):
-            raise CorruptTableError(
-                f"table '{costs_path}' does not hold the logged iterations of every seed; "
-                f"delete it and rebuild it: {rebuild}"
-            )
+            _refuse(costs_path, "it does not hold the logged iterations of every seed")
         runs.append(cell_runs)
         costs.append(cell_costs)
     return pd.concat(runs, ignore_index=True), pd.concat(costs, ignore_index=True)
+
+
+def _one_cell(frame: pd.DataFrame, path: str) -> tuple[str, float]:
+    keys = frame[["init", "scale"]].drop_duplicates()
+    if len(keys) != 1 or keys.isna().any(axis=None):
+        _refuse(path, "it does not hold exactly one (init, scale) cell")
+    init, scale = keys.iloc[0]
+    return str(init), float(scale)
+
+
+def _refuse(path: str, detail: str) -> None:
+    raise CorruptTableError(
+        f"table '{path}' is damaged ({detail}); delete it and rebuild it: {REBUILD_CELL}"
+    )

@@ -99,7 +99,11 @@ def train_cell(
             "train_accuracy": train_acc,
             "test_accuracy": test_acc,
             "diverged_at": result.diverged_at,
-            "distinct_units": [";".join(str(n) for n in row) for row in units],
+            # A diverged network's weights are NaN: it has no units to compare.
+            "distinct_units": [
+                "" if diverged >= 0 else ";".join(str(n) for n in row)
+                for row, diverged in zip(units, result.diverged_at)
+            ],
             "hidden_widths": hidden,
         }
     )

@@ -41,17 +41,23 @@ def cell_name(init: str, scale: float) -> str:
 
 
 def fmt(value: float, digits: int = 3) -> str:
-    """A number for prose and tables; an em dash where there is none."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    """A number for prose and tables; an em dash where there is none.
+
+    Fixed-point with ``digits`` decimals, or 3 significant digits in scientific
+    notation where fixed point would be unreadable (``4.88e+17``, ``2.1e-06``).
+    """
+    if value is None or not math.isfinite(value):
         return "—"
+    if value != 0 and not 1e-3 <= abs(value) < 1e5:
+        return f"{value:.3g}"
     return f"{value:.{digits}f}"
 
 
 def interval(low: float, high: float, digits: int = 3) -> str:
-    """``[low, high]`` or an em dash when the interval is undefined."""
+    """``[low, high]``, or nothing when the interval is undefined (its estimate shows "—")."""
     if not (math.isfinite(low) and math.isfinite(high)):
-        return "—"
-    return f"[{low:.{digits}f}, {high:.{digits}f}]"
+        return ""
+    return f"[{fmt(low, digits)}, {fmt(high, digits)}]"
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -194,13 +200,13 @@ def summary_table(summary: pd.DataFrame) -> str:
             "cell": [cell_name(i, s) for i, s in zip(summary["init"], summary["scale"])],
             "success": [f"{k}/{n}" for k, n in zip(summary["n_success"], summary["n_seeds"])],
             "success rate [CI]": [
-                f"{fmt(r, 2)} {interval(lo, hi, 2)}"
+                f"{fmt(r, 2)} {interval(lo, hi, 2)}".strip()
                 for r, lo, hi in zip(
                     summary["success_rate"], summary["success_ci_low"], summary["success_ci_high"]
                 )
             ],
             "test acc. mean [CI]": [
-                f"{fmt(m)} {interval(lo, hi)}"
+                f"{fmt(m)} {interval(lo, hi)}".strip()
                 for m, lo, hi in zip(
                     summary["test_accuracy_mean"],
                     summary["test_accuracy_ci_low"],

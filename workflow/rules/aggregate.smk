@@ -28,6 +28,12 @@ rule aggregate:
         f"{RESULTS}/logs/aggregate.log",
     benchmark:
         f"{RESULTS}/benchmarks/aggregate.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         seeds=SEEDS,
         iterations=int(config["model"]["iterations"]),
@@ -41,11 +47,5 @@ rule aggregate:
             config["analysis"]["reference"]["init"],
             float(config["analysis"]["reference"]["scale"]),
         ],
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/aggregate.py"

@@ -1,22 +1,39 @@
 # Config validation, the grid's cells, and paths shared by every stage.
 
 import os
+import re
 import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 SRC = os.path.join(workflow.basedir, "src")
+SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 sys.path.insert(0, SRC)
 
-from initstudy.config import ConfigError, cells, check_config, format_scale  # noqa: E402
+from initstudy.config import (  # noqa: E402
+    ConfigError,
+    cells,
+    check_config,
+    check_config_files,
+    format_scale,
+    load_schema,
+    validate_config,
+)
 from initstudy.reproduction import setup_differences  # noqa: E402
 
-validate(config, "../schemas/config.schema.yaml")
+# Snakemake reads config files with PyYAML's FullLoader through YTE, which
+# evaluates Python for files that set __use_yte__; re-reading them with
+# safe_load refuses anything but plain data. Then our own schema pass, whose
+# messages name key, value and what is allowed, then Snakemake's, which fills
+# in the defaults, then the rules that relate several keys.
 try:
+    check_config_files(workflow.configfiles)
+    validate_config(config, load_schema(SCHEMA))
+    validate(config, "../schemas/config.schema.yaml")
     check_config(config)
 except ConfigError as error:
-    raise WorkflowError(str(error)) from None
+    raise WorkflowError(f"invalid config (nothing was run):\n{error}") from None
 
 CELLS = cells(config)
 SEEDS = [int(seed) for seed in config["grid"]["seeds"]]
@@ -26,18 +43,11 @@ SETUP_DIFFERENCES = setup_differences(config)
 NOTEBOOK_COMPARABLE = not SETUP_DIFFERENCES
 
 
-wildcard_constraints:
-    init="|".join(sorted({init for init, _ in CELLS})),
-    scale="|".join(sorted({format_scale(scale) for _, scale in CELLS})).replace(".", r"\."),
-
-
 def library(*modules):
-    """Source files of the initstudy modules a rule runs: editing one reruns its jobs."""
+    """Source files of the given initstudy modules, declared as inputs so that editing one reruns its jobs."""
     return [os.path.relpath(os.path.join(SRC, "initstudy", f"{name}.py")) for name in modules]
 
 
 def cell_files(kind):
     """One file per grid cell, in config order (kind: runs.csv, costs.csv, params.npz)."""
-    return [
-        f"{RESULTS}/cells/{init}/scale-{format_scale(scale)}/{kind}" for init, scale in CELLS
-    ]
+    return [f"{RESULTS}/cells/{init}/scale-{format_scale(scale)}/{kind}" for init, scale in CELLS]

@@ -1,6 +1,10 @@
 # Stage 1: the circles dataset, bit-identical to the course utilities.
 
 
+localrules:
+    make_dataset,
+
+
 rule make_dataset:
     input:
         library("data", "atomic"),
@@ -10,17 +14,17 @@ rule make_dataset:
         f"{RESULTS}/logs/make_dataset.log",
     benchmark:
         f"{RESULTS}/benchmarks/make_dataset.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         n_train=config["dataset"]["n_train"],
         n_test=config["dataset"]["n_test"],
         noise=float(config["dataset"]["noise"]),
         train_seed=config["dataset"]["train_seed"],
         test_seed=config["dataset"]["test_seed"],
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        ENV
     script:
         "../scripts/make_dataset.py"

@@ -1,6 +1,10 @@
 # Stage 5: the markdown report, every number computed from this run's tables.
 
 
+localrules:
+    report,
+
+
 rule reproduce_notebook:
     input:
         library("notebook", "reproduction"),
@@ -11,12 +15,12 @@ rule reproduce_notebook:
         f"{RESULTS}/logs/reproduce_notebook.log",
     benchmark:
         f"{RESULTS}/benchmarks/reproduce_notebook.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/reproduce_notebook.py"
 
@@ -44,17 +48,14 @@ rule report:
         f"{RESULTS}/logs/report.log",
     benchmark:
         f"{RESULTS}/benchmarks/report.tsv"
-    params:
-        config={
-            key: config[key] for key in ("dataset", "model", "grid", "analysis", "notebook")
-        },
-        setup_differences=SETUP_DIFFERENCES,
-        repo=workflow.basedir,
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        ENV
+    params:
+        config={key: config[key] for key in ("dataset", "model", "grid", "analysis", "notebook")},
+        setup_differences=SETUP_DIFFERENCES,
     script:
         "../scripts/write_report.py"

@@ -13,17 +13,17 @@ rule train_cell:
         f"{RESULTS}/logs/train/{{init}}/scale-{{scale}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train/{{init}}/scale-{{scale}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
     params:
         seeds=SEEDS,
         layers=[int(width) for width in config["model"]["layers"]],
         learning_rate=float(config["model"]["learning_rate"]),
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=30,
-    conda:
-        ENV
     script:
         "../scripts/train_cell.py"

@@ -7,13 +7,20 @@ Snakemake puts this folder on ``sys.path`` for every ``script:`` job, so
 
 import logging
 import sys
+import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+#: The checkout this script belongs to.
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "src"))
 
 
 def start_log(snakemake) -> logging.Logger:
     """Send the job's messages and warnings to its ``log:`` file, not the terminal.
+
+    An uncaught exception still reaches the terminal as one line (its type and
+    message, which for a damaged input names the file and how to rebuild it);
+    its full traceback goes to the log.
 
     Parameters
     ----------
@@ -24,10 +31,21 @@ def start_log(snakemake) -> logging.Logger:
     -------
     logging.Logger
     """
-    handle = open(snakemake.log[0], "w", buffering=1, encoding="utf-8")  # noqa: SIM115
+    log_path = snakemake.log[0]
+    handle = open(log_path, "w", buffering=1, encoding="utf-8")
+    terminal = sys.stderr
     sys.stderr = handle
     logging.basicConfig(
         stream=handle, level=logging.INFO, format="%(asctime)s %(message)s", force=True
     )
     logging.captureWarnings(True)
+
+    def report_failure(kind, error, trace):
+        traceback.print_exception(kind, error, trace, file=handle)
+        terminal.write(
+            f"Error in rule {snakemake.rule}: {kind.__name__}: {error}\n(traceback in {log_path})\n"
+        )
+        terminal.flush()
+
+    sys.excepthook = report_failure
     return logging.getLogger(snakemake.rule)

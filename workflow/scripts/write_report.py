@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
-from common import start_log
+from common import REPO, start_log
 
 from initstudy import report
 from initstudy.atomic import write_text_atomic
@@ -53,7 +53,7 @@ sections = [
     "",
     report.figures_section(list(smk.input.figures), out_dir),
     depth,
-    report.reproducibility_section(config, runs, list(smk.input.benchmarks), Path(smk.params.repo)),
+    report.reproducibility_section(config, runs, list(smk.input.benchmarks), REPO),
     "",
 ]
 write_text_atomic(smk.output[0], "\n".join(sections))

@@ -1,0 +1,266 @@
+# Beyond the notebook: the depth study. Signal and gradients of deep ReLU networks at
+# initialization against the theory, then training them to see where each initializer stalls.
+# The rules always exist; DEPTH_OUTPUTS is empty when depth_study.enabled is false, so that
+# `rule all` and the report ask for nothing here.
+
+from initstudy.depth import depth_settings  # noqa: E402
+
+try:
+    DEPTH = depth_settings(config.get("depth_study"))
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+
+DEPTH_DIR = f"{RESULTS}/depth"
+DEPTH_INITS = [str(init) for init in DEPTH["initializations"]]
+DEPTH_SCALES = [float(scale) for scale in DEPTH["scales"]]
+DEPTH_TRAINING = DEPTH["training"]
+DEPTH_TRAIN_DEPTHS = [int(depth) for depth in DEPTH_TRAINING["depths"]]
+# The analysis settings of the main grid, so that both report the same statistics.
+DEPTH_ANALYSIS = dict(
+    threshold=float(config["analysis"]["success_threshold"]),
+    chance_tolerance=float(config["analysis"]["chance_tolerance"]),
+    resamples=int(config["analysis"]["bootstrap_resamples"]),
+    bootstrap_seed=int(config["analysis"]["bootstrap_seed"]),
+    level=float(config["analysis"]["confidence_level"]),
+)
+
+
+wildcard_constraints:
+    depth_init="|".join(DEPTH_INITS),
+    depth_scale="|".join(re.escape(format_scale(scale)) for scale in DEPTH_SCALES),
+
+
+localrules:
+    depth_section,
+
+
+rule depth_signal:
+    input:
+        library("atomic", "data", "depth", "init", "net", "tables"),
+        data=rules.make_dataset.output[0],
+    output:
+        f"{DEPTH_DIR}/signal/{{depth_init}}.csv",
+    log:
+        f"{RESULTS}/logs/depth/signal/{{depth_init}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/signal/{{depth_init}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        scales=DEPTH_SCALES,
+        depths=[int(depth) for depth in DEPTH["depths"]],
+        width=int(DEPTH["width"]),
+        seeds=list(range(int(DEPTH["signal_seeds"]))),
+    script:
+        "../scripts/depth_signal.py"
+
+
+rule depth_ratios:
+    input:
+        library("atomic", "depth", "tables"),
+        signal=expand(f"{DEPTH_DIR}/signal/{{depth_init}}.csv", depth_init=DEPTH_INITS),
+    output:
+        signal=f"{DEPTH_DIR}/signal.csv",
+        ratios=report(
+            f"{DEPTH_DIR}/ratios.csv",
+            caption="../report/depth_ratios.rst",
+            category="Depth study",
+        ),
+    log:
+        f"{RESULTS}/logs/depth/ratios.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/ratios.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        level=DEPTH_ANALYSIS["level"],
+    script:
+        "../scripts/depth_ratios.py"
+
+
+rule depth_train:
+    input:
+        library("atomic", "cell", "data", "depth", "init", "net", "tables", "train"),
+        data=rules.make_dataset.output[0],
+    output:
+        f"{DEPTH_DIR}/train/{{depth_init}}/scale-{{depth_scale}}.csv",
+    log:
+        f"{RESULTS}/logs/depth/train/{{depth_init}}/scale-{{depth_scale}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/train/{{depth_init}}/scale-{{depth_scale}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    params:
+        depths=DEPTH_TRAIN_DEPTHS,
+        width=int(DEPTH_TRAINING["width"]),
+        seeds=list(range(int(DEPTH_TRAINING["seeds"]))),
+        learning_rate=float(DEPTH_TRAINING["learning_rate"]),
+        iterations=int(DEPTH_TRAINING["iterations"]),
+        log_every=int(DEPTH_TRAINING["log_every"]),
+    script:
+        "../scripts/depth_train.py"
+
+
+rule depth_summary:
+    input:
+        library("atomic", "data", "depth", "outcomes", "stats", "tables"),
+        runs=expand(
+            f"{DEPTH_DIR}/train/{{depth_init}}/scale-{{depth_scale}}.csv",
+            depth_init=DEPTH_INITS,
+            depth_scale=[format_scale(scale) for scale in DEPTH_SCALES],
+        ),
+        data=rules.make_dataset.output[0],
+    output:
+        runs=f"{DEPTH_DIR}/runs.csv",
+        summary=report(
+            f"{DEPTH_DIR}/summary.csv",
+            caption="../report/depth_summary.rst",
+            category="Depth study",
+        ),
+    log:
+        f"{RESULTS}/logs/depth/summary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/summary.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        **DEPTH_ANALYSIS,
+    script:
+        "../scripts/depth_summary.py"
+
+
+rule depth_plot_signal:
+    input:
+        library("atomic", "config", "depth", "depth_plots", "plots", "tables"),
+        signal=rules.depth_ratios.output.signal,
+        ratios=rules.depth_ratios.output.ratios,
+    output:
+        report(
+            f"{FIGURE_DIR}/depth_signal.png",
+            caption="../report/depth_signal.rst",
+            category="Depth study",
+        ),
+    log:
+        f"{RESULTS}/logs/depth/plot_signal.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/plot_signal.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        level=DEPTH_ANALYSIS["level"],
+    script:
+        "../scripts/depth_plot_signal.py"
+
+
+rule depth_plot_gradients:
+    input:
+        library("atomic", "config", "depth", "depth_plots", "plots", "tables"),
+        signal=rules.depth_ratios.output.signal,
+    output:
+        report(
+            f"{FIGURE_DIR}/depth_gradients.png",
+            caption="../report/depth_gradients.rst",
+            category="Depth study",
+        ),
+    log:
+        f"{RESULTS}/logs/depth/plot_gradients.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/plot_gradients.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/depth_plot_gradients.py"
+
+
+rule depth_plot_accuracy:
+    input:
+        library("atomic", "config", "depth_plots", "plots", "stats", "tables"),
+        summary=rules.depth_summary.output.summary,
+    output:
+        report(
+            f"{FIGURE_DIR}/depth_accuracy.png",
+            caption="../report/depth_accuracy.rst",
+            category="Depth study",
+        ),
+    log:
+        f"{RESULTS}/logs/depth/plot_accuracy.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/plot_accuracy.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        threshold=DEPTH_ANALYSIS["threshold"],
+        level=DEPTH_ANALYSIS["level"],
+    script:
+        "../scripts/depth_plot_accuracy.py"
+
+
+rule depth_section:
+    input:
+        library("config", "depth", "stats", "tables"),
+        ratios=rules.depth_ratios.output.ratios,
+        summary=rules.depth_summary.output.summary,
+    output:
+        f"{DEPTH_DIR}/section.md",
+    log:
+        f"{RESULTS}/logs/depth/section.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/section.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        settings=DEPTH,
+        threshold=DEPTH_ANALYSIS["threshold"],
+        level=DEPTH_ANALYSIS["level"],
+        # Image links as seen from results/report.md, which embeds this section.
+        figures={
+            name: os.path.relpath(f"{FIGURE_DIR}/depth_{name}.png", RESULTS)
+            for name in ("signal", "gradients", "accuracy")
+        },
+    script:
+        "../scripts/depth_section.py"
+
+
+# What `rule all` and the report ask of the depth study: nothing when it is switched off.
+DEPTH_OUTPUTS = (
+    [
+        rules.depth_section.output[0],
+        rules.depth_plot_signal.output[0],
+        rules.depth_plot_gradients.output[0],
+        rules.depth_plot_accuracy.output[0],
+    ]
+    if DEPTH["enabled"]
+    else []
+)

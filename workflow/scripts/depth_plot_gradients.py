@@ -1,0 +1,14 @@
+"""Figure: weight-gradient norm per layer at initialization, one line per depth (depth study)."""
+
+from common import start_log
+
+from initstudy.depth import SIGNAL_COLUMNS
+from initstudy.depth_plots import plot_gradients
+from initstudy.plots import save_figure
+from initstudy.tables import read_table
+
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+signal = read_table(smk.input.signal, SIGNAL_COLUMNS, "snakemake --forcerun depth_ratios")
+save_figure(plot_gradients(signal), smk.output[0])
+log.info("%d rows drawn", len(signal))
