@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import copy_workflow, snakemake
+from conftest import REPO, copy_workflow, snakemake
 
 from initstudy.config import ConfigError
 from initstudy.data import make_dataset
@@ -25,54 +25,6 @@ from initstudy.depth import (
 )
 from initstudy.init import initialize_batch
 from initstudy.net import cost_from_logits
-
-# The config schema's depth_study section, as proposed for workflow/schemas/config.schema.yaml;
-# the workflow tests add it to their copy of the schema only while the repository's lacks it.
-SCHEMA_SECTION = """
-depth_study:
-  type: object
-  additionalProperties: false
-  default: {}
-  properties:
-    enabled: {type: boolean, default: true}
-    initializations:
-      type: array
-      minItems: 1
-      uniqueItems: true
-      items: {enum: [he, lecun, glorot, orthogonal, random]}
-      default: [he, lecun, glorot, orthogonal, random]
-    scales:
-      type: array
-      minItems: 1
-      uniqueItems: true
-      items: {type: number, exclusiveMinimum: 0}
-      default: [1]
-    depths:
-      type: array
-      minItems: 1
-      uniqueItems: true
-      items: {type: integer, minimum: 2}
-      default: [2, 5, 10, 20, 30, 50]
-    width: {type: integer, minimum: 2, default: 32}
-    signal_seeds: {type: integer, minimum: 2, default: 50}
-    training:
-      type: object
-      additionalProperties: false
-      default: {}
-      properties:
-        depths:
-          type: array
-          minItems: 1
-          uniqueItems: true
-          items: {type: integer, minimum: 1}
-          default: [2, 5, 10, 20, 30]
-        width: {type: integer, minimum: 1, default: 16}
-        seeds: {type: integer, minimum: 1, default: 5}
-        learning_rate: {type: number, exclusiveMinimum: 0, default: 0.06}
-        iterations: {type: integer, minimum: 1, default: 1000}
-        log_every: {type: integer, minimum: 1, default: 100}
-"""
-INCLUDE = 'include: "workflow/rules/depth.smk"'
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +77,8 @@ def test_settings_fill_defaults_and_name_the_bad_key():
 
 
 def test_schema_defaults_match_the_library():
-    section = yaml.safe_load(SCHEMA_SECTION)["depth_study"]["properties"]
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    section = schema["properties"]["depth_study"]["properties"]
     defaults = {k: v["default"] for k, v in section.items() if k != "training"}
     training = section["training"]["properties"]
     defaults["training"] = {k: v["default"] for k, v in training.items()}
@@ -210,22 +163,6 @@ def test_stall_depths():
 # --- the workflow -------------------------------------------------------------
 
 
-def _depth_workflow(dest):
-    """A copy of the workflow whose Snakefile and schema know the depth study."""
-    workdir = copy_workflow(dest)
-    snakefile = workdir / "Snakefile"
-    text = snakefile.read_text()
-    if INCLUDE not in text:
-        anchor = 'include: "workflow/rules/report.smk"'
-        snakefile.write_text(text.replace(anchor, f"{INCLUDE}\n{anchor}"))
-    schema_path = workdir / "workflow/schemas/config.schema.yaml"
-    schema = yaml.safe_load(schema_path.read_text())
-    if "depth_study" not in schema["properties"]:
-        schema["properties"].update(yaml.safe_load(SCHEMA_SECTION))
-        schema_path.write_text(yaml.safe_dump(schema, sort_keys=False, allow_unicode=True))
-    return workdir
-
-
 DEPTH_TARGETS = (
     "results/depth/section.md",
     "results/figures/depth_signal.png",
@@ -236,7 +173,7 @@ DEPTH_TARGETS = (
 
 @pytest.mark.workflow
 def test_tiny_depth_study_runs_in_the_workflow(tmp_path):
-    workdir = _depth_workflow(tmp_path / "tiny_depth")
+    workdir = copy_workflow(tmp_path / "tiny_depth")
     config = "tests/configs/tiny_depth.yaml"
     snakemake(workdir, *DEPTH_TARGETS, "--cores", "2", "--configfile", config)
     settings = yaml.safe_load((workdir / config).read_text())["depth_study"]
@@ -267,7 +204,7 @@ def test_tiny_depth_study_runs_in_the_workflow(tmp_path):
 @pytest.mark.workflow
 def test_default_depth_study_signal_matches_theory(tmp_path):
     """Default config: He and LeCun ratios within 10 % of theory, deepest signal in the spread."""
-    workdir = _depth_workflow(tmp_path / "default_depth")
+    workdir = copy_workflow(tmp_path / "default_depth")
     snakemake(workdir, "--cores", "2", "results/depth/ratios.csv")
     ratios = pd.read_csv(workdir / "results/depth/ratios.csv")
     settings = depth_settings(

@@ -77,3 +77,15 @@ def test_report_states_computed_numbers_and_links_figures(tiny_study):
 def test_cell_files_use_canonical_scale_names(tiny_study):
     for init, scale in [("he", 0.5), ("random", 10.0), ("zeros", 1.0)]:
         assert (tiny_study / f"results/cells/{init}/scale-{format_scale(scale)}/runs.csv").exists()
+
+
+def test_html_report_is_self_contained_with_figures_and_tables(tiny_study, tmp_path):
+    from conftest import TINY, snakemake
+
+    target = tmp_path / "report.html"
+    snakemake(tiny_study, "--report", str(target), *TINY)
+    html = target.read_text(encoding="utf-8")
+    assert len(html) > 100_000  # figures are embedded, not linked
+    for name in ("heatmap.png", "accuracy_vs_scale.png", "summary.csv", "runs.csv"):
+        assert name in html
+    assert "Figures" in html and "Tables" in html

@@ -101,7 +101,7 @@ DEFAULT_SETTINGS: dict = {
     "width": 32,
     "signal_seeds": 50,
     "training": {
-        "depths": [2, 5, 10, 20, 30],
+        "depths": [2, 5, 10, 20],
         "width": 16,
         "seeds": 5,
         "learning_rate": 0.06,

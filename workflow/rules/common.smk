@@ -45,6 +45,8 @@ NOTEBOOK_COMPARABLE = not SETUP_DIFFERENCES
 
 def library(*modules):
     """Source files of the given initstudy modules, declared as inputs so that editing one reruns its jobs."""
+    if "net" in modules:  # net runs the compiled kernel when numba is installed
+        modules = (*modules, "kernel_numba")
     return [os.path.relpath(os.path.join(SRC, "initstudy", f"{name}.py")) for name in modules]
 
 

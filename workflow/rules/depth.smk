@@ -90,12 +90,15 @@ rule depth_train:
     input:
         library("atomic", "cell", "data", "depth", "init", "net", "tables", "train"),
         data=rules.make_dataset.output[0],
+        kernels=rules.compile_kernels.output[0],
     output:
         f"{DEPTH_DIR}/train/{{depth_init}}/scale-{{depth_scale}}.csv",
     log:
         f"{RESULTS}/logs/depth/train/{{depth_init}}/scale-{{depth_scale}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/depth/train/{{depth_init}}/scale-{{depth_scale}}.tsv"
+    # the longest jobs of the study: started first, the grid's short cells fill in around them
+    priority: 1
     conda:
         ENV
     threads: 1

@@ -15,6 +15,7 @@ rule reproduce_notebook:
         f"{RESULTS}/logs/reproduce_notebook.log",
     benchmark:
         f"{RESULTS}/benchmarks/reproduce_notebook.tsv"
+    priority: 1
     conda:
         ENV
     threads: 1

@@ -1,10 +1,32 @@
 # Stage 2: one job per grid cell trains all of its seeds as one batch.
 
 
+# Compiles the numba kernels once into numba's on-disk cache, so that the training
+# jobs, which start together, load them instead of each compiling them again.
+rule compile_kernels:
+    input:
+        library("net"),
+    output:
+        f"{RESULTS}/kernels.txt",
+    log:
+        f"{RESULTS}/logs/compile_kernels.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/compile_kernels.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/compile_kernels.py"
+
+
 rule train_cell:
     input:
         library("atomic", "cell", "data", "init", "net", "train"),
         data=rules.make_dataset.output[0],
+        kernels=rules.compile_kernels.output[0],
     output:
         runs=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/runs.csv",
         costs=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/costs.csv",

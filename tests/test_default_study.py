@@ -1,0 +1,64 @@
+"""The default study, run to the end: the report's claims against a recount from the tables.
+
+Slow (about three minutes on two cores): it runs `snakemake --cores 4` on the
+shipped config/config.yaml in a copy of the workflow.
+"""
+
+import re
+
+import pandas as pd
+import pytest
+from conftest import copy_workflow, snakemake
+
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def default_study(tmp_path_factory):
+    workdir = copy_workflow(tmp_path_factory.mktemp("default_study"))
+    snakemake(workdir, "--cores", "4", timeout=1500)
+    return workdir
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize(("init", "scale"), [("he", 1.0), ("zeros", 1.0)])
+def test_report_success_counts_match_a_recount_from_runs(default_study, init, scale):
+    runs = pd.read_csv(default_study / "results/metrics/runs.csv")
+    cell = runs[(runs["init"] == init) & (runs["scale"] == scale)]
+    assert len(cell) == 20
+    successes = int((cell["test_accuracy"] >= 0.9).sum())
+    report = (default_study / "results/report.md").read_text()
+    row = re.search(rf"^\| {init} ×1 \| (\d+)/(\d+) \|", report, re.M)
+    assert row is not None
+    assert (int(row.group(1)), int(row.group(2))) == (successes, 20)
+    if init == "zeros":
+        assert successes == 0 and (cell["status"] == "symmetric").all()
+    else:
+        assert successes >= 18
+
+
+@pytest.mark.timeout(1800)
+def test_reproduction_table_matches_the_notebook(default_study):
+    report = (default_study / "results/report.md").read_text()
+    section = report.split("## Reproduction of the notebook", 1)[1].split("\n## ", 1)[0]
+    he = [line for line in section.splitlines() if line.startswith("| he ×1 | cost @")]
+    assert len(he) == 15
+    for line in he:
+        relative = line.split("|")[6].strip()
+        assert float(relative) <= 1e-12
+    assert "| random ×10 | train_accuracy | 0.83 | 0.83 |" in section
+    assert "| he ×1 | test_accuracy | 0.96 | 0.96 |" in section
+
+
+@pytest.mark.timeout(1800)
+def test_depth_study_is_in_the_report_and_matches_theory(default_study):
+    ratios = pd.read_csv(default_study / "results/depth/ratios.csv")
+    report = (default_study / "results/report.md").read_text()
+    assert "depth_signal.png" in report
+    for init, theory in [("he", 1.0), ("lecun", 0.5)]:
+        rows = ratios[(ratios["init"] == init) & (ratios["scale"] == 1.0)]
+        assert set(rows["depth"]) == {2, 5, 10, 20, 30, 50}
+        assert rows["predicted_ratio"].eq(theory).all()
+        assert (rows["relative_error"].abs() <= 0.10).all()
+        deepest = rows[rows["depth"] == 50].iloc[0]
+        assert bool(deepest["signal_within_spread"])
