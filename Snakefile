@@ -39,7 +39,13 @@ localrules:
     all,
 
 
+# Every output a reader looks at is a target, so that a deleted one is rebuilt by
+# the plain command (Snakemake does not recreate a missing intermediate file
+# while everything downstream of it is up to date).
 rule all:
     default_target: True
     input:
         f"{RESULTS}/report.md",
+        FIGURES,
+        rules.aggregate.output,
+        DEPTH_OUTPUTS,
