@@ -42,18 +42,8 @@ from initstudy import net as net_module  # noqa: E402
 from initstudy import notebook  # noqa: E402
 from initstudy.data import make_dataset  # noqa: E402
 from initstudy.init import initialize, initialize_batch  # noqa: E402
+from initstudy.report import cpu_model  # noqa: E402
 from initstudy.train import accuracy, train_batch  # noqa: E402
-
-
-def cpu_model() -> str:
-    """CPU model name from ``/proc/cpuinfo`` (or :func:`platform.processor`)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def blas_info() -> str:

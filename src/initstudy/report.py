@@ -393,7 +393,7 @@ def reproducibility_section(
             f"- Software: Python {platform.python_version()}, {versions}; training backend "
             f"`{resolve_backend(None)}` (numba's kernel when installed, else NumPy).",
             f"- Code: git commit `{commit}`" + (" with uncommitted changes" if dirty else "") + ".",
-            f"- Machine: {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} "
+            f"- Machine: {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} "
             f"{platform.machine()}.",
             compute_section(benchmarks, len(runs)),
             f"- Intervals: {analysis['confidence_level']:.0%} percentile bootstrap of the mean "
@@ -435,7 +435,8 @@ def _git_state(repo: Path) -> tuple[str, bool]:
     return commit, bool(status.strip())
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """CPU model name from ``/proc/cpuinfo`` (or :func:`platform.processor`)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
