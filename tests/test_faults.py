@@ -105,7 +105,9 @@ def test_overflow_is_a_diverged_outcome_not_a_crash(tmp_path):
         assert "NumPy floating-point events (counted per call, not printed):" in text
         assert "RuntimeWarning" not in text, log
     events = (workdir / "results/logs/train/random/scale-1e+103.log").read_text()
-    assert re.search(r"floating-point events .*overflow \d+", events)
+    # The diverging cell's events are counted (which kinds depends on the backend:
+    # the compiled kernel reports its exp overflows/underflows once per call).
+    assert re.search(r"floating-point events [^\n]*(overflow|underflow|invalid value) \d+", events)
 
 
 # --------------------------------------------------------------------------- damaged files

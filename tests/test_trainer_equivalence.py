@@ -132,3 +132,31 @@ def test_written_weights_reach_the_kernel(data, backend):
     net.weights[0][1] = np.nan
     out = net.forward(X)
     assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
+
+
+@pytest.mark.parametrize("layers", [LAYERS, [2] + [32] * 6 + [1], [2, 1]])
+def test_run_equals_iteration_loop(data, backend, layers):
+    X, y, _, _ = data
+    W, b = initialize_batch("he", layers, 1.0, [0, 1, 2])
+    W[0][1, 0, 0] = np.nan  # a diverged network stays NaN and leaves the others alone
+    looped, ran = (BatchedMLP(W, b, X.shape[1]) for _ in range(2))
+    for _ in range(30):
+        looped.forward(X)
+        looped.backward(X, y)
+        looped.step(0.01)
+    ran.run(X, y, 0.01, 30)
+    np.testing.assert_array_equal(ran._params, looped._params)
+    assert np.isnan(ran._params).any() and np.isfinite(ran.weights[0][[0, 2]]).all()
+    for W_ran in ran.weights:
+        assert np.isnan(W_ran[1]).all()
+
+
+@pytest.mark.parametrize("method", ["backward", "run"])
+def test_exp_overflow_is_a_numpy_floating_point_event(data, backend, method):
+    X, y, _, _ = data
+    W, b = initialize_batch("he", LAYERS, 1e100, [0, 1])
+    net = BatchedMLP(W, b, X.shape[1])
+    net.forward(X)
+    with np.errstate(over="raise", under="ignore", invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="overflow"):
+            net.backward(X, y) if method == "backward" else net.run(X, y, 0.01, 1)

@@ -14,10 +14,13 @@ in the trajectory.
 All buffers are flat float64 arrays; ``widths`` holds the layer widths and the
 ``*_off`` arrays the start of each layer's block, so one compiled function
 serves every depth and width. Networks are independent, so a network trained
-in a batch is bit for bit the network trained alone.
+in a batch is bit for bit the network trained alone, and :func:`run` may train
+each network through many iterations before it starts the next.
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 
@@ -102,82 +105,141 @@ def _combine(w, A, out):  # pragma: no cover
 
 
 @numba.jit(**_JIT)
-def forward(X, params, acts, widths, w_off, b_off, a_off, batch):  # pragma: no cover
-    """Every layer for inputs ``X`` ``(n_0, m)``: ``relu(z)`` of hidden layers, then ``z``."""
+def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net):  # pragma: no cover
+    """Every layer of network ``net``: ``relu(z)`` of hidden layers, then ``z``."""
     n_layers = widths.size - 1
     m = X.shape[1]
-    for net in range(batch):
-        inp = X
-        for l in range(n_layers):
-            n_in, n_out = widths[l], widths[l + 1]
-            W = params[w_off[l] + net * n_out * n_in : w_off[l] + (net + 1) * n_out * n_in]
-            W = W.reshape(n_out, n_in)
-            bias = params[b_off[l] + net * n_out : b_off[l] + (net + 1) * n_out]
-            Z = acts[a_off[l] + net * n_out * m : a_off[l] + (net + 1) * n_out * m]
-            Z = Z.reshape(n_out, m)
+    inp = X
+    for l in range(n_layers):
+        n_in, n_out = widths[l], widths[l + 1]
+        W = params[w_off[l] + net * n_out * n_in : w_off[l] + (net + 1) * n_out * n_in]
+        W = W.reshape(n_out, n_in)
+        bias = params[b_off[l] + net * n_out : b_off[l] + (net + 1) * n_out]
+        Z = acts[a_off[l] + net * n_out * m : a_off[l] + (net + 1) * n_out * m]
+        Z = Z.reshape(n_out, m)
+        for j in range(n_out):
+            z = Z[j]
+            _combine(W[j], inp, z)
+            bj = bias[j]
+            if l < n_layers - 1:
+                for e in range(m):
+                    v = z[e] + bj
+                    # np.maximum(0, z): NaN propagates.
+                    z[e] = v if (v > 0.0 or v != v) else 0.0
+            else:
+                for e in range(m):
+                    z[e] += bj
+        inp = Z
+
+
+@numba.jit(**_JIT)
+def _output_gradient_net(y, acts, dz, widths, a_off, net, lo, hi):  # pragma: no cover
+    """``dz = 1/m * (1 / (1 + exp(-z)) - y)`` at the output logits ``z`` of network ``net``.
+
+    ``math.exp`` is the C library's ``exp``, which is also what NumPy's ``exp``
+    calls for float64 on CPUs without AVX-512; on those it is bit for bit NumPy's.
+    Returns ``lo, hi`` widened to the smallest and largest finite argument of ``exp``.
+    """
+    n_out = widths[widths.size - 1]
+    m = dz.shape[1]
+    start = a_off[a_off.size - 1] + net * n_out * m
+    Z = acts[start : start + n_out * m]
+    Z = Z.reshape(n_out, m)
+    inv_m = 1.0 / m
+    for j in range(n_out):
+        yj = y[j if y.shape[0] > 1 else 0]
+        z, d = Z[j], dz[j]
+        for e in range(m):
+            x = -z[e]
+            # exp(+-inf) and exp(NaN) are exact: only finite arguments raise events.
+            if hi < x < math.inf:
+                hi = x
+            elif -math.inf < x < lo:
+                lo = x
+            d[e] = (1.0 / (1.0 + math.exp(x)) - yj[e]) * inv_m
+    return lo, hi
+
+
+@numba.jit(**_JIT)
+def _backward_net(
+    X, dz, params, grads, acts, dz_a, dz_b, ones, wt, widths, w_off, b_off, a_off, net
+):  # pragma: no cover
+    """Gradients of network ``net`` from ``dz`` at its output logits, into ``grads``."""
+    n_layers = widths.size - 1
+    m = X.shape[1]
+    spare = 0  # which scratch buffer receives the next layer's dz
+    for l in range(n_layers - 1, -1, -1):
+        n_in, n_out = widths[l], widths[l + 1]
+        W = params[w_off[l] + net * n_out * n_in : w_off[l] + (net + 1) * n_out * n_in]
+        W = W.reshape(n_out, n_in)
+        dW = grads[w_off[l] + net * n_out * n_in : w_off[l] + (net + 1) * n_out * n_in]
+        dW = dW.reshape(n_out, n_in)
+        db = grads[b_off[l] + net * n_out : b_off[l] + (net + 1) * n_out]
+        if l > 0:
+            A = acts[a_off[l - 1] + net * n_in * m : a_off[l - 1] + (net + 1) * n_in * m]
+            A = A.reshape(n_in, m)
+        else:
+            A = X
+        _gemm_nt(dz, ones, db.reshape(n_out, 1))
+        _gemm_nt(dz, A, dW)
+        if l == 0:
+            break
+        dA = (dz_b if spare == 1 else dz_a)[: n_in * m].reshape(n_in, m)
+        WT = wt[: n_in * n_out].reshape(n_in, n_out)
+        for k in range(n_in):
             for j in range(n_out):
-                z = Z[j]
-                _combine(W[j], inp, z)
-                bj = bias[j]
-                if l < n_layers - 1:
-                    for e in range(m):
-                        v = z[e] + bj
-                        # np.maximum(0, z): NaN propagates.
-                        z[e] = v if (v > 0.0 or v != v) else 0.0
-                else:
-                    for e in range(m):
-                        z[e] += bj
-            inp = Z
+                WT[k, j] = W[j, k]
+        for k in range(n_in):
+            dak = dA[k]
+            _combine(WT[k], dz, dak)
+            a = A[k]
+            for e in range(m):
+                # np.multiply(da, int64(a > 0)): keeps NaN and inf * 0.
+                dak[e] *= 1.0 if a[e] > 0.0 else 0.0
+        dz = dA
+        spare = 1 - spare
+
+
+@numba.jit(**_JIT)
+def _step_net(params, grads, learning_rate, widths, w_off, b_off, net):  # pragma: no cover
+    """``params <- params - learning_rate * grads`` for the parameters of network ``net``."""
+    for l in range(widths.size - 1):
+        n_in, n_out = widths[l], widths[l + 1]
+        start = w_off[l] + net * n_out * n_in
+        for i in range(start, start + n_out * n_in):
+            params[i] = params[i] - learning_rate * grads[i]
+        start = b_off[l] + net * n_out
+        for i in range(start, start + n_out):
+            params[i] = params[i] - learning_rate * grads[i]
+
+
+@numba.jit(**_JIT)
+def forward(X, params, acts, widths, w_off, b_off, a_off, batch):  # pragma: no cover
+    """Every layer for inputs ``X`` ``(n_0, m)``: ``relu(z)`` of hidden layers, then ``z``."""
+    for net in range(batch):
+        _forward_net(X, params, acts, widths, w_off, b_off, a_off, net)
 
 
 @numba.jit(**_JIT)
 def backward(
-    X, dz_out, params, grads, acts, dz_a, dz_b, ones, wt, widths, w_off, b_off, a_off, batch
+    X, y, params, grads, acts, dz_out, dz_a, dz_b, ones, wt, widths, w_off, b_off, a_off, batch
 ):  # pragma: no cover
     """Gradients of the mean cross-entropy at the last :func:`forward`, into ``grads``.
 
-    ``dz_out`` ``(B, 1, m)`` is the gradient at the output logits, computed by the caller
-    with NumPy's vectorized ``exp`` (the notebook's, and much faster than libm's).
-
-    ``dz_a`` and ``dz_b`` are scratch buffers of ``max(widths) * m``; ``ones`` is ``(1, m)`` ones;
-    ``wt`` is scratch for one layer's transposed weights.
+    ``dz_out`` ``(B, n_L, m)`` receives the gradient at the output logits; ``dz_a`` and
+    ``dz_b`` are scratch buffers of ``max(widths) * m``; ``ones`` is ``(1, m)`` ones;
+    ``wt`` is scratch for one layer's transposed weights. Returns the smallest and
+    largest finite argument of ``exp`` (at most 0 and at least 0), from which the caller
+    can tell whether ``exp`` overflowed or underflowed.
     """
-    n_layers = widths.size - 1
-    m = X.shape[1]
-    last = n_layers - 1
+    lo = hi = 0.0
     for net in range(batch):
-        dz = dz_out[net]
-        spare = 0  # which scratch buffer receives the next layer's dz
-        for l in range(last, -1, -1):
-            n_in, n_out = widths[l], widths[l + 1]
-            W = params[w_off[l] + net * n_out * n_in : w_off[l] + (net + 1) * n_out * n_in]
-            W = W.reshape(n_out, n_in)
-            dW = grads[w_off[l] + net * n_out * n_in : w_off[l] + (net + 1) * n_out * n_in]
-            dW = dW.reshape(n_out, n_in)
-            db = grads[b_off[l] + net * n_out : b_off[l] + (net + 1) * n_out]
-            if l > 0:
-                A = acts[a_off[l - 1] + net * n_in * m : a_off[l - 1] + (net + 1) * n_in * m]
-                A = A.reshape(n_in, m)
-            else:
-                A = X
-            _gemm_nt(dz, ones, db.reshape(n_out, 1))
-            _gemm_nt(dz, A, dW)
-            if l == 0:
-                break
-            dA = (dz_b if spare == 1 else dz_a)[: n_in * m].reshape(n_in, m)
-            WT = wt[: n_in * n_out].reshape(n_in, n_out)
-            for k in range(n_in):
-                for j in range(n_out):
-                    WT[k, j] = W[j, k]
-            for k in range(n_in):
-                dak = dA[k]
-                _combine(WT[k], dz, dak)
-                a = A[k]
-                for e in range(m):
-                    # np.multiply(da, int64(a > 0)): keeps NaN and inf * 0.
-                    dak[e] *= 1.0 if a[e] > 0.0 else 0.0
-            dz = dA
-            spare = 1 - spare
+        lo, hi = _output_gradient_net(y, acts, dz_out[net], widths, a_off, net, lo, hi)
+        _backward_net(
+            X, dz_out[net], params, grads, acts, dz_a, dz_b, ones, wt, widths, w_off, b_off,
+            a_off, net,
+        )  # fmt: skip
+    return lo, hi
 
 
 @numba.jit(**_JIT)
@@ -185,3 +247,28 @@ def step(params, grads, learning_rate):  # pragma: no cover
     """``params <- params - learning_rate * grads``, in place."""
     for i in range(params.size):
         params[i] = params[i] - learning_rate * grads[i]
+
+
+@numba.jit(**_JIT)
+def run(
+    X, y, params, grads, acts, dz_out, dz_a, dz_b, ones, wt, widths, w_off, b_off, a_off, batch,
+    learning_rate, n_iterations,
+):  # pragma: no cover  # fmt: skip
+    """``n_iterations`` of :func:`forward`, :func:`backward`, :func:`step`, network by network.
+
+    Each network runs all its iterations before the next one starts, so its
+    parameters and activations stay in cache; the arithmetic is that of the
+    three kernels called in turn. Returns what :func:`backward` returns, over all
+    iterations.
+    """
+    lo = hi = 0.0
+    for net in range(batch):
+        dz = dz_out[net]
+        for _ in range(n_iterations):
+            _forward_net(X, params, acts, widths, w_off, b_off, a_off, net)
+            lo, hi = _output_gradient_net(y, acts, dz, widths, a_off, net, lo, hi)
+            _backward_net(
+                X, dz, params, grads, acts, dz_a, dz_b, ones, wt, widths, w_off, b_off, a_off, net
+            )
+            _step_net(params, grads, learning_rate, widths, w_off, b_off, net)
+    return lo, hi

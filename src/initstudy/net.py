@@ -113,6 +113,22 @@ def resolve_backend(backend: str | None) -> str:
     return backend
 
 
+def _raise_exp_events(lo: float, hi: float) -> None:
+    """Report the overflow or underflow of the numba backend's ``exp`` as NumPy's would.
+
+    ``exp`` overflows or underflows at its extreme arguments if anywhere, so
+    NumPy's ``exp`` of those two raises the same floating-point events, through
+    the caller's ``np.errstate`` (once per kernel call, not once per iteration).
+
+    Parameters
+    ----------
+    lo, hi : float
+        Smallest and largest finite argument the kernel passed to ``exp``.
+    """
+    if lo < -700.0 or hi > 700.0:
+        np.exp(np.array([lo, hi]))
+
+
 class BatchedMLP:
     """``B`` ReLU networks of one shape, with preallocated buffers for training.
 
@@ -238,12 +254,7 @@ class BatchedMLP:
             Labels 0/1 as floats.
         """
         if self.backend == "numba":
-            self._output_gradient(self._logits, self._dz_out, y)
-            kernel_numba.backward(
-                np.ascontiguousarray(X), self._dz_out, self._params, self._grads, self._acts,
-                self._dz_a, self._dz_b, self._ones, self._wt, self._k_widths, self._k_w_off,
-                self._k_b_off, self._k_a_off, self.batch,
-            )  # fmt: skip
+            _raise_exp_events(*kernel_numba.backward(*self._numba_args(X, y)))
             return
         self._output_gradient(self._z[-1], self._dz[-1], y)
         for l in range(len(self.weights) - 1, -1, -1):
@@ -258,6 +269,14 @@ class BatchedMLP:
                 da = np.matmul(np.swapaxes(self.weights[l], -1, -2), dz, out=self._dz[l - 1])
                 mask = np.greater(self._a[l - 1], 0, out=self._mask[l - 1])
                 np.multiply(da, mask, out=da)
+
+    def _numba_args(self, X, y):
+        """Arguments of :func:`kernel_numba.backward` (and the first ones of ``run``)."""
+        return (
+            np.ascontiguousarray(X), np.ascontiguousarray(y, dtype=np.float64), self._params,
+            self._grads, self._acts, self._dz_out, self._dz_a, self._dz_b, self._ones, self._wt,
+            self._k_widths, self._k_w_off, self._k_b_off, self._k_a_off, self.batch,
+        )  # fmt: skip
 
     @staticmethod
     def _output_gradient(z, dz, y):
@@ -281,3 +300,27 @@ class BatchedMLP:
             return
         np.multiply(self._grads, learning_rate, out=self._grads)
         np.subtract(self._params, self._grads, out=self._params)
+
+    def run(self, X: np.ndarray, y: np.ndarray, learning_rate: float, iterations: int) -> None:
+        """``iterations`` rounds of :meth:`forward`, :meth:`backward` and :meth:`step`.
+
+        The networks end where that loop leaves them (bit for bit with the
+        ``"numba"`` backend, which runs each network's iterations in one call);
+        the activation and gradient buffers are then unspecified.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_0, m)
+        y : ndarray of shape (1, m)
+            Labels 0/1 as floats.
+        learning_rate : float
+        iterations : int
+        """
+        if self.backend == "numba":
+            args = self._numba_args(X, y)
+            _raise_exp_events(*kernel_numba.run(*args, float(learning_rate), int(iterations)))
+            return
+        for _ in range(iterations):
+            self.forward(X)
+            self.backward(X, y)
+            self.step(learning_rate)

@@ -111,15 +111,12 @@ def train_batch(
         if progress is not None:
             progress(iteration, costs[:, k], time.perf_counter() - start)
 
-    k = 0
-    for i in range(iterations):
-        z_out = net.forward(X)
-        if i == log_at[k]:
-            log(k, i, z_out)
-            k += 1
-        net.backward(X, y)
-        net.step(learning_rate)
-    log(k, iterations, net.forward(X))
+    # Between two log points the whole stretch of iterations is one call: the compiled
+    # kernel then takes each network through it without returning to Python.
+    for k in range(log_at.size - 1):
+        log(k, int(log_at[k]), net.forward(X))
+        net.run(X, y, learning_rate, int(log_at[k + 1] - log_at[k]))
+    log(log_at.size - 1, iterations, net.forward(X))
     weights = [W.copy() for W in net.weights]
     biases = [b.copy() for b in net.biases]
     return TrainResult(log_at, costs, diverged_at, weights, biases)
