@@ -105,11 +105,6 @@ def _inits(frame: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(frame["init"]))
 
 
-def _finite(values) -> np.ndarray:
-    x = np.asarray(values, dtype=float)
-    return x[np.isfinite(x)]
-
-
 def _scale_axis(ax, scales) -> None:
     """Log x axis with a tick at every scale of the grid, labelled as in the tables."""
     scales = sorted({float(s) for s in scales if np.isfinite(s) and s > 0})
@@ -128,6 +123,11 @@ def _log_cost_axis(ax) -> None:
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _corner_note(ax, text: str) -> None:
+    """A small note in the top-right corner of a panel."""
+    ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
 
 
 def _panel_note(ax, text: str) -> None:
@@ -278,15 +278,7 @@ def plot_notebook_costs(costs: pd.DataFrame, seed: int, cells: list[tuple[str, f
         ax.axhline(LN2, color="black", ls="--", lw=0.8)
         final = y[ok][-1] if ok.any() else math.nan
         if np.isfinite(final):
-            ax.text(
-                0.97,
-                0.95,
-                f"final cost {final:.3g}",
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=8,
-            )
+            _corner_note(ax, f"final cost {final:.3g}")
     if drawn:
         _log_cost_axis(axes[0])
     axes[0].set_ylabel("cross-entropy cost (log)")
@@ -726,15 +718,7 @@ def plot_cost_curves(costs: pd.DataFrame, target: float = 1.0) -> Figure:
         ax.plot(x[ok], q["median"][ok], color=color, lw=2, label="median")
         diverged = int(seeds - q["n_finite"].iloc[-1])
         if diverged:
-            ax.text(
-                0.97,
-                0.95,
-                f"{diverged} of {seeds} seeds diverged",
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=8,
-            )
+            _corner_note(ax, f"{diverged} of {seeds} seeds diverged")
     if drawn:
         _log_cost_axis(axes[0])
         axes[0].legend(fontsize=7, loc="upper right")

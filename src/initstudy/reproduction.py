@@ -9,7 +9,7 @@ import pandas as pd
 
 from initstudy import notebook
 from initstudy.init import initialize_batch
-from initstudy.net import BatchedMLP
+from initstudy.net import BatchedMLP, sigmoid
 
 
 def setup_differences(config: dict) -> list[str]:
@@ -140,7 +140,7 @@ def output_saturation(X: np.ndarray, init: str, scale: float, seed: int, layers:
     weights, biases = initialize_batch(init, layers, scale, [seed])
     z = BatchedMLP(weights, biases, X.shape[1]).forward(np.ascontiguousarray(X))[0, 0]
     with np.errstate(over="ignore"):
-        a = 1 / (1 + np.exp(-z))
+        a = sigmoid(z)
     return {
         "saturated": int(np.count_nonzero((a == 0.0) | (a == 1.0))),
         "max_abs_logit": float(np.abs(z).max()),
