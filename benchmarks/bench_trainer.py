@@ -43,7 +43,7 @@ from initstudy import notebook  # noqa: E402
 from initstudy.data import make_dataset  # noqa: E402
 from initstudy.init import initialize, initialize_batch  # noqa: E402
 from initstudy.report import cpu_model  # noqa: E402
-from initstudy.train import accuracy, train_batch  # noqa: E402
+from initstudy.train import TrainSettings, accuracy, train_batch  # noqa: E402
 
 
 def blas_info() -> str:
@@ -79,9 +79,9 @@ def time_notebook(X, y, Xt, yt, layers, seeds, lr, iterations, log_every):
 def time_project(X, y, Xt, yt, layers, seeds, lr, iterations, log_every):
     """Train all networks as one batch with the project's trainer."""
     W, b = initialize_batch("he", layers, 1.0, seeds)
-    train_batch(W, b, X, y, lr, 2, log_every)  # compile / warm up outside the timing
+    train_batch(W, b, X, y, TrainSettings(layers, lr, 2, 1))  # compile / warm up outside the timing
     start = time.perf_counter()
-    result = train_batch(W, b, X, y, lr, iterations, log_every)
+    result = train_batch(W, b, X, y, TrainSettings(layers, lr, iterations, log_every))
     seconds = (time.perf_counter() - start) / len(seeds)
     accs = np.stack(
         [accuracy(result.weights, result.biases, A, t) for A, t in ((X, y), (Xt, yt))], axis=1

@@ -19,10 +19,10 @@ from initstudy.depth import (
     measure_signal,
     predicted_ratio,
     predicted_signal,
-    report_section,
     signal_ratios,
     stall_depths,
 )
+from initstudy.depth_report import report_section
 from initstudy.init import initialize_batch
 from initstudy.net import cost_from_logits
 

@@ -12,7 +12,7 @@ from initstudy.data import make_dataset
 from initstudy.init import INITIALIZERS
 from initstudy.outcomes import classify, majority_rate
 from initstudy.stats import summarize
-from initstudy.train import predict
+from initstudy.train import TrainSettings, predict
 
 SEEDS = [0, 3]
 NOTEBOOK = [("zeros", 1.0), ("random", 10.0), ("he", 1.0)]
@@ -27,7 +27,9 @@ def study():
     """Train a tiny grid and build its tables as the workflow does."""
     dataset = make_dataset(60, 40, 0.05, 1, 2)
     results = {
-        (init, scale): train_cell(dataset, init, scale, SEEDS, [2, 4, 3, 1], 0.05, 60, 20)
+        (init, scale): train_cell(
+            dataset, init, scale, SEEDS, TrainSettings([2, 4, 3, 1], 0.05, 60, 20)
+        )
         for init, scale in GRID
     }
     runs = pd.concat([r.runs for r in results.values()], ignore_index=True)

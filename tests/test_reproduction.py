@@ -8,6 +8,7 @@ import pytest
 from initstudy import notebook
 from initstudy.cell import train_cell
 from initstudy.data import make_dataset
+from initstudy.train import TrainSettings
 
 SETUP = notebook.SETUP
 
@@ -19,7 +20,10 @@ def notebook_cells():
     m = SETUP["model"]
     return {
         key: train_cell(
-            data, *key, [SETUP["seed"]], m["layers"], m["learning_rate"], m["iterations"], 1000
+            data,
+            *key,
+            [SETUP["seed"]],
+            TrainSettings(m["layers"], m["learning_rate"], m["iterations"], 1000),
         )
         for key in notebook.PRINTED
     }

@@ -17,7 +17,7 @@ from initstudy import notebook
 from initstudy.data import make_dataset
 from initstudy.init import initialize, initialize_batch
 from initstudy.net import BatchedMLP
-from initstudy.train import accuracy, train_batch
+from initstudy.train import TrainSettings, accuracy, train_batch
 
 LAYERS = [2, 10, 5, 1]
 RTOL = 1e-12
@@ -57,7 +57,7 @@ def notebook_run(name, scale, seed, iterations, log_every):
 def project_run(data, name, scale, seeds, iterations, log_every):
     X, y, Xt, yt = data
     W, b = initialize_batch(name, LAYERS, scale, seeds)
-    result = train_batch(W, b, X, y, 0.01, iterations, log_every)
+    result = train_batch(W, b, X, y, TrainSettings(LAYERS, 0.01, iterations, log_every))
     accs = np.stack([accuracy(result.weights, result.biases, A, t) for A, t in ((X, y), (Xt, yt))])
     return result, accs.T
 
@@ -93,7 +93,7 @@ def test_deep_network_trains(data, backend):
     X, y, _, _ = data
     layers = [2, 32, 32, 32, 1]
     W, b = initialize_batch("he", layers, 1.0, [0, 1, 2])
-    result = train_batch(W, b, X, y, 0.01, 300, 100)
+    result = train_batch(W, b, X, y, TrainSettings(layers, 0.01, 300, 100))
     assert result.costs.shape == (3, 4)
     assert np.isfinite(result.costs).all()
     assert (result.costs[:, -1] < result.costs[:, 0]).all()

@@ -12,7 +12,7 @@ import pandas as pd
 from initstudy.atomic import atomic_path
 from initstudy.data import Dataset
 from initstudy.init import initialize_batch
-from initstudy.train import Progress, accuracy, distinct_units, train_batch
+from initstudy.train import Progress, TrainSettings, accuracy, distinct_units, train_batch
 
 
 @dataclass
@@ -44,10 +44,7 @@ def train_cell(
     init: str,
     scale: float,
     seeds: list[int],
-    layers: list[int],
-    learning_rate: float,
-    iterations: int,
-    log_every: int,
+    settings: TrainSettings,
     progress: Progress | None = None,
 ) -> CellResult:
     """Train one network per seed and measure each.
@@ -60,9 +57,7 @@ def train_cell(
     scale : float
         Multiplier of the initializer's base standard deviation.
     seeds : list of int
-    layers : list of int
-    learning_rate : float
-    iterations, log_every : int
+    settings : TrainSettings
     progress : callable, optional
         Passed to :func:`initstudy.train.train_batch`.
 
@@ -70,6 +65,7 @@ def train_cell(
     -------
     CellResult
     """
+    layers = list(settings.layers)
     weights, biases = initialize_batch(init, layers, scale, seeds)
     X_train, y_train = dataset.X_train.T, dataset.y_train.reshape(1, -1).astype(np.float64)
     events: Counter = Counter()
@@ -80,9 +76,7 @@ def train_cell(
     previous = np.seterrcall(count)
     try:
         with np.errstate(all="call"):
-            result = train_batch(
-                weights, biases, X_train, y_train, learning_rate, iterations, log_every, progress
-            )
+            result = train_batch(weights, biases, X_train, y_train, settings, progress)
             train_acc = accuracy(result.weights, result.biases, X_train, dataset.y_train)
             test_acc = accuracy(result.weights, result.biases, dataset.X_test.T, dataset.y_test)
     finally:

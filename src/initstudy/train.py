@@ -13,6 +13,37 @@ from initstudy.net import BatchedMLP, cost_from_logits, sigmoid
 Progress = Callable[[int, np.ndarray, float], None]
 
 
+@dataclass(frozen=True)
+class TrainSettings:
+    """How a batch of networks is trained: the shape, the step and the log.
+
+    Attributes
+    ----------
+    layers : tuple of int
+        Widths from input to output, e.g. ``(2, 10, 5, 1)``.
+    learning_rate : float
+        Step size of full-batch gradient descent.
+    iterations : int
+        Number of updates.
+    log_every : int
+        Log the cost every ``log_every`` iterations (before the update).
+    backend : {"auto", "numpy", "numba"} or None
+        Who computes the passes (:func:`initstudy.net.resolve_backend`); None is the default.
+    """
+
+    layers: tuple[int, ...]
+    learning_rate: float
+    iterations: int
+    log_every: int
+    backend: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(int(width) for width in self.layers))
+        object.__setattr__(self, "learning_rate", float(self.learning_rate))
+        object.__setattr__(self, "iterations", int(self.iterations))
+        object.__setattr__(self, "log_every", int(self.log_every))
+
+
 @dataclass
 class TrainResult:
     """What training a batch of ``B`` networks produced.
@@ -57,9 +88,7 @@ def train_batch(
     biases: list[np.ndarray],
     X: np.ndarray,
     y: np.ndarray,
-    learning_rate: float,
-    iterations: int,
-    log_every: int,
+    settings: TrainSettings,
     progress: Progress | None = None,
 ) -> TrainResult:
     """Train ``B`` networks of one shape together by full-batch gradient descent.
@@ -73,11 +102,9 @@ def train_batch(
         Training inputs, examples as columns.
     y : ndarray of shape (1, m)
         Labels 0/1 as floats.
-    learning_rate : float
-    iterations : int
-        Number of updates.
-    log_every : int
-        Log the cost every ``log_every`` iterations (before the update).
+    settings : TrainSettings
+        Learning rate, iterations, log interval and backend (``settings.layers``
+        is not read: the shape comes from ``weights``).
     progress : callable, optional
         Called as ``progress(iteration, costs, elapsed_seconds)`` at each log point.
 
@@ -87,8 +114,9 @@ def train_batch(
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64).reshape(1, -1)
-    net = BatchedMLP(weights, biases, X.shape[1])
-    log_at = logged_iterations(iterations, log_every)
+    net = BatchedMLP(weights, biases, X.shape[1], settings.backend)
+    iterations, learning_rate = settings.iterations, settings.learning_rate
+    log_at = logged_iterations(iterations, settings.log_every)
     costs = np.full((net.batch, log_at.size), np.nan)
     diverged_at = np.full(net.batch, -1, dtype=np.int64)
     start = time.perf_counter()

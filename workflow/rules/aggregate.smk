@@ -3,7 +3,7 @@
 
 rule aggregate:
     input:
-        library("aggregate", "outcomes", "stats", "tables", "train"),
+        script_imports("aggregate.py"),
         runs=cell_files("runs.csv"),
         costs=cell_files("costs.csv"),
         data=rules.make_dataset.output[0],

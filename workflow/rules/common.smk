@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 SRC = os.path.join(workflow.basedir, "src")
+SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 sys.path.insert(0, SRC)
 
@@ -20,6 +21,7 @@ from initstudy.config import (  # noqa: E402
     load_schema,
     validate_config,
 )
+from initstudy.imports import import_closure  # noqa: E402
 from initstudy.reproduction import setup_differences  # noqa: E402
 
 # Snakemake reads config files with PyYAML's FullLoader through YTE, which
@@ -43,11 +45,11 @@ SETUP_DIFFERENCES = setup_differences(config)
 NOTEBOOK_COMPARABLE = not SETUP_DIFFERENCES
 
 
-def library(*modules):
-    """Source files of the given initstudy modules, declared as inputs so that editing one reruns its jobs."""
-    if "net" in modules:  # net runs the compiled kernel when numba is installed
-        modules = (*modules, "kernel_numba")
-    return [os.path.relpath(os.path.join(SRC, "initstudy", f"{name}.py")) for name in modules]
+def script_imports(script):
+    """Project files a rule's script imports, directly or not (``workflow/scripts/common.py``
+    and the ``initstudy`` modules): declared as inputs so that editing one reruns its jobs."""
+    path = os.path.join(SCRIPTS, script)
+    return [os.path.relpath(source) for source in import_closure(path, [SCRIPTS, SRC])]
 
 
 def cell_files(kind):

@@ -7,7 +7,7 @@ localrules:
 
 rule make_dataset:
     input:
-        library("data", "atomic"),
+        script_imports("make_dataset.py"),
     output:
         f"{RESULTS}/data/circles.npz",
     log:

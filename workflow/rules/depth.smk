@@ -36,7 +36,7 @@ localrules:
 
 rule depth_signal:
     input:
-        library("atomic", "data", "depth", "init", "net", "tables"),
+        script_imports("depth_signal.py"),
         data=rules.make_dataset.output[0],
     output:
         f"{DEPTH_DIR}/signal/{{depth_init}}.csv",
@@ -61,7 +61,7 @@ rule depth_signal:
 
 rule depth_ratios:
     input:
-        library("atomic", "depth", "tables"),
+        script_imports("depth_ratios.py"),
         signal=expand(f"{DEPTH_DIR}/signal/{{depth_init}}.csv", depth_init=DEPTH_INITS),
     output:
         signal=f"{DEPTH_DIR}/signal.csv",
@@ -88,7 +88,7 @@ rule depth_ratios:
 
 rule depth_train:
     input:
-        library("atomic", "cell", "data", "depth", "init", "net", "tables", "train"),
+        script_imports("depth_train.py"),
         data=rules.make_dataset.output[0],
         kernels=rules.compile_kernels.output[0],
     output:
@@ -118,7 +118,7 @@ rule depth_train:
 
 rule depth_summary:
     input:
-        library("atomic", "data", "depth", "outcomes", "stats", "tables"),
+        script_imports("depth_summary.py"),
         runs=expand(
             f"{DEPTH_DIR}/train/{{depth_init}}/scale-{{depth_scale}}.csv",
             depth_init=DEPTH_INITS,
@@ -150,7 +150,7 @@ rule depth_summary:
 
 rule depth_plot_signal:
     input:
-        library("atomic", "config", "depth", "depth_plots", "plots", "tables"),
+        script_imports("depth_plot_signal.py"),
         signal=rules.depth_ratios.output.signal,
         ratios=rules.depth_ratios.output.ratios,
     output:
@@ -177,7 +177,7 @@ rule depth_plot_signal:
 
 rule depth_plot_gradients:
     input:
-        library("atomic", "config", "depth", "depth_plots", "plots", "tables"),
+        script_imports("depth_plot_gradients.py"),
         signal=rules.depth_ratios.output.signal,
     output:
         report(
@@ -201,7 +201,7 @@ rule depth_plot_gradients:
 
 rule depth_plot_accuracy:
     input:
-        library("atomic", "config", "depth_plots", "plots", "stats", "tables"),
+        script_imports("depth_plot_accuracy.py"),
         summary=rules.depth_summary.output.summary,
     output:
         report(
@@ -228,7 +228,7 @@ rule depth_plot_accuracy:
 
 rule depth_section:
     input:
-        library("config", "depth", "stats", "tables"),
+        script_imports("depth_section.py"),
         ratios=rules.depth_ratios.output.ratios,
         summary=rules.depth_summary.output.summary,
     output:

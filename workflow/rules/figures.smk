@@ -14,15 +14,13 @@ localrules:
 
 
 FIGURE_DIR = f"{RESULTS}/figures"
-# Modules every figure runs: plots (and what it imports to draw and save), tables to read.
-PLOT_LIBRARY = ("plots", "atomic", "config", "tables")
 # The notebook's three runs (zeros x1, random x10, he x1), as plain lists for params.
 NOTEBOOK_CELLS = [[init, float(scale)] for init, scale in PRINTED]
 
 
 rule plot_dataset:
     input:
-        library(*PLOT_LIBRARY, "data"),
+        script_imports("plot_dataset.py"),
         data=rules.make_dataset.output[0],
     output:
         report(
@@ -49,7 +47,7 @@ rule plot_dataset:
 
 rule plot_notebook_costs:
     input:
-        library(*PLOT_LIBRARY),
+        script_imports("plot_notebook_costs.py"),
         costs=rules.aggregate.output.costs,
     output:
         report(
@@ -77,7 +75,7 @@ rule plot_notebook_costs:
 
 rule plot_decision_boundaries:
     input:
-        library(*PLOT_LIBRARY, "stats", "cell", "data", "train", "net"),
+        script_imports("plot_decision_boundaries.py"),
         data=rules.make_dataset.output[0],
         summary=rules.aggregate.output.summary,
         runs=rules.aggregate.output.runs,
@@ -110,7 +108,7 @@ rule plot_decision_boundaries:
 
 rule plot_accuracy_vs_scale:
     input:
-        library(*PLOT_LIBRARY, "stats"),
+        script_imports("plot_accuracy_vs_scale.py"),
         summary=rules.aggregate.output.summary,
     output:
         report(
@@ -138,7 +136,7 @@ rule plot_accuracy_vs_scale:
 
 rule plot_heatmap:
     input:
-        library(*PLOT_LIBRARY, "stats"),
+        script_imports("plot_heatmap.py"),
         summary=rules.aggregate.output.summary,
     output:
         report(
@@ -165,7 +163,7 @@ rule plot_heatmap:
 
 rule plot_cost_curves:
     input:
-        library(*PLOT_LIBRARY),
+        script_imports("plot_cost_curves.py"),
         costs=rules.aggregate.output.costs,
     output:
         report(
@@ -192,7 +190,7 @@ rule plot_cost_curves:
 
 rule plot_initial_cost:
     input:
-        library(*PLOT_LIBRARY),
+        script_imports("plot_initial_cost.py"),
         runs=rules.aggregate.output.runs,
     output:
         report(

@@ -7,7 +7,7 @@ localrules:
 
 rule reproduce_notebook:
     input:
-        library("notebook", "reproduction"),
+        script_imports("reproduce_notebook.py"),
         data=rules.make_dataset.output[0],
     output:
         f"{RESULTS}/metrics/notebook_rerun.csv",
@@ -28,7 +28,7 @@ rule reproduce_notebook:
 
 rule report:
     input:
-        library("report", "reproduction", "config", "net", "init"),
+        script_imports("write_report.py"),
         runs=rules.aggregate.output.runs,
         costs=rules.aggregate.output.costs,
         summary=rules.aggregate.output.summary,

@@ -5,7 +5,7 @@
 # jobs, which start together, load them instead of each compiling them again.
 rule compile_kernels:
     input:
-        library("net"),
+        script_imports("compile_kernels.py"),
     output:
         f"{RESULTS}/kernels.txt",
     log:
@@ -24,7 +24,7 @@ rule compile_kernels:
 
 rule train_cell:
     input:
-        library("atomic", "cell", "data", "init", "net", "train"),
+        script_imports("train_cell.py"),
         data=rules.make_dataset.output[0],
         kernels=rules.compile_kernels.output[0],
     output:

@@ -6,7 +6,7 @@ from common import start_log
 from initstudy.atomic import write_text_atomic
 from initstudy.init import initialize_batch
 from initstudy.net import resolve_backend
-from initstudy.train import train_batch
+from initstudy.train import TrainSettings, train_batch
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
@@ -17,7 +17,7 @@ if backend == "numba":
     # One tiny training run calls every kernel with the argument types the jobs use.
     weights, biases = initialize_batch("he", [2, 3, 3, 1], 1.0, [0, 1])
     X = np.random.RandomState(0).randn(2, 8)
-    train_batch(weights, biases, X, (X[:1] > 0).astype(float), 0.1, 2, 1)
+    train_batch(weights, biases, X, (X[:1] > 0).astype(float), TrainSettings((), 0.1, 2, 1))
     text = f"backend numba {numba.__version__}: kernels compiled and cached\n"
 else:
     text = "backend numpy: numba is not installed, nothing to compile\n"

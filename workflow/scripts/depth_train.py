@@ -6,6 +6,7 @@ from common import start_log
 from initstudy.data import load_dataset
 from initstudy.depth import train_depth
 from initstudy.tables import write_table
+from initstudy.train import TrainSettings
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
@@ -23,16 +24,14 @@ def progress(iteration, costs, elapsed):
     )  # fmt: skip
 
 
+settings = TrainSettings((), p.learning_rate, p.iterations, p.log_every)
 runs = []
 for depth in p.depths:
     log.info(
         "training %s x%g: %d hidden layers of %d, %d seeds, %d iterations at learning rate %g",
         init, scale, depth, p.width, len(p.seeds), p.iterations, p.learning_rate,
     )  # fmt: skip
-    result = train_depth(
-        dataset, init, scale, depth, p.width, p.seeds,
-        p.learning_rate, p.iterations, p.log_every, progress,
-    )  # fmt: skip
+    result = train_depth(dataset, init, scale, depth, p.width, p.seeds, settings, progress)
     events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
     log.info("NumPy floating-point events (counted per call, not printed): %s", events)
     runs.append(result.runs)

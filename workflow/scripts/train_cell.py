@@ -8,6 +8,7 @@ from initstudy.cell import save_parameters, train_cell
 from initstudy.data import load_dataset
 from initstudy.net import resolve_backend
 from initstudy.tables import write_table
+from initstudy.train import TrainSettings
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
@@ -53,10 +54,7 @@ result = train_cell(
     init,
     scale,
     p.seeds,
-    p.layers,
-    p.learning_rate,
-    p.iterations,
-    p.log_every,
+    TrainSettings(p.layers, p.learning_rate, p.iterations, p.log_every),
     progress,
 )
 events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
