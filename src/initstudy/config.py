@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from initstudy.init import INITIALIZERS
+from initstudy.labels import format_scale
 
 DATA_WIDTH = 2  # circles are points in the plane
 OUTPUT_WIDTH = 1  # one sigmoid unit: binary classification
@@ -36,24 +37,6 @@ _TYPE_NOUNS = {
 
 class ConfigError(ValueError):
     """A config value the study cannot run with."""
-
-
-def format_scale(scale: float) -> str:
-    """The canonical text of a scale, used in file names and tables.
-
-    Shortest round-trip representation of the float, without a trailing
-    ``.0``: ``1`` for 1.0, ``0.25``, ``1e-06``. ``float(format_scale(x)) == x``.
-
-    Parameters
-    ----------
-    scale : float
-
-    Returns
-    -------
-    str
-    """
-    text = repr(float(scale))
-    return text[:-2] if text.endswith(".0") else text
 
 
 def cells(config: dict) -> list[tuple[str, float]]:
