@@ -27,8 +27,8 @@ wildcard_constraints:
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/figures.smk"
 include: "workflow/rules/depth.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -39,13 +39,7 @@ localrules:
     all,
 
 
-# Every output a reader looks at is a target, so that a deleted one is rebuilt by
-# the plain command (Snakemake does not recreate a missing intermediate file
-# while everything downstream of it is up to date).
 rule all:
     default_target: True
     input:
-        f"{RESULTS}/report.md",
-        FIGURES,
-        rules.aggregate.output,
-        DEPTH_OUTPUTS,
+        get_final_output(),

@@ -26,6 +26,11 @@ def _cell_name(init: str, scale: float) -> str:
     return f"{init} ×{format_scale(scale)}"
 
 
+def _figure(figure: dict) -> list[str]:
+    """Markdown lines of one declared figure: the image and its caption."""
+    return [f"![{figure['title']}]({figure['path']})", "", f"*{figure['caption']}*", ""]
+
+
 def report_section(
     ratios: pd.DataFrame,
     summary: pd.DataFrame,
@@ -93,16 +98,8 @@ def report_section(
     lines += [f"- {sentence}" for sentence in _signal_findings(ratios, deepest, pct)]
     lines += [
         "",
-        f"![Forward signal per layer at initialization]({figures['signal']})",
-        "",
-        f"*Mean square of the pre-activations per layer at {deepest} hidden layers: median and "
-        f"{pct} band over seeds, single seeds as thin lines, theory dashed.*",
-        "",
-        f"![Weight-gradient norm per layer]({figures['gradients']})",
-        "",
-        "*Norm of each layer's weight gradient at initialization, median over seeds, one line "
-        "per depth (darker: deeper).*",
-        "",
+        *_figure(figures["depth_signal"]),
+        *_figure(figures["depth_gradients"]),
         "### Training the deep networks",
         "",
         f"Width {int(training['width'])}, seeds 0–{int(training['seeds']) - 1}, "
@@ -120,11 +117,7 @@ def report_section(
     ]
     lines += [
         "",
-        f"![Test accuracy against depth]({figures['accuracy']})",
-        "",
-        f"*Mean test accuracy ({pct} bootstrap CI) and share of successful seeds ({pct} Wilson "
-        "CI) against the number of hidden layers.*",
-        "",
+        *_figure(figures["depth_accuracy"]),
     ]
     return "\n".join(lines)
 

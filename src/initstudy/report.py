@@ -15,27 +15,6 @@ import pandas as pd
 from initstudy.config import format_scale
 from initstudy.net import resolve_backend
 
-FIGURE_CAPTIONS = {
-    "dataset": "The circles data: training points (filled) and test points (hollow).",
-    "notebook_costs": "Cost curves of the notebook's three runs at its seed.",
-    "decision_boundaries": (
-        "Decision regions of the notebook's three runs and of the best cell of each other "
-        "initializer, with the training points."
-    ),
-    "accuracy_vs_scale": (
-        "Mean test accuracy against the initialization scale with its bootstrap interval "
-        "(left), and the share of seeds that succeed with Wilson intervals (right)."
-    ),
-    "heatmap": "Mean test accuracy of every cell, with the number of seeds that succeed.",
-    "cost_curves": (
-        "Median cost over seeds with the interquartile band, per initializer at scale 1."
-    ),
-    "initial_cost": (
-        "Initial cost of every network: large scales start with saturated outputs and costs far "
-        "above ln 2, the cost of a network that outputs 0.5 everywhere."
-    ),
-}
-
 
 def cell_name(init: str, scale: float) -> str:
     """Label of a grid cell, e.g. ``he ×1``."""
@@ -346,16 +325,21 @@ def initial_cost_finding(runs: pd.DataFrame) -> str:
     )
 
 
-def figures_section(figures: list[str], report_dir: Path) -> str:
-    """Each figure with its caption, linked relative to the report."""
+def figures_section(figures: dict[str, dict]) -> str:
+    """Each figure with its caption, as declared in ``workflow/figures.yaml``.
+
+    Parameters
+    ----------
+    figures : dict
+        name -> ``{"path": link relative to the report, "title": ..., "caption": ...}``.
+
+    Returns
+    -------
+    str
+    """
     lines = ["## Figures", ""]
-    for path in figures:
-        name = Path(path).stem
-        if name.startswith("depth_"):
-            continue
-        rel = os.path.relpath(path, report_dir)
-        caption = FIGURE_CAPTIONS.get(name, "")
-        lines += [f"![{caption}]({rel})", "", f"*{caption}*", ""]
+    for figure in figures.values():
+        lines += [f"![{figure['title']}]({figure['path']})", "", f"*{figure['caption']}*", ""]
     return "\n".join(lines)
 
 

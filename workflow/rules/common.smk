@@ -21,6 +21,7 @@ from initstudy.config import (  # noqa: E402
     load_schema,
     validate_config,
 )
+from initstudy.figures import load_figures  # noqa: E402
 from initstudy.imports import import_closure  # noqa: E402
 from initstudy.reproduction import setup_differences  # noqa: E402
 
@@ -40,6 +41,8 @@ except ConfigError as error:
 CELLS = cells(config)
 SEEDS = [int(seed) for seed in config["grid"]["seeds"]]
 RESULTS = "results"
+FIGURE_DIR = f"{RESULTS}/figures"
+FIGURES = load_figures(os.path.join(workflow.basedir, "workflow", "figures.yaml"), config)
 ENV = "../envs/initstudy.yaml"
 SETUP_DIFFERENCES = setup_differences(config)
 NOTEBOOK_COMPARABLE = not SETUP_DIFFERENCES
@@ -55,3 +58,44 @@ def script_imports(script):
 def cell_files(kind):
     """One file per grid cell, in config order (kind: runs.csv, costs.csv, params.npz)."""
     return [f"{RESULTS}/cells/{init}/scale-{format_scale(scale)}/{kind}" for init, scale in CELLS]
+
+
+def figure_path(figure):
+    """The file a declared figure is drawn into."""
+    return f"{FIGURE_DIR}/{figure.name}.png"
+
+
+def figure_links(part):
+    """Link, title and caption of each figure of one part of the study, for the markdown
+    report: name -> {path (relative to the report), title, caption}, in declaration order."""
+    return {
+        figure.name: {
+            "path": os.path.relpath(figure_path(figure), RESULTS),
+            "title": figure.title,
+            "caption": figure.caption,
+        }
+        for figure in FIGURES
+        if figure.part == part
+    }
+
+
+def study_parts():
+    """The parts of the study this config runs: the grid, and the depth study if enabled."""
+    return ("main", "depth") if config["depth_study"]["enabled"] else ("main",)
+
+
+def drawn_figures():
+    """The files of every figure of the parts of the study that run."""
+    return [figure_path(figure) for figure in FIGURES if figure.part in study_parts()]
+
+
+def depth_section():
+    """The depth study's report section, if the depth study runs."""
+    return [rules.depth_section.output[0]] if "depth" in study_parts() else []
+
+
+def get_final_output():
+    """Every output a reader looks at, so that a deleted one is rebuilt by the plain command
+    (Snakemake does not recreate a missing intermediate while everything after it is up to
+    date): the report, the tables and every figure of the parts of the study that run."""
+    return [f"{RESULTS}/report.md", *rules.aggregate.output, *drawn_figures(), *depth_section()]

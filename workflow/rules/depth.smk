@@ -1,14 +1,11 @@
 # Beyond the notebook: the depth study. Signal and gradients of deep ReLU networks at
 # initialization against the theory, then training them to see where each initializer stalls.
-# The rules always exist; DEPTH_OUTPUTS is empty when depth_study.enabled is false, so that
-# `rule all` and the report ask for nothing here.
+# The rules always exist; when depth_study.enabled is false, get_final_output() (common.smk)
+# and the report ask for nothing here.
 
-from initstudy.depth import depth_settings  # noqa: E402
-
-try:
-    DEPTH = depth_settings(config.get("depth_study"))
-except ConfigError as error:
-    raise WorkflowError(str(error)) from None
+# The schema declares every key of depth_study with its default (common.smk fills them in)
+# and check_config its rules across keys.
+DEPTH = config["depth_study"]
 
 DEPTH_DIR = f"{RESULTS}/depth"
 DEPTH_INITS = [str(init) for init in DEPTH["initializations"]]
@@ -148,84 +145,6 @@ rule depth_summary:
         "../scripts/depth_summary.py"
 
 
-rule depth_plot_signal:
-    input:
-        script_imports("depth_plot_signal.py"),
-        signal=rules.depth_ratios.output.signal,
-        ratios=rules.depth_ratios.output.ratios,
-    output:
-        report(
-            f"{FIGURE_DIR}/depth_signal.png",
-            caption="../report/depth_signal.rst",
-            category="Depth study",
-        ),
-    log:
-        f"{RESULTS}/logs/depth/plot_signal.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/depth/plot_signal.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        level=DEPTH_ANALYSIS["level"],
-    script:
-        "../scripts/depth_plot_signal.py"
-
-
-rule depth_plot_gradients:
-    input:
-        script_imports("depth_plot_gradients.py"),
-        signal=rules.depth_ratios.output.signal,
-    output:
-        report(
-            f"{FIGURE_DIR}/depth_gradients.png",
-            caption="../report/depth_gradients.rst",
-            category="Depth study",
-        ),
-    log:
-        f"{RESULTS}/logs/depth/plot_gradients.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/depth/plot_gradients.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../scripts/depth_plot_gradients.py"
-
-
-rule depth_plot_accuracy:
-    input:
-        script_imports("depth_plot_accuracy.py"),
-        summary=rules.depth_summary.output.summary,
-    output:
-        report(
-            f"{FIGURE_DIR}/depth_accuracy.png",
-            caption="../report/depth_accuracy.rst",
-            category="Depth study",
-        ),
-    log:
-        f"{RESULTS}/logs/depth/plot_accuracy.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/depth/plot_accuracy.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        threshold=DEPTH_ANALYSIS["threshold"],
-        level=DEPTH_ANALYSIS["level"],
-    script:
-        "../scripts/depth_plot_accuracy.py"
-
-
 rule depth_section:
     input:
         script_imports("depth_section.py"),
@@ -247,23 +166,6 @@ rule depth_section:
         settings=DEPTH,
         threshold=DEPTH_ANALYSIS["threshold"],
         level=DEPTH_ANALYSIS["level"],
-        # Image links as seen from results/report.md, which embeds this section.
-        figures={
-            name: os.path.relpath(f"{FIGURE_DIR}/depth_{name}.png", RESULTS)
-            for name in ("signal", "gradients", "accuracy")
-        },
+        figures=figure_links("depth"),
     script:
         "../scripts/depth_section.py"
-
-
-# What `rule all` and the report ask of the depth study: nothing when it is switched off.
-DEPTH_OUTPUTS = (
-    [
-        rules.depth_section.output[0],
-        rules.depth_plot_signal.output[0],
-        rules.depth_plot_gradients.output[0],
-        rules.depth_plot_accuracy.output[0],
-    ]
-    if DEPTH["enabled"]
-    else []
-)

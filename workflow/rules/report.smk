@@ -34,7 +34,7 @@ rule report:
         summary=rules.aggregate.output.summary,
         paired=rules.aggregate.output.paired,
         data=rules.make_dataset.output[0],
-        figures=FIGURES,
+        figures=drawn_figures(),
         benchmarks=expand(
             f"{RESULTS}/benchmarks/train/{{init}}/scale-{{scale}}.tsv",
             zip,
@@ -42,7 +42,7 @@ rule report:
             scale=[format_scale(scale) for _, scale in CELLS],
         ),
         rerun=rules.reproduce_notebook.output if NOTEBOOK_COMPARABLE else [],
-        depth=DEPTH_OUTPUTS,
+        depth=depth_section(),
     output:
         f"{RESULTS}/report.md",
     log:
@@ -58,5 +58,6 @@ rule report:
     params:
         config={key: config[key] for key in ("dataset", "model", "grid", "analysis", "notebook")},
         setup_differences=SETUP_DIFFERENCES,
+        figures=figure_links("main"),
     script:
         "../scripts/write_report.py"

@@ -51,7 +51,7 @@ sections = [
     *[f"- {sentence}" for sentence in report.findings(summary, runs, paired, config)],
     f"- {report.initial_cost_finding(runs)}",
     "",
-    report.figures_section(list(smk.input.figures), out_dir),
+    report.figures_section(smk.params.figures),
     depth,
     report.reproducibility_section(config, runs, list(smk.input.benchmarks), REPO),
     "",
