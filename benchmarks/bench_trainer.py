@@ -76,12 +76,14 @@ def time_notebook(X, y, Xt, yt, layers, seeds, lr, iterations, log_every):
     return (time.perf_counter() - start) / len(seeds), np.array(costs), np.array(accs)
 
 
-def time_project(X, y, Xt, yt, layers, seeds, lr, iterations, log_every):
-    """Train all networks as one batch with the project's trainer."""
+def time_project(X, y, Xt, yt, layers, seeds, lr, iterations, log_every, backend):
+    """Train all networks as one batch with the project's trainer, on ``backend``."""
     W, b = initialize_batch("he", layers, 1.0, seeds)
-    train_batch(W, b, X, y, TrainSettings(layers, lr, 2, 1))  # compile / warm up outside the timing
+    warm_up = TrainSettings(layers, lr, 2, 1, backend=backend)
+    train_batch(W, b, X, y, warm_up)  # compile / warm up outside the timing
     start = time.perf_counter()
-    result = train_batch(W, b, X, y, TrainSettings(layers, lr, iterations, log_every))
+    settings = TrainSettings(layers, lr, iterations, log_every, backend=backend)
+    result = train_batch(W, b, X, y, settings)
     seconds = (time.perf_counter() - start) / len(seeds)
     accs = np.stack(
         [accuracy(result.weights, result.biases, A, t) for A, t in ((X, y), (Xt, yt))], axis=1
@@ -124,7 +126,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=net_module.BACKENDS, default="auto",
                         help="backend of the project's trainer")  # fmt: skip
     args = parser.parse_args(argv)
-    net_module.DEFAULT_BACKEND = args.backend
     layers, lr, its, every = args.layers, args.learning_rate, args.iterations, args.log_every
     if len(layers) != 4:
         parser.error("the notebook loop is written for two hidden layers: give 4 widths")
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Setup    : layers {layers}, lr {lr}, {its} iterations, He seeds 0..{len(seeds) - 1}")
     print(f"Project  : backend {backend}\n")
 
-    t_proj, c_proj, a_proj = time_project(X, y, Xt, yt, layers, seeds, lr, its, every)
+    t_proj, c_proj, a_proj = time_project(X, y, Xt, yt, layers, seeds, lr, its, every, args.backend)
     print(f"{f'project  (train_batch, B={len(seeds)})':34}: {t_proj:8.4f} s/network")
     t_nb, c_nb, a_nb = time_notebook(X, y, Xt, yt, layers, nb_seeds, lr, its, every)
     print(f"{f'notebook (loop, {len(nb_seeds)} networks)':34}: {t_nb:8.4f} s/network")

@@ -16,7 +16,7 @@ from initstudy import net as net_module
 from initstudy import notebook
 from initstudy.data import make_dataset
 from initstudy.init import initialize, initialize_batch
-from initstudy.net import BatchedMLP
+from initstudy.net import NumbaMLP, NumpyMLP, batched_mlp
 from initstudy.train import TrainSettings, accuracy, train_batch
 
 LAYERS = [2, 10, 5, 1]
@@ -38,9 +38,18 @@ def data():
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request, monkeypatch):
-    monkeypatch.setattr(net_module, "DEFAULT_BACKEND", request.param)
+def backend(request):
     return request.param
+
+
+def _parameters(net):
+    """Every parameter of ``net``, flat: its weight and bias views, in order."""
+    return np.concatenate([p.ravel() for p in net.weights + net.biases])
+
+
+def _gradients(net):
+    """Every gradient of ``net``, flat, in the order of :func:`_parameters`."""
+    return np.concatenate([g.ravel() for g in net.weight_gradients + net.bias_gradients])
 
 
 @cache  # shared by the backends' parametrizations
@@ -54,17 +63,18 @@ def notebook_run(name, scale, seed, iterations, log_every):
     return np.array(costs), np.array(accs)
 
 
-def project_run(data, name, scale, seeds, iterations, log_every):
+def project_run(data, backend, name, scale, seeds, iterations, log_every):
     X, y, Xt, yt = data
     W, b = initialize_batch(name, LAYERS, scale, seeds)
-    result = train_batch(W, b, X, y, TrainSettings(LAYERS, 0.01, iterations, log_every))
+    settings = TrainSettings(LAYERS, 0.01, iterations, log_every, backend=backend)
+    result = train_batch(W, b, X, y, settings)
     accs = np.stack([accuracy(result.weights, result.biases, A, t) for A, t in ((X, y), (Xt, yt))])
     return result, accs.T
 
 
 def test_he_seed3_full_run_matches_notebook(data, backend):
     costs, accs = notebook_run("he", 1.0, 3, 15000, 1000)
-    result, project_accs = project_run(data, "he", 1.0, [3], 15000, 1000)
+    result, project_accs = project_run(data, backend, "he", 1.0, [3], 15000, 1000)
     np.testing.assert_allclose(result.costs[0, :-1], costs, rtol=RTOL, atol=0)
     assert project_accs[0].tolist() == accs.tolist()
     assert np.round(accs, 5).tolist() == [0.99333, 0.96]
@@ -74,7 +84,7 @@ def test_he_seed3_full_run_matches_notebook(data, backend):
 @pytest.mark.parametrize("scale", [0.5, 1.0, 2.0])
 def test_cells_match_notebook(data, backend, name, scale):
     seeds = list(range(5))
-    result, project_accs = project_run(data, name, scale, seeds, 1500, 100)
+    result, project_accs = project_run(data, backend, name, scale, seeds, 1500, 100)
     for i, seed in enumerate(seeds):
         costs, accs = notebook_run(name, scale, seed, 1500, 100)
         np.testing.assert_allclose(result.costs[i, :-1], costs, rtol=RTOL, atol=0)
@@ -82,8 +92,8 @@ def test_cells_match_notebook(data, backend, name, scale):
 
 
 def test_network_in_batch_equals_network_alone(data, backend):
-    batch, _ = project_run(data, "he", 1.0, list(range(6)), 2000, 100)
-    alone, _ = project_run(data, "he", 1.0, [4], 2000, 100)
+    batch, _ = project_run(data, backend, "he", 1.0, list(range(6)), 2000, 100)
+    alone, _ = project_run(data, backend, "he", 1.0, [4], 2000, 100)
     np.testing.assert_allclose(batch.costs[4], alone.costs[0], rtol=RTOL, atol=0)
     for Wb, Wa in zip(batch.weights, alone.weights, strict=True):
         np.testing.assert_allclose(Wb[4], Wa[0], rtol=RTOL, atol=1e-15)
@@ -93,7 +103,7 @@ def test_deep_network_trains(data, backend):
     X, y, _, _ = data
     layers = [2, 32, 32, 32, 1]
     W, b = initialize_batch("he", layers, 1.0, [0, 1, 2])
-    result = train_batch(W, b, X, y, TrainSettings(layers, 0.01, 300, 100))
+    result = train_batch(W, b, X, y, TrainSettings(layers, 0.01, 300, 100, backend=backend))
     assert result.costs.shape == (3, 4)
     assert np.isfinite(result.costs).all()
     assert (result.costs[:, -1] < result.costs[:, 0]).all()
@@ -105,13 +115,13 @@ def test_backends_agree(data, layers):
     X, y, _, _ = data
     X = np.vstack([X, X[:1] * X[1:]])[: layers[0]]
     W, b = initialize_batch("he", layers, 1.0, list(range(4)))
-    nets = [BatchedMLP(W, b, X.shape[1], backend=name) for name in ("numpy", "numba")]
+    nets = [batched_mlp(W, b, X.shape[1], backend=name) for name in ("numpy", "numba")]
     for _ in range(50):
         outputs = [net.forward(X) for net in nets]
         np.testing.assert_allclose(outputs[1], outputs[0], rtol=1e-12, atol=1e-14)
         for net in nets:
             net.backward(X, y)
-        grads = [net._grads for net in nets]
+        grads = [_gradients(net) for net in nets]
         np.testing.assert_allclose(grads[1], grads[0], rtol=1e-9, atol=1e-15)
         for net in nets:
             net.step(0.01)
@@ -122,13 +132,13 @@ def test_backends_agree(data, layers):
 def test_unknown_backend_is_rejected(data):
     W, b = initialize_batch("he", LAYERS, 1.0, [0])
     with pytest.raises(ValueError, match="backend='gpu'"):
-        BatchedMLP(W, b, 300, backend="gpu")
+        batched_mlp(W, b, 300, backend="gpu")
 
 
 def test_written_weights_reach_the_kernel(data, backend):
     X, _, _, _ = data
     W, b = initialize_batch("he", LAYERS, 1.0, [0, 1])
-    net = BatchedMLP(W, b, X.shape[1])
+    net = batched_mlp(W, b, X.shape[1], backend)
     net.weights[0][1] = np.nan
     out = net.forward(X)
     assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
@@ -139,14 +149,14 @@ def test_run_equals_iteration_loop(data, backend, layers):
     X, y, _, _ = data
     W, b = initialize_batch("he", layers, 1.0, [0, 1, 2])
     W[0][1, 0, 0] = np.nan  # a diverged network stays NaN and leaves the others alone
-    looped, ran = (BatchedMLP(W, b, X.shape[1]) for _ in range(2))
+    looped, ran = (batched_mlp(W, b, X.shape[1], backend) for _ in range(2))
     for _ in range(30):
         looped.forward(X)
         looped.backward(X, y)
         looped.step(0.01)
     ran.run(X, y, 0.01, 30)
-    np.testing.assert_array_equal(ran._params, looped._params)
-    assert np.isnan(ran._params).any() and np.isfinite(ran.weights[0][[0, 2]]).all()
+    np.testing.assert_array_equal(_parameters(ran), _parameters(looped))
+    assert np.isnan(_parameters(ran)).any() and np.isfinite(ran.weights[0][[0, 2]]).all()
     for W_ran in ran.weights:
         assert np.isnan(W_ran[1]).all()
 
@@ -155,8 +165,30 @@ def test_run_equals_iteration_loop(data, backend, layers):
 def test_exp_overflow_is_a_numpy_floating_point_event(data, backend, method):
     X, y, _, _ = data
     W, b = initialize_batch("he", LAYERS, 1e100, [0, 1])
-    net = BatchedMLP(W, b, X.shape[1])
+    net = batched_mlp(W, b, X.shape[1], backend)
     net.forward(X)
     with np.errstate(over="raise", under="ignore", invalid="ignore"):
         with pytest.raises(FloatingPointError, match="overflow"):
             net.backward(X, y) if method == "backward" else net.run(X, y, 0.01, 1)
+
+
+def test_factory_resolves_the_backend_once(data):
+    W, b = initialize_batch("he", LAYERS, 1.0, [0, 1])
+    net = batched_mlp(W, b, 300, backend="numpy")
+    assert type(net) is NumpyMLP and net.backend == "numpy"
+    assert (net.batch, net.n_examples) == (2, 300)
+    default = batched_mlp(W, b, 300)
+    expected = NumbaMLP if "numba" in BACKENDS else NumpyMLP
+    assert type(default) is expected and default.backend == expected.backend
+
+
+def test_train_batch_uses_the_settings_backend(data, backend):
+    X, y, _, _ = data
+    W, b = initialize_batch("he", LAYERS, 1.0, [0, 1, 2])
+    result = train_batch(W, b, X, y, TrainSettings(LAYERS, 0.01, 250, 100, backend=backend))
+    net = batched_mlp(W, b, X.shape[1], backend)
+    net.run(X, y, 0.01, 250)
+    for trained, ran in zip(result.weights + result.biases, net.weights + net.biases, strict=True):
+        np.testing.assert_array_equal(trained, ran)
+    with pytest.raises(ValueError, match="backend='gpu'"):
+        train_batch(W, b, X, y, TrainSettings(LAYERS, 0.01, 2, 1, backend="gpu"))

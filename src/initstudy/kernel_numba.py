@@ -1,4 +1,4 @@
-"""Compiled forward and backward passes for :class:`initstudy.net.BatchedMLP` (optional).
+"""Compiled forward and backward passes for :class:`initstudy.net.NumbaMLP` (optional).
 
 Imported only when ``numba`` is installed. The arrays have the NumPy backend's
 layout (weights ``(B, n_out, n_in)``, activations ``(B, n, m)``) and each
@@ -16,6 +16,14 @@ All buffers are flat float64 arrays; ``widths`` holds the layer widths and the
 serves every depth and width. Networks are independent, so a network trained
 in a batch is bit for bit the network trained alone, and :func:`run` may train
 each network through many iterations before it starts the next.
+
+Entry points: :func:`forward` (the trainer's logged costs and predictions) and
+:func:`run` (the training itself). The per-step kernels :func:`backward` and
+:func:`step`, with :func:`forward`, are the step-by-step reference: they back
+``NumbaMLP.backward`` and ``NumbaMLP.step``, and the tests check that
+:func:`run` ends bit for bit where the loop of the three leaves the networks,
+and that they agree with the NumPy backend at every step. The training jobs
+never call them.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 _JIT = {"nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False}
 
@@ -272,3 +281,20 @@ def run(
             )
             _step_net(params, grads, learning_rate, widths, w_off, b_off, net)
     return lo, hi
+
+
+def raise_exp_events(lo: float, hi: float) -> None:
+    """Report the overflow or underflow of the kernels' ``exp`` as NumPy's would.
+
+    ``exp`` overflows or underflows at its extreme arguments if anywhere, so
+    NumPy's ``exp`` of those two raises the same floating-point events, through
+    the caller's ``np.errstate`` (once per kernel call, not once per iteration).
+
+    Parameters
+    ----------
+    lo, hi : float
+        Smallest and largest finite argument a kernel passed to ``exp``: what
+        :func:`backward` and :func:`run` return.
+    """
+    if lo < -700.0 or hi > 700.0:
+        np.exp(np.array([lo, hi]))

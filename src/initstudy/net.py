@@ -4,30 +4,33 @@ Shapes follow the notebook: data ``X`` is ``(n_0, m)`` with examples as columns.
 A batch of ``B`` networks of the same ``layers`` exposes its weights as
 ``W[l]: (B, n_{l+1}, n_l)`` and biases as ``b[l]: (B, n_{l+1}, 1)``.
 
-:class:`BatchedMLP` keeps every array it needs allocated once (parameters and
-gradients each in one flat buffer), so an iteration allocates nothing.
-Operation by operation the arithmetic of each network is the notebook's
-(``dot``, ``+ b``, ``maximum(0, .)``, ``1 / (1 + exp(-z))``, ``1/m * (a - y)``,
-``W - lr * dW``), so a network trained in a batch follows the notebook's
-trajectory. Two backends compute it:
+:func:`batched_mlp` resolves the backend once and returns one of two classes
+over the shared buffers of :class:`MLPBase` (parameters and gradients each in
+one flat buffer, every array allocated once, so an iteration allocates
+nothing). Operation by operation the arithmetic of each network is the
+notebook's (``dot``, ``+ b``, ``maximum(0, .)``, ``1 / (1 + exp(-z))``,
+``1/m * (a - y)``, ``W - lr * dW``), so a network trained in a batch follows
+the notebook's trajectory.
 
-``"numpy"``
+:class:`NumpyMLP` (``"numpy"``)
     Batched BLAS calls on ``(B, n_out, n_in)`` stacks; the first layer, whose
     input ``X`` all networks share, is one 2-D product. The notebook's BLAS
     routines: He seed 3 is bit for bit the notebook's over 15000 iterations, other
     networks within a few 1e-16 relative (BLAS's blocking depends on the shape).
-``"numba"``
+    Its public buffers hold every layer's ``z`` and ``dL/dz``.
+:class:`NumbaMLP` (``"numba"``)
     The compiled loops of :mod:`initstudy.kernel_numba`: one network at a time,
     examples as the SIMD axis, no per-call overhead. The same operations in the
     same order except for how the sums over examples are split (and no fused
     multiply-adds): it agrees with the notebook to about 1e-15 relative over
     15000 iterations, and is 2-3 times faster than ``"numpy"`` on small networks.
-``"auto"``
-    ``"numba"`` when numba can be imported, else ``"numpy"``.
+
+Backend ``"auto"`` is ``"numba"`` when numba can be imported, else ``"numpy"``.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from itertools import pairwise
 
 import numpy as np
@@ -39,7 +42,7 @@ except ImportError:  # numba is optional
 
 BACKENDS = ("auto", "numpy", "numba")
 
-#: Backend of a :class:`BatchedMLP` built with ``backend=None`` (the trainer's case).
+#: Backend that ``backend=None`` stands for in :func:`resolve_backend` and :func:`batched_mlp`.
 DEFAULT_BACKEND = "auto"
 
 
@@ -113,24 +116,11 @@ def resolve_backend(backend: str | None) -> str:
     return backend
 
 
-def _raise_exp_events(lo: float, hi: float) -> None:
-    """Report the overflow or underflow of the numba backend's ``exp`` as NumPy's would.
+class MLPBase(ABC):
+    """``B`` ReLU networks of one shape: the parameter and gradient buffers both backends share.
 
-    ``exp`` overflows or underflows at its extreme arguments if anywhere, so
-    NumPy's ``exp`` of those two raises the same floating-point events, through
-    the caller's ``np.errstate`` (once per kernel call, not once per iteration).
-
-    Parameters
-    ----------
-    lo, hi : float
-        Smallest and largest finite argument the kernel passed to ``exp``.
-    """
-    if lo < -700.0 or hi > 700.0:
-        np.exp(np.array([lo, hi]))
-
-
-class BatchedMLP:
-    """``B`` ReLU networks of one shape, with preallocated buffers for training.
+    Parameters and gradients each live in one flat buffer, of which the public
+    lists are views. Subclasses compute the passes; build one with :func:`batched_mlp`.
 
     Parameters
     ----------
@@ -139,79 +129,52 @@ class BatchedMLP:
         they are copied.
     n_examples : int
         Number of training examples ``m`` the buffers are sized for.
-    backend : {"auto", "numpy", "numba"}, optional
-        Who computes the passes (see the module notes); both give the same
-        networks to about 1e-15 relative. Default :data:`DEFAULT_BACKEND` (``"auto"``).
 
     Attributes
     ----------
-    batch : int
-        Number of networks ``B``.
     backend : {"numpy", "numba"}
-        The backend in use.
+        Who computes the passes.
+    batch, n_examples : int
+        Number of networks ``B`` and of examples ``m``.
     weights, biases : list of ndarray
-        Views ``(B, n_{l+1}, n_l)`` and ``(B, n_{l+1}, 1)`` into one flat parameter
+        Views ``(B, n_{l+1}, n_l)`` and ``(B, n_{l+1}, 1)`` into the parameter
         buffer, updated in place by :meth:`step`; writing into them changes the
         networks.
+    weight_gradients, bias_gradients : list of ndarray
+        Views of the same shapes into the gradient buffer: the gradients of the
+        mean cross-entropy after :meth:`backward`.
     """
 
-    def __init__(
-        self,
-        weights: list[np.ndarray],
-        biases: list[np.ndarray],
-        n_examples: int,
-        backend: str | None = None,
-    ):
-        self.backend = resolve_backend(backend)
+    backend: str
+
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], n_examples: int):
         self.batch = batch = weights[0].shape[0]
-        self.n_examples = m = n_examples
-        self._widths = [weights[0].shape[2]] + [W.shape[1] for W in weights]
-        widths = self._widths
-        w_sizes = [batch * n_out * n_in for n_in, n_out in pairwise(widths)]
-        b_sizes = [batch * n_out for n_out in widths[1:]]
-        w_off, b_off, offset = [], [], 0
-        for w_size, b_size in zip(w_sizes, b_sizes, strict=True):
-            w_off.append(offset)
-            b_off.append(offset + w_size)
-            offset += w_size + b_size
+        self.n_examples = n_examples
+        self._widths = widths = [weights[0].shape[2]] + [W.shape[1] for W in weights]
+        self._w_off, self._b_off, offset = [], [], 0
+        for n_in, n_out in pairwise(widths):
+            self._w_off.append(offset)
+            self._b_off.append(offset + batch * n_out * n_in)
+            offset += batch * n_out * (n_in + 1)
         self._params = np.empty(offset)
         self._grads = np.empty(offset)
-        self.weights, self.biases = self._views(self._params, w_off, b_off)
-        self._grad_weights, self._grad_biases = self._views(self._grads, w_off, b_off)
+        self.weights, self.biases = self._views(self._params)
+        self.weight_gradients, self.bias_gradients = self._views(self._grads)
         for dst, src in zip(self.weights + self.biases, list(weights) + list(biases), strict=True):
             dst[...] = src
-        if self.backend == "numba":
-            self._init_numba(w_off, b_off)
-        else:
-            self._z = [np.empty((batch, n, m)) for n in widths[1:]]
-            self._a = [np.empty((batch, n, m)) for n in widths[1:-1]]
-            self._dz = [np.empty((batch, n, m)) for n in widths[1:]]
-            self._mask = [np.empty((batch, n, m), dtype=bool) for n in widths[1:-1]]
 
-    def _views(self, flat, w_off, b_off):
-        batch, widths = self.batch, self._widths
+    def _views(self, flat):
+        """Per-layer ``(B, n_out, n_in)`` and ``(B, n_out, 1)`` views into a flat buffer."""
+        batch = self.batch
         weights, biases = [], []
-        for l, (n_in, n_out) in enumerate(pairwise(widths)):
-            W = flat[w_off[l] : w_off[l] + batch * n_out * n_in]
-            b = flat[b_off[l] : b_off[l] + batch * n_out]
+        for l, (n_in, n_out) in enumerate(pairwise(self._widths)):
+            W = flat[self._w_off[l] : self._w_off[l] + batch * n_out * n_in]
+            b = flat[self._b_off[l] : self._b_off[l] + batch * n_out]
             weights.append(W.reshape(batch, n_out, n_in))
             biases.append(b.reshape(batch, n_out, 1))
         return weights, biases
 
-    def _init_numba(self, w_off, b_off):
-        batch, m, widths = self.batch, self.n_examples, self._widths
-        self._k_widths = np.array(widths, dtype=np.int64)
-        self._k_w_off = np.array(w_off, dtype=np.int64)
-        self._k_b_off = np.array(b_off, dtype=np.int64)
-        a_sizes = [batch * n * m for n in widths[1:]]
-        self._k_a_off = np.cumsum([0, *a_sizes[:-1]]).astype(np.int64)
-        self._acts = np.empty(sum(a_sizes))
-        self._dz_a, self._dz_b = np.empty(max(widths) * m), np.empty(max(widths) * m)
-        self._dz_out = np.empty((batch, widths[-1], m))
-        self._ones = np.ones((1, m))
-        self._wt = np.empty(max(a * b for a, b in pairwise(widths)))
-        self._logits = self._acts[self._k_a_off[-1] :].reshape(batch, widths[-1], m)
-
+    @abstractmethod
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Compute every layer for inputs ``X`` of shape ``(n_0, m)``.
 
@@ -221,28 +184,11 @@ class BatchedMLP:
 
         Returns
         -------
-        ndarray of shape (B, 1, m)
+        ndarray of shape (B, n_L, m)
             Output logits (a buffer overwritten by the next call).
         """
-        if self.backend == "numba":
-            kernel_numba.forward(
-                np.ascontiguousarray(X), self._params, self._acts, self._k_widths,
-                self._k_w_off, self._k_b_off, self._k_a_off, self.batch,
-            )  # fmt: skip
-            return self._logits
-        a = X
-        for l, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = self._z[l]
-            if l == 0:
-                # X is shared: one (B n_1, n_0) @ (n_0, m) product instead of B small ones.
-                np.matmul(W.reshape(-1, W.shape[2]), X, out=z.reshape(-1, z.shape[2]))
-            else:
-                np.matmul(W, a, out=z)
-            z += b
-            if l < len(self._a):
-                a = np.maximum(0, z, out=self._a[l])
-        return self._z[-1]
 
+    @abstractmethod
     def backward(self, X: np.ndarray, y: np.ndarray) -> None:
         """Gradients of the mean cross-entropy at the last :meth:`forward`, into the buffers.
 
@@ -253,41 +199,8 @@ class BatchedMLP:
         y : ndarray of shape (1, m)
             Labels 0/1 as floats.
         """
-        if self.backend == "numba":
-            _raise_exp_events(*kernel_numba.backward(*self._numba_args(X, y)))
-            return
-        self._output_gradient(self._z[-1], self._dz[-1], y)
-        for l in range(len(self.weights) - 1, -1, -1):
-            dz = self._dz[l]
-            dW = self._grad_weights[l]
-            if l == 0:
-                np.matmul(dz.reshape(-1, dz.shape[2]), X.T, out=dW.reshape(-1, dW.shape[2]))
-            else:
-                np.matmul(dz, np.swapaxes(self._a[l - 1], -1, -2), out=dW)
-            np.sum(dz, axis=-1, keepdims=True, out=self._grad_biases[l])
-            if l > 0:
-                da = np.matmul(np.swapaxes(self.weights[l], -1, -2), dz, out=self._dz[l - 1])
-                mask = np.greater(self._a[l - 1], 0, out=self._mask[l - 1])
-                np.multiply(da, mask, out=da)
 
-    def _numba_args(self, X, y):
-        """Arguments of :func:`kernel_numba.backward` (and the first ones of ``run``)."""
-        return (
-            np.ascontiguousarray(X), np.ascontiguousarray(y, dtype=np.float64), self._params,
-            self._grads, self._acts, self._dz_out, self._dz_a, self._dz_b, self._ones, self._wt,
-            self._k_widths, self._k_w_off, self._k_b_off, self._k_a_off, self.batch,
-        )  # fmt: skip
-
-    @staticmethod
-    def _output_gradient(z, dz, y):
-        """``dz = 1/m * (sigmoid(z) - y)``, the notebook's way, in NumPy's vectorized ``exp``."""
-        np.negative(z, out=dz)
-        np.exp(dz, out=dz)
-        dz += 1
-        np.divide(1, dz, out=dz)
-        dz -= y
-        dz *= 1.0 / y.shape[1]
-
+    @abstractmethod
     def step(self, learning_rate: float) -> None:
         """One gradient-descent update of all parameters: ``p <- p - lr * grad``.
 
@@ -295,18 +208,12 @@ class BatchedMLP:
         ----------
         learning_rate : float
         """
-        if self.backend == "numba":
-            kernel_numba.step(self._params, self._grads, learning_rate)
-            return
-        np.multiply(self._grads, learning_rate, out=self._grads)
-        np.subtract(self._params, self._grads, out=self._params)
 
     def run(self, X: np.ndarray, y: np.ndarray, learning_rate: float, iterations: int) -> None:
         """``iterations`` rounds of :meth:`forward`, :meth:`backward` and :meth:`step`.
 
-        The networks end where that loop leaves them (bit for bit with the
-        ``"numba"`` backend, which runs each network's iterations in one call);
-        the activation and gradient buffers are then unspecified.
+        The networks end where that loop leaves them, bit for bit; the activation
+        and gradient buffers are then unspecified (a subclass may skip them).
 
         Parameters
         ----------
@@ -316,11 +223,176 @@ class BatchedMLP:
         learning_rate : float
         iterations : int
         """
-        if self.backend == "numba":
-            args = self._numba_args(X, y)
-            _raise_exp_events(*kernel_numba.run(*args, float(learning_rate), int(iterations)))
-            return
         for _ in range(iterations):
             self.forward(X)
             self.backward(X, y)
             self.step(learning_rate)
+
+
+class NumpyMLP(MLPBase):
+    """The ``"numpy"`` backend: batched BLAS products on preallocated buffers.
+
+    Parameters are those of :class:`MLPBase`. The first layer, whose input all
+    networks share, is one 2-D product; :meth:`run` is the plain loop. Each call
+    overwrites the buffers below: copy what must be kept.
+
+    Attributes
+    ----------
+    pre_activations : list of ndarray
+        After :meth:`forward`: ``z`` of every layer, ``(B, n_l, m)`` for
+        ``l = 1..L`` (``z = W a + b`` before the ReLU), the last being the logits.
+    output_gradients : list of ndarray
+        After :meth:`backward`: ``dL/dz`` of every layer, same shapes, where ``L``
+        is each network's mean cross-entropy over the ``m`` examples.
+    weight_gradients : list of ndarray
+        After :meth:`backward`: ``dL/dW`` of every layer, ``(B, n_{l+1}, n_l)``
+        (with ``bias_gradients`` and the rest as in :class:`MLPBase`).
+    """
+
+    backend = "numpy"
+
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], n_examples: int):
+        super().__init__(weights, biases, n_examples)
+        batch, m, widths = self.batch, n_examples, self._widths
+        self.pre_activations = [np.empty((batch, n, m)) for n in widths[1:]]
+        self.output_gradients = [np.empty((batch, n, m)) for n in widths[1:]]
+        self._relu = [np.empty((batch, n, m)) for n in widths[1:-1]]
+        self._mask = [np.empty((batch, n, m), dtype=bool) for n in widths[1:-1]]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Every layer, as batched products (see :meth:`MLPBase.forward`)."""
+        a = X
+        for l, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = self.pre_activations[l]
+            if l == 0:
+                # X is shared: one (B n_1, n_0) @ (n_0, m) product instead of B small ones.
+                np.matmul(W.reshape(-1, W.shape[2]), X, out=z.reshape(-1, z.shape[2]))
+            else:
+                np.matmul(W, a, out=z)
+            z += b
+            if l < len(self._relu):
+                a = np.maximum(0, z, out=self._relu[l])
+        return self.pre_activations[-1]
+
+    def backward(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Back-propagation into the buffers (see :meth:`MLPBase.backward`)."""
+        dzs = self.output_gradients
+        _sigmoid_error(self.pre_activations[-1], dzs[-1], y)
+        for l in range(len(self.weights) - 1, -1, -1):
+            dz, dW = dzs[l], self.weight_gradients[l]
+            if l == 0:
+                np.matmul(dz.reshape(-1, dz.shape[2]), X.T, out=dW.reshape(-1, dW.shape[2]))
+            else:
+                np.matmul(dz, np.swapaxes(self._relu[l - 1], -1, -2), out=dW)
+            np.sum(dz, axis=-1, keepdims=True, out=self.bias_gradients[l])
+            if l > 0:
+                da = np.matmul(np.swapaxes(self.weights[l], -1, -2), dz, out=dzs[l - 1])
+                mask = np.greater(self._relu[l - 1], 0, out=self._mask[l - 1])
+                np.multiply(da, mask, out=da)
+
+    def step(self, learning_rate: float) -> None:
+        """``p <- p - lr * grad`` on the flat buffers (see :meth:`MLPBase.step`)."""
+        np.multiply(self._grads, learning_rate, out=self._grads)
+        np.subtract(self._params, self._grads, out=self._params)
+
+
+def _sigmoid_error(z, dz, y):
+    """``dz = 1/m * (sigmoid(z) - y)``, the notebook's way, in NumPy's vectorized ``exp``."""
+    np.negative(z, out=dz)
+    np.exp(dz, out=dz)
+    dz += 1
+    np.divide(1, dz, out=dz)
+    dz -= y
+    dz *= 1.0 / y.shape[1]
+
+
+class NumbaMLP(MLPBase):
+    """The ``"numba"`` backend: the compiled kernels of :mod:`initstudy.kernel_numba`.
+
+    Parameters are those of :class:`MLPBase`. :meth:`run` takes each network
+    through all its iterations in one compiled call, bit for bit the
+    :meth:`forward`, :meth:`backward`, :meth:`step` loop (whose kernels are its
+    step-by-step reference). The kernel's activation buffer holds ``relu(z)``,
+    not ``z``, of the hidden layers: per-layer signals come from :class:`NumpyMLP`.
+    Without numba, building one raises ``ImportError``.
+    """
+
+    backend = "numba"
+
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], n_examples: int):
+        resolve_backend("numba")  # the ImportError without numba
+        super().__init__(weights, biases, n_examples)
+        batch, m, widths = self.batch, n_examples, self._widths
+        a_sizes = [batch * n * m for n in widths[1:]]
+        a_off = np.cumsum([0, *a_sizes[:-1]]).astype(np.int64)
+        # What the kernels index by layer: widths, w_off, b_off, a_off, as int64 arrays.
+        per_layer = (widths, self._w_off, self._b_off)
+        self._layout = (*(np.array(v, dtype=np.int64) for v in per_layer), a_off)
+        self._acts = np.empty(sum(a_sizes))
+        self._dz_a, self._dz_b = np.empty(max(widths) * m), np.empty(max(widths) * m)
+        self._dz_out = np.empty((batch, widths[-1], m))
+        self._ones = np.ones((1, m))
+        self._wt = np.empty(max(a * b for a, b in pairwise(widths)))
+        self._logits = self._acts[a_off[-1] :].reshape(batch, widths[-1], m)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Every layer, by :func:`kernel_numba.forward` (see :meth:`MLPBase.forward`)."""
+        X = np.ascontiguousarray(X)
+        kernel_numba.forward(X, self._params, self._acts, *self._layout, self.batch)
+        return self._logits
+
+    def backward(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Gradients by :func:`kernel_numba.backward` (see :meth:`MLPBase.backward`)."""
+        kernel_numba.raise_exp_events(*kernel_numba.backward(*self._kernel_args(X, y)))
+
+    def step(self, learning_rate: float) -> None:
+        """The update by :func:`kernel_numba.step` (see :meth:`MLPBase.step`)."""
+        kernel_numba.step(self._params, self._grads, learning_rate)
+
+    def run(self, X: np.ndarray, y: np.ndarray, learning_rate: float, iterations: int) -> None:
+        """All iterations in one :func:`kernel_numba.run` call (see :meth:`MLPBase.run`)."""
+        args = (*self._kernel_args(X, y), float(learning_rate), int(iterations))
+        kernel_numba.raise_exp_events(*kernel_numba.run(*args))
+
+    def _kernel_args(self, X, y):
+        """Arguments of :func:`kernel_numba.backward` (and the first ones of ``run``)."""
+        return (
+            np.ascontiguousarray(X), np.ascontiguousarray(y, dtype=np.float64), self._params,
+            self._grads, self._acts, self._dz_out, self._dz_a, self._dz_b, self._ones, self._wt,
+            *self._layout, self.batch,
+        )  # fmt: skip
+
+
+_CLASSES = {"numpy": NumpyMLP, "numba": NumbaMLP}
+
+
+def batched_mlp(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    n_examples: int,
+    backend: str | None = None,
+) -> MLPBase:
+    """``B`` networks ready to train, computed by the backend ``backend`` stands for.
+
+    Parameters
+    ----------
+    weights, biases : list of ndarray
+        Stacked initial parameters, ``(B, n_{l+1}, n_l)`` and ``(B, n_{l+1}, 1)``;
+        they are copied.
+    n_examples : int
+        Number of training examples ``m`` the buffers are sized for.
+    backend : {"auto", "numpy", "numba"} or None
+        Resolved once by :func:`resolve_backend`; None is :data:`DEFAULT_BACKEND`.
+        Both backends give the same networks to about 1e-15 relative.
+
+    Returns
+    -------
+    NumpyMLP or NumbaMLP
+        Its ``backend`` attribute says which.
+
+    Raises
+    ------
+    ValueError, ImportError
+        As :func:`resolve_backend`.
+    """
+    return _CLASSES[resolve_backend(backend)](weights, biases, n_examples)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from initstudy import notebook
 from initstudy.init import initialize_batch
-from initstudy.net import BatchedMLP, sigmoid
+from initstudy.net import batched_mlp, sigmoid
 
 
 def setup_differences(config: dict) -> list[str]:
@@ -138,7 +138,7 @@ def output_saturation(X: np.ndarray, init: str, scale: float, seed: int, layers:
         ``max_abs_logit``: the largest ``|z|`` of the output; ``examples``.
     """
     weights, biases = initialize_batch(init, layers, scale, [seed])
-    z = BatchedMLP(weights, biases, X.shape[1]).forward(np.ascontiguousarray(X))[0, 0]
+    z = batched_mlp(weights, biases, X.shape[1]).forward(np.ascontiguousarray(X))[0, 0]
     with np.errstate(over="ignore"):
         a = sigmoid(z)
     return {

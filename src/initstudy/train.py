@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from initstudy.net import BatchedMLP, cost_from_logits, sigmoid
+from initstudy.net import batched_mlp, cost_from_logits, sigmoid
 
 Progress = Callable[[int, np.ndarray, float], None]
 
@@ -114,7 +114,7 @@ def train_batch(
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64).reshape(1, -1)
-    net = BatchedMLP(weights, biases, X.shape[1], settings.backend)
+    net = batched_mlp(weights, biases, X.shape[1], settings.backend)
     iterations, learning_rate = settings.iterations, settings.learning_rate
     log_at = logged_iterations(iterations, settings.log_every)
     costs = np.full((net.batch, log_at.size), np.nan)
@@ -162,7 +162,7 @@ def predict(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray) 
     -------
     ndarray of shape (B, m), int64
     """
-    net = BatchedMLP(weights, biases, X.shape[1])
+    net = batched_mlp(weights, biases, X.shape[1])
     return (sigmoid(net.forward(np.ascontiguousarray(X)))[:, 0, :] > 0.5).astype(np.int64)
 
 

@@ -14,10 +14,12 @@ backend = resolve_backend(None)
 if backend == "numba":
     import numba
 
-    # One tiny training run calls every kernel with the argument types the jobs use.
+    # One tiny training run calls the kernels the jobs call (forward and run), with
+    # their argument types.
     weights, biases = initialize_batch("he", [2, 3, 3, 1], 1.0, [0, 1])
     X = np.random.RandomState(0).randn(2, 8)
-    train_batch(weights, biases, X, (X[:1] > 0).astype(float), TrainSettings((), 0.1, 2, 1))
+    settings = TrainSettings((), 0.1, 2, 1, backend=backend)
+    train_batch(weights, biases, X, (X[:1] > 0).astype(float), settings)
     text = f"backend numba {numba.__version__}: kernels compiled and cached\n"
 else:
     text = "backend numpy: numba is not installed, nothing to compile\n"
