@@ -171,6 +171,22 @@ def check_config(config: dict) -> None:
         texts = [format_scale(s) for s in scales]
         if len(set(texts)) != len(texts):
             _fail(format_key(("grid", "initializations", name)), scales, "distinct scales")
+    _check_depth_study(config["depth_study"])
+
+
+def _check_depth_study(depth: dict) -> None:
+    """The depth study's one rule across keys: ``training.log_every <= training.iterations``.
+
+    The schema states every other constraint of the section (its ``uniqueItems``
+    scales also have distinct labels, as ``format_scale`` round-trips).
+    """
+    training = depth["training"]
+    if training["log_every"] > training["iterations"]:
+        _fail(
+            "depth_study.training.log_every",
+            training["log_every"],
+            f"an integer from 1 to depth_study.training.iterations ({training['iterations']})",
+        )
 
 
 def format_key(path) -> str:
