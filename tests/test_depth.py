@@ -7,24 +7,47 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO, copy_workflow, snakemake
+from snakemake.utils import validate
 
-from initstudy.config import ConfigError
+from initstudy.config import ConfigError, check_config
 from initstudy.data import make_dataset
-from initstudy.depth import (
-    DEFAULT_SETTINGS,
-    RATIO_COLUMNS,
-    SIGNAL_COLUMNS,
-    depth_settings,
+from initstudy.depth_report import report_section
+from initstudy.depth_signal import RATIO_COLUMNS, SIGNAL_COLUMNS, measure_signal, signal_ratios
+from initstudy.depth_theory import (
     layer_widths,
-    measure_signal,
+    predicted_depth_signal,
     predicted_ratio,
     predicted_signal,
-    signal_ratios,
-    stall_depths,
 )
-from initstudy.depth_report import report_section
+from initstudy.depth_training import stall_depths
 from initstudy.init import initialize_batch
 from initstudy.net import cost_from_logits
+
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+#: The depth study's defaults, as the schema must declare them.
+DEFAULT_DEPTH_STUDY = {
+    "enabled": True,
+    "initializations": ["he", "lecun", "glorot", "orthogonal", "random"],
+    "scales": [1],
+    "depths": [2, 5, 10, 20, 30, 50],
+    "width": 32,
+    "signal_seeds": 50,
+    "training": {
+        "depths": [2, 5, 10, 20],
+        "width": 16,
+        "seeds": 5,
+        "learning_rate": 0.06,
+        "iterations": 1000,
+        "log_every": 100,
+    },
+}
+
+
+def with_defaults(config: dict) -> dict:
+    """``config`` with the schema's defaults filled in, as the workflow's ``validate`` does."""
+    config = dict(config)
+    validate(config, str(SCHEMA))
+    return config
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +88,29 @@ def test_layer_widths_and_their_checks():
         layer_widths(0, 8)
 
 
-def test_settings_fill_defaults_and_name_the_bad_key():
-    settings = depth_settings({"width": 8, "training": {"seeds": 2}})
-    assert settings["width"] == 8 and settings["depths"] == DEFAULT_SETTINGS["depths"]
-    assert settings["training"]["seeds"] == 2
-    assert settings["training"]["iterations"] == DEFAULT_SETTINGS["training"]["iterations"]
-    with pytest.raises(ConfigError, match=r"depth_study\.initializations"):
-        depth_settings({"initializations": ["zeros"]})
-    with pytest.raises(ConfigError, match=r"depth_study\.training\.log_every"):
-        depth_settings({"training": {"iterations": 10, "log_every": 20}})
+def test_predicted_depth_signal_is_the_ratio_to_the_transitions_and_overflows_to_inf():
+    assert predicted_depth_signal(0.5, 5) == 0.5**4
+    assert predicted_depth_signal(1.0, 50) == 1.0
+    assert predicted_depth_signal(500.0, 200) == np.inf
 
 
-def test_schema_defaults_match_the_library():
-    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
-    section = schema["properties"]["depth_study"]["properties"]
-    defaults = {k: v["default"] for k, v in section.items() if k != "training"}
-    training = section["training"]["properties"]
-    defaults["training"] = {k: v["default"] for k, v in training.items()}
-    assert defaults == DEFAULT_SETTINGS
+def test_schema_fills_every_depth_default():
+    grid = {"seeds": [0], "initializations": {"he": [1]}}
+    assert with_defaults({"grid": grid})["depth_study"] == DEFAULT_DEPTH_STUDY
+    given = {"width": 8, "training": {"seeds": 2}}
+    partial = with_defaults({"grid": grid, "depth_study": given})
+    assert partial["depth_study"]["width"] == 8
+    assert partial["depth_study"]["depths"] == DEFAULT_DEPTH_STUDY["depths"]
+    assert partial["depth_study"]["training"]["seeds"] == 2
+    assert partial["depth_study"]["training"]["iterations"] == 1000
+
+
+def test_check_config_names_the_depth_rule_across_keys():
+    config = with_defaults(yaml.safe_load((REPO / "tests/configs/tiny_depth.yaml").read_text()))
+    check_config(config)
+    config["depth_study"]["training"].update(iterations=10, log_every=20)
+    with pytest.raises(ConfigError, match=r"'depth_study\.training\.log_every': got 20;.* \(10\)"):
+        check_config(config)
 
 
 # --- measurement --------------------------------------------------------------
@@ -145,8 +173,11 @@ def test_overflow_is_recorded_not_raised_and_kept_out_of_the_text(circles):
          "n_success": [0], "n_diverged": [2], "test_accuracy_mean": [np.nan],
          "test_accuracy_ci_low": [np.nan], "test_accuracy_ci_high": [np.nan]}
     )  # fmt: skip
-    figures = {"signal": "a.png", "gradients": "b.png", "accuracy": "c.png"}
-    text = report_section(ratios, summary, DEFAULT_SETTINGS, 0.9, 0.95, figures)
+    figures = {
+        f"depth_{name}": {"path": f"{name}.png", "title": name, "caption": "A caption."}
+        for name in ("signal", "gradients", "accuracy")
+    }
+    text = report_section(ratios, summary, DEFAULT_DEPTH_STUDY, 0.9, 0.95, figures)
     assert "overflowed" in text and "all diverged" in text
     assert "nan" not in text.lower() and "inf" not in text.replace("initial", "").lower()
 
@@ -207,9 +238,8 @@ def test_default_depth_study_signal_matches_theory(tmp_path):
     workdir = copy_workflow(tmp_path / "default_depth")
     snakemake(workdir, "--cores", "2", "results/depth/ratios.csv")
     ratios = pd.read_csv(workdir / "results/depth/ratios.csv")
-    settings = depth_settings(
-        yaml.safe_load((workdir / "config/config.yaml").read_text()).get("depth_study")
-    )
+    config = with_defaults(yaml.safe_load((workdir / "config/config.yaml").read_text()))
+    settings = config["depth_study"]
     assert len(ratios) == len(settings["initializations"]) * len(settings["scales"]) * len(
         settings["depths"]
     )

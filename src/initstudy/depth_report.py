@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from initstudy.config import format_scale
-from initstudy.depth import stall_depths
+from initstudy.depth_training import stall_depths
 
 
 def _num(x: float, digits: int = 3) -> str:

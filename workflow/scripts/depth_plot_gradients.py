@@ -2,8 +2,8 @@
 
 from common import start_log
 
-from initstudy.depth import SIGNAL_COLUMNS
 from initstudy.depth_plots import plot_gradients
+from initstudy.depth_signal import SIGNAL_COLUMNS
 from initstudy.plots import save_figure
 from initstudy.tables import read_table
 

@@ -3,7 +3,7 @@
 import pandas as pd
 from common import start_log
 
-from initstudy.depth import SIGNAL_COLUMNS, signal_ratios
+from initstudy.depth_signal import SIGNAL_COLUMNS, signal_ratios
 from initstudy.tables import read_table, write_table
 
 smk = snakemake  # noqa: F821

@@ -3,8 +3,8 @@
 from common import start_log
 
 from initstudy.atomic import write_text_atomic
-from initstudy.depth import RATIO_COLUMNS
 from initstudy.depth_report import report_section
+from initstudy.depth_signal import RATIO_COLUMNS
 from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import read_table
 

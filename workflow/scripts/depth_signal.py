@@ -7,7 +7,7 @@ import pandas as pd
 from common import start_log
 
 from initstudy.data import load_dataset
-from initstudy.depth import measure_signal
+from initstudy.depth_signal import measure_signal
 from initstudy.tables import write_table
 
 smk = snakemake  # noqa: F821

@@ -4,7 +4,7 @@ import pandas as pd
 from common import start_log
 
 from initstudy.data import load_dataset
-from initstudy.depth import summarize_depths
+from initstudy.depth_training import summarize_depths
 from initstudy.outcomes import majority_rate
 from initstudy.tables import RUN_COLUMNS, read_table, write_table
 

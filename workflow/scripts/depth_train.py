@@ -4,7 +4,7 @@ import pandas as pd
 from common import start_log
 
 from initstudy.data import load_dataset
-from initstudy.depth import train_depth
+from initstudy.depth_training import train_depth
 from initstudy.tables import write_table
 from initstudy.train import TrainSettings
 
