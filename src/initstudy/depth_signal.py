@@ -20,7 +20,7 @@ from initstudy.depth_theory import (
     predicted_signal,
 )
 from initstudy.init import initialize_batch
-from initstudy.net import sigmoid
+from initstudy.net import NumpyMLP
 
 #: Columns of the per-layer table (one row per network and layer).
 SIGNAL_COLUMNS = (
@@ -79,9 +79,10 @@ def measure_signal(
     """Per-layer second moments and gradient norms of freshly initialized networks.
 
     One network per seed is drawn with :func:`initstudy.init.initialize_batch`
-    and run forward and backward once on ``X`` with the loss the trainer
-    minimizes (mean binary cross-entropy of the sigmoid output). For each layer
-    ``l`` (1 .. depth + 1, the last being the output):
+    and run forward and backward once on ``X`` by the trainer's own passes
+    (:class:`initstudy.net.NumpyMLP`, whose buffers keep every layer), with the
+    loss the trainer minimizes (mean binary cross-entropy of the sigmoid output).
+    For each layer ``l`` (1 .. depth + 1, the last being the output):
 
     - ``forward_second_moment``: mean of ``z_l^2`` over units and examples;
     - ``predicted_second_moment``: its theoretical value
@@ -118,7 +119,7 @@ def measure_signal(
         chunk = seeds[start : start + _SEEDS_PER_CHUNK]
         weights, biases = initialize_batch(init, widths, scale, chunk)
         with np.errstate(all="ignore"):
-            f, b, g = _passes(weights, biases, X, y)
+            f, b, g = _layer_statistics(weights, biases, X, y)
         forward.append(f)
         backward.append(b)
         grad_norm.append(g)
@@ -144,27 +145,14 @@ def measure_signal(
     )
 
 
-def _passes(weights, biases, X, y):
-    """Forward and backward of a batch of networks; per-layer statistics of shape (B, L)."""
-    n_layers = len(weights)
-    m = X.shape[1]
-    acts = [X]  # input of each layer; the ReLU mask is acts > 0
-    forward = []
-    a = X
-    for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        z = np.matmul(W, a) + b
-        forward.append(np.mean(z * z, axis=(1, 2)))
-        if l < n_layers - 1:
-            a = np.maximum(z, 0)
-            acts.append(a)
-    dz = (sigmoid(z) - y) / m  # gradient of the mean cross-entropy at the output logit
-    backward, grad_norm = [None] * n_layers, [None] * n_layers
-    for l in range(n_layers - 1, -1, -1):
-        backward[l] = np.mean(dz * dz, axis=(1, 2))
-        dW = np.matmul(dz, np.swapaxes(acts[l], -1, -2))
-        grad_norm[l] = np.sqrt(np.sum(dW * dW, axis=(1, 2)))
-        if l > 0:
-            dz = np.matmul(np.swapaxes(weights[l], -1, -2), dz) * (acts[l] > 0)
+def _layer_statistics(weights, biases, X, y):
+    """One forward and backward pass of the trainer's NumPy networks; per-layer ``(B, L)`` stats."""
+    networks = NumpyMLP(weights, biases, X.shape[1])
+    networks.forward(X)
+    networks.backward(X, y)
+    forward = [np.mean(z * z, axis=(1, 2)) for z in networks.pre_activations]
+    backward = [np.mean(dz * dz, axis=(1, 2)) for dz in networks.output_gradients]
+    grad_norm = [np.sqrt(np.sum(dW * dW, axis=(1, 2))) for dW in networks.weight_gradients]
     return np.stack(forward, axis=1), np.stack(backward, axis=1), np.stack(grad_norm, axis=1)
 
 
