@@ -1,37 +1,182 @@
-"""Weight initializers, all in one parametrization.
+"""Weight initializers: one registry, one parametrization.
 
-Every initializer draws ``W_l = scale * base_std_l * N(0, 1)`` from
-``numpy.random.RandomState(seed)``, layer by layer (``W1`` first), with zero
-biases. ``zeros`` draws nothing; ``orthogonal`` replaces the Gaussian matrix by
-an orthogonal one (QR of a Gaussian, signs fixed so the draw is unique).
-At the notebook's settings, seed 3 reproduces its printed matrices.
+Every initializer is one :class:`Initializer` in :data:`REGISTRY`, which states
+everything the study needs to know about it: how it draws a layer, its base
+standard deviation, its colour in the figures, the exact rule in words and a
+short description. Every other place (config checks, figures, the depth study,
+the report) looks initializers up here.
+
+A network is drawn from ``numpy.random.RandomState(seed)``, layer by layer
+(``W1`` first), with zero biases. A ``gaussian`` initializer draws
+``W_l = scale * base_std_l * N(0, 1)``; ``orthogonal`` draws an orthogonal
+matrix instead (QR of a Gaussian, signs fixed so the draw is unique);
+``zeros`` draws nothing. At the notebook's settings, seed 3 reproduces its
+printed matrices.
+
+Adding a Gaussian initializer is one more entry in :data:`REGISTRY` (and its
+scales in ``config/config.yaml``; the config schema and ``config/README.md``
+list the names, and ``tests/test_registry.py`` fails until they agree).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import pairwise
+from typing import Literal
 
 import numpy as np
 
 BaseStd = Callable[[int, int], float]
-
-#: name -> base standard deviation of one weight as a function of (fan_in, fan_out).
-#: For ``orthogonal`` this is the per-entry std an orthogonal matrix behaves like
-#: (each unit's second moment ``|x|^2 / max(fan_in, fan_out)``); ``zeros`` has none.
-BASE_STD: dict[str, BaseStd | None] = {
-    "zeros": None,
-    "random": lambda fan_in, fan_out: 1.0,
-    "he": lambda fan_in, fan_out: math.sqrt(2.0 / fan_in),
-    "lecun": lambda fan_in, fan_out: math.sqrt(1.0 / fan_in),
-    "glorot": lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)),
-    "orthogonal": lambda fan_in, fan_out: math.sqrt(1.0 / max(fan_in, fan_out)),
-}
-
-INITIALIZERS: tuple[str, ...] = tuple(BASE_STD)
+Kind = Literal["gaussian", "orthogonal", "zeros"]
+KINDS: tuple[Kind, ...] = ("gaussian", "orthogonal", "zeros")
 
 Params = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Initializer:
+    """Everything the study states about one initializer.
+
+    Attributes
+    ----------
+    name : str
+        The name used in configs, tables, file paths and figures.
+    kind : {"gaussian", "orthogonal", "zeros"}
+        How a layer is drawn (see :meth:`draw`).
+    base_std : callable (fan_in, fan_out) -> float
+        Standard deviation of one weight at scale 1. For ``orthogonal`` it is
+        the per-entry std an orthogonal matrix behaves like (each unit's second
+        moment ``|x|^2 / max(fan_in, fan_out)``); for ``zeros`` it is 0.
+    color : str
+        Its colour in every figure (hex string).
+    formula : str
+        The exact rule of a layer's weights, in words, e.g.
+        ``"W_l = scale · sqrt(2 / fan_in) · N(0, 1)"``.
+    description : str
+        One line on where it comes from or what it does.
+    """
+
+    name: str
+    kind: Kind
+    base_std: BaseStd
+    color: str
+    formula: str
+    description: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            allowed = ", ".join(KINDS)
+            raise ValueError(f"initializer {self.name!r}: kind {self.kind!r}; allowed: {allowed}")
+
+    def draw(
+        self, rng: np.random.RandomState, fan_in: int, fan_out: int, scale: float
+    ) -> np.ndarray:
+        """Draw the weight matrix of one layer.
+
+        Parameters
+        ----------
+        rng : numpy.random.RandomState
+            The network's generator; ``zeros`` leaves it untouched.
+        fan_in, fan_out : int
+            Widths of the layer's input and output.
+        scale : float
+            Multiplier of the base standard deviation (ignored by ``zeros``).
+
+        Returns
+        -------
+        ndarray of shape (fan_out, fan_in)
+        """
+        if self.kind == "zeros":
+            return np.zeros((fan_out, fan_in))
+        if self.kind == "orthogonal":
+            return scale * _orthogonal(rng, fan_out, fan_in)
+        # std first, then one multiplication: bit-identical to the notebook's
+        # ``randn(...) * np.sqrt(2 / fan_in)`` and ``randn(...) * 10``.
+        return rng.randn(fan_out, fan_in) * (scale * self.base_std(fan_in, fan_out))
+
+
+#: Every initializer of the study, in the order of the default config.
+REGISTRY: dict[str, Initializer] = {
+    entry.name: entry
+    for entry in (
+        Initializer(
+            name="zeros",
+            kind="zeros",
+            base_std=lambda fan_in, fan_out: 0.0,
+            color="#555555",
+            formula="W_l = 0",
+            description="no scale (its list must be [1]); the units of a layer stay identical",
+        ),
+        Initializer(
+            name="random",
+            kind="gaussian",
+            base_std=lambda fan_in, fan_out: 1.0,
+            color="#E69F00",
+            formula="W_l = scale · N(0, 1)",
+            description='base std 1; the notebook\'s "random" is scale 10',
+        ),
+        Initializer(
+            name="he",
+            kind="gaussian",
+            base_std=lambda fan_in, fan_out: math.sqrt(2.0 / fan_in),
+            color="#0072B2",
+            formula="W_l = scale · sqrt(2 / fan_in) · N(0, 1)",
+            description="He et al. (2015): keeps the second moment of a ReLU network's signal",
+        ),
+        Initializer(
+            name="lecun",
+            kind="gaussian",
+            base_std=lambda fan_in, fan_out: math.sqrt(1.0 / fan_in),
+            color="#009E73",
+            formula="W_l = scale · sqrt(1 / fan_in) · N(0, 1)",
+            description='LeCun et al. (1998); the notebook\'s "Xavier"',
+        ),
+        Initializer(
+            name="glorot",
+            kind="gaussian",
+            base_std=lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)),
+            color="#CC79A7",
+            formula="W_l = scale · sqrt(2 / (fan_in + fan_out)) · N(0, 1)",
+            description="Glorot & Bengio (2010): averages fan-in and fan-out",
+        ),
+        Initializer(
+            name="orthogonal",
+            kind="orthogonal",
+            base_std=lambda fan_in, fan_out: math.sqrt(1.0 / max(fan_in, fan_out)),
+            color="#D55E00",
+            formula="W_l = scale · Q, Q orthogonal (QR of a Gaussian, signs fixed)",
+            description="Saxe et al. (2014); behaves like base std sqrt(1 / max(fan_in, fan_out))",
+        ),
+    )
+}
+
+#: Names of the registered initializers, in registry order.
+INITIALIZERS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def lookup(name: str) -> Initializer:
+    """The registry entry of an initializer.
+
+    Parameters
+    ----------
+    name : str
+        Initializer name, one of :data:`INITIALIZERS`.
+
+    Returns
+    -------
+    Initializer
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the allowed ones.
+    """
+    if name not in REGISTRY:
+        allowed = ", ".join(REGISTRY)
+        raise ValueError(f"unknown initializer {name!r}; allowed: {allowed}")
+    return REGISTRY[name]
 
 
 def base_std(name: str, fan_in: int, fan_out: int) -> float:
@@ -48,8 +193,7 @@ def base_std(name: str, fan_in: int, fan_out: int) -> float:
     -------
     float
     """
-    rule = _rule(name)
-    return 0.0 if rule is None else rule(fan_in, fan_out)
+    return lookup(name).base_std(fan_in, fan_out)
 
 
 def initialize(name: str, layers: list[int], scale: float, seed: int) -> Params:
@@ -71,20 +215,12 @@ def initialize(name: str, layers: list[int], scale: float, seed: int) -> Params:
     list of (W, b)
         ``W`` of shape ``(layers[l], layers[l-1])``, ``b`` zeros of shape ``(layers[l], 1)``.
     """
-    rule = _rule(name)
+    initializer = lookup(name)
     rng = np.random.RandomState(seed)
-    params = []
-    for fan_in, fan_out in pairwise(layers):
-        if rule is None:
-            W = np.zeros((fan_out, fan_in))
-        elif name == "orthogonal":
-            W = scale * _orthogonal(rng, fan_out, fan_in)
-        else:
-            # std first, then one multiplication: bit-identical to the notebook's
-            # ``randn(...) * np.sqrt(2 / fan_in)`` and ``randn(...) * 10``.
-            W = rng.randn(fan_out, fan_in) * (scale * rule(fan_in, fan_out))
-        params.append((W, np.zeros((fan_out, 1))))
-    return params
+    return [
+        (initializer.draw(rng, fan_in, fan_out, scale), np.zeros((fan_out, 1)))
+        for fan_in, fan_out in pairwise(layers)
+    ]
 
 
 def initialize_batch(
@@ -120,10 +256,3 @@ def _orthogonal(rng: np.random.RandomState, rows: int, cols: int) -> np.ndarray:
     # matrix Haar-distributed and the same on every LAPACK.
     q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
     return q if tall else q.T
-
-
-def _rule(name: str) -> BaseStd | None:
-    if name not in BASE_STD:
-        allowed = ", ".join(INITIALIZERS)
-        raise ValueError(f"unknown initializer {name!r}; allowed: {allowed}")
-    return BASE_STD[name]
