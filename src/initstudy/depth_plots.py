@@ -15,15 +15,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from initstudy.config import format_scale
-from initstudy.plots import COLORS, FALLBACK_COLOR
+from initstudy.plots import init_color
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 #: Individual seeds drawn as thin lines in the signal figure (the rest are in the band).
 N_TRACES = 6
-
-
-def _color(init: str) -> str:
-    return COLORS.get(init, FALLBACK_COLOR)
 
 
 def _label(init: str, scale: float) -> str:
@@ -96,7 +92,7 @@ def plot_signal(signal: pd.DataFrame, ratios: pd.DataFrame, level: float) -> Fig
     fig, axes = _panels(len(shapes), 3, (4.4, 3.5))
     for ax, (init, scale) in zip(axes, shapes):
         rows = deepest[(deepest["init"] == init) & (deepest["scale"] == scale)]
-        color = _color(init)
+        color = init_color(init)
         layers, values = _by_layer(rows, "forward_second_moment")
         median, low, high = _quantiles(values, level)
         for trace in values[:N_TRACES]:
@@ -164,7 +160,7 @@ def plot_gradients(signal: pd.DataFrame) -> Figure:
             n_bad += int((~np.isfinite(values)).any(axis=1).sum())
             median, _, _ = _quantiles(values, 0.5)
             shade = 0.3 + 0.7 * (k + 1) / len(depths)
-            ax.plot(layers, median, color=_color(init), alpha=shade, lw=0.8 + 1.2 * shade,
+            ax.plot(layers, median, color=init_color(init), alpha=shade, lw=0.8 + 1.2 * shade,
                     marker="o" if len(layers) < 8 else None, ms=3, label=f"{depth}")  # fmt: skip
         ax.set_yscale("log")
         ax.set_xlabel("layer (last = output)")
@@ -205,7 +201,7 @@ def plot_accuracy(summary: pd.DataFrame, threshold: float, level: float) -> Figu
         rows = summary[(summary["init"] == init) & (summary["scale"] == scale)].sort_values("depth")
         # Markers of different initializers are offset so that equal values stay visible.
         x = rows["depth"].to_numpy(dtype=float) * 1.03 ** (k - (len(shapes) - 1) / 2)
-        style = dict(color=_color(init), ls=styles[scales.index(scale) % len(styles)],
+        style = dict(color=init_color(init), ls=styles[scales.index(scale) % len(styles)],
                      capsize=2, elinewidth=0.9, lw=1.3, ms=4, marker="o")  # fmt: skip
         label = init if len(scales) == 1 else _label(init, scale)
         for ax, stat, low, high in (

@@ -31,19 +31,14 @@ from matplotlib.ticker import (
 
 from initstudy.atomic import atomic_path
 from initstudy.config import format_scale
+from initstudy.init import REGISTRY
 
 if TYPE_CHECKING:
     from initstudy.data import Dataset
 
-#: One colour per initializer (Okabe-Ito palette, safe for colour-blind readers).
-COLORS: dict[str, str] = {
-    "zeros": "#555555",
-    "random": "#E69F00",
-    "he": "#0072B2",
-    "lecun": "#009E73",
-    "glorot": "#CC79A7",
-    "orthogonal": "#D55E00",
-}
+#: One colour per initializer, declared in its :data:`initstudy.init.REGISTRY` entry
+#: (Okabe-Ito palette, safe for colour-blind readers).
+COLORS: dict[str, str] = {name: entry.color for name, entry in REGISTRY.items()}
 #: Colour of an initializer missing from :data:`COLORS`.
 FALLBACK_COLOR = "#999999"
 #: Point colours of the two classes (0: outer circle, 1: inner circle).
