@@ -17,11 +17,13 @@ if not workflow.config_settings.configfiles:
 include: "workflow/rules/common.smk"
 
 
-# Wildcards take only the values the config allows (cell names are validated).
+# Wildcards take only the values the config allows (cell names are validated);
+# re.escape: value texts hold regex characters ("0.5", "1e+100").
 wildcard_constraints:
-    init="|".join(sorted({init for init, _ in CELLS})),
-    # re.escape: scale texts hold regex characters ("0.5", "1e+100").
-    scale="|".join(sorted({re.escape(format_scale(scale)) for _, scale in CELLS})),
+    **{
+        axis: "|".join(sorted({re.escape(format_value(axis, cell[axis])) for cell in CELLS}))
+        for axis in AXES
+    },
 
 
 include: "workflow/rules/data.smk"

@@ -9,14 +9,12 @@ import pandas as pd
 import pytest
 
 from initstudy import stats
+from initstudy.paired import PAIRED_COLUMNS, best_scale, paired_comparison
 from initstudy.stats import (
-    PAIRED_COLUMNS,
     SUMMARY_COLUMNS,
-    best_scale,
     bootstrap_mean_ci,
     derive_seed,
     interquartile_mean,
-    paired_comparison,
     summarize,
     wilson_interval,
 )

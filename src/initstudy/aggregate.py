@@ -22,6 +22,7 @@ def collect_cells(
     costs_paths: list[str],
     seeds: list[int],
     logged: np.ndarray,
+    axes: tuple[str, ...] = ("init", "scale"),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate per-cell tables in the given (config) order.
 
@@ -38,6 +39,8 @@ def collect_cells(
         Seeds every cell must contain, in order.
     logged : ndarray
         Logged iterations every cost curve must contain.
+    axes : tuple of str
+        The grid's axes: the columns that name a cell.
 
     Returns
     -------
@@ -52,14 +55,14 @@ def collect_cells(
     expected = pd.MultiIndex.from_product([list(seeds), logged], names=["seed", "iteration"])
     for runs_path, costs_path in zip(runs_paths, costs_paths, strict=True):
         cell_runs = read_table(runs_path, RUN_COLUMNS, REBUILD_CELL, numeric=RUN_NUMBERS)
-        cell = _one_cell(cell_runs, runs_path)
+        cell = _one_cell(cell_runs, runs_path, axes)
         if cell_runs["seed"].tolist() != list(seeds):
             _refuse(runs_path, f"it does not hold one row for each seed {list(seeds)}")
         if cell in seen:
             _refuse(runs_path, f"it holds the cell of '{seen[cell]}'")
         seen[cell] = runs_path
         cell_costs = read_table(costs_path, COST_COLUMNS, REBUILD_CELL, numeric=COST_NUMBERS)
-        if _one_cell(cell_costs, costs_path) != cell:
+        if _one_cell(cell_costs, costs_path, axes) != cell:
             _refuse(costs_path, f"it does not hold the cell of '{runs_path}'")
         got = pd.MultiIndex.from_frame(cell_costs[["seed", "iteration"]])
         if not got.equals(expected):
@@ -69,12 +72,14 @@ def collect_cells(
     return pd.concat(runs, ignore_index=True), pd.concat(costs, ignore_index=True)
 
 
-def _one_cell(frame: pd.DataFrame, path: str) -> tuple[str, float]:
-    keys = frame[["init", "scale"]].drop_duplicates()
+def _one_cell(frame: pd.DataFrame, path: str, axes: tuple[str, ...]) -> tuple:
+    missing = [axis for axis in axes if axis not in frame.columns]
+    if missing:
+        _refuse(path, f"it lacks the axis column(s) {', '.join(missing)}")
+    keys = frame[list(axes)].drop_duplicates()
     if len(keys) != 1 or keys.isna().any(axis=None):
-        _refuse(path, "it does not hold exactly one (init, scale) cell")
-    init, scale = keys.iloc[0]
-    return str(init), float(scale)
+        _refuse(path, f"it does not hold exactly one ({', '.join(axes)}) cell")
+    return tuple(keys.iloc[0])
 
 
 def _refuse(path: str, detail: str) -> None:

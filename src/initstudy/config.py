@@ -3,8 +3,7 @@
 :func:`validate_config` checks the config against the JSON schema key by key,
 :func:`check_config` adds the rules that relate several keys. Each error names
 the key path (``grid.initializations.he[0]``), the value given and what is
-allowed, in the style of scikit-learn's parameter validation. :func:`cells`
-fixes the order of the grid everywhere.
+allowed, in the style of scikit-learn's parameter validation.
 """
 
 from __future__ import annotations
@@ -37,24 +36,6 @@ _TYPE_NOUNS = {
 
 class ConfigError(ValueError):
     """A config value the study cannot run with."""
-
-
-def cells(config: dict) -> list[tuple[str, float]]:
-    """The grid's (initializer, scale) cells in config order.
-
-    Parameters
-    ----------
-    config : dict
-
-    Returns
-    -------
-    list of (str, float)
-    """
-    return [
-        (name, float(scale))
-        for name, scales in config["grid"]["initializations"].items()
-        for scale in scales
-    ]
 
 
 def load_schema(path: str | Path) -> dict:
@@ -171,6 +152,10 @@ def check_config(config: dict) -> None:
         texts = [format_scale(s) for s in scales]
         if len(set(texts)) != len(texts):
             _fail(format_key(("grid", "initializations", name)), scales, "distinct scales")
+    for axis, values in config["grid"].get("axes", {}).items():
+        texts = [format_scale(v) for v in values]
+        if len(set(texts)) != len(texts):
+            _fail(format_key(("grid", "axes", axis)), values, "distinct values")
     _check_depth_study(config["depth_study"])
 
 

@@ -32,15 +32,6 @@ SUMMARY_COLUMNS = (
     "success_ci_high",
     *(f"n_{status}" for status in STATUSES),
 )
-PAIRED_COLUMNS = (
-    "init",
-    "best_scale",
-    "n_pairs",
-    "p_beats",
-    "p_beats_ci_low",
-    "p_beats_ci_high",
-    "mean_difference",
-)
 
 # Bound on the bootstrap index matrix drawn at once (int64: 80 MB).
 _MAX_INDICES_PER_CHUNK = 10_000_000
@@ -217,12 +208,25 @@ def derive_seed(seed: int, *key) -> int:
     return int(np.random.SeedSequence([seed, *words]).generate_state(1, np.uint64)[0])
 
 
-def _check_runs(runs: pd.DataFrame) -> None:
-    keys = runs[["init", "scale", "seed"]]
+def check_run_keys(runs: pd.DataFrame, axes: tuple[str, ...] = ("init", "scale")) -> None:
+    """Refuse runs with a missing key or more than one row per (cell, seed).
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+    axes : tuple of str
+        The columns that name a cell.
+
+    Raises
+    ------
+    ValueError
+    """
+    names = ", ".join((*axes, "seed"))
+    keys = runs[[*axes, "seed"]]
     if keys.isna().any().any():
-        raise ValueError("init, scale and seed must not be missing")
+        raise ValueError(f"{names} must not be missing")
     if keys.duplicated().any():
-        raise ValueError("runs hold more than one row for some (init, scale, seed)")
+        raise ValueError(f"runs hold more than one row for some ({names})")
 
 
 def _describe(values: np.ndarray, prefix: str, n_resamples: int, seed: int, level: float) -> dict:
@@ -265,15 +269,20 @@ def _summarize_cell(
 
 
 def summarize(
-    runs: pd.DataFrame, threshold: float, n_resamples: int, seed: int, level: float = 0.95
+    runs: pd.DataFrame,
+    threshold: float,
+    n_resamples: int,
+    seed: int,
+    level: float = 0.95,
+    axes: tuple[str, ...] = ("init", "scale"),
 ) -> pd.DataFrame:
-    """One row of statistics per (init, scale) cell.
+    """One row of statistics per cell of the grid (per combination of ``axes``).
 
     For each metric in :data:`METRICS` the mean, std (``ddof=1``; NaN below two
     values), median, IQM and percentile-bootstrap interval of the mean are taken
     over the finite values (all NaN when there are none). Successes are runs with
     ``test_accuracy >= threshold`` (NaN counts as failure), with a Wilson interval
-    over all seeds. Each cell bootstraps with ``derive_seed(seed, init, scale)``,
+    over all seeds. Each cell bootstraps with ``derive_seed(seed, *cell)`` (its axis values),
     the same seed for all three metrics, on its rows sorted by ``seed``, so the
     result does not depend on the order of the rows or on the other cells.
 
@@ -290,137 +299,29 @@ def summarize(
         Non-negative base seed of the bootstrap.
     level : float
         Confidence level of all intervals.
+    axes : tuple of str
+        The columns that name a cell; ``init`` and ``scale`` come first.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`SUMMARY_COLUMNS`, cells in order of first appearance in ``runs``.
+        The axes, then :data:`SUMMARY_COLUMNS` after ``init, scale``; cells in order of
+        first appearance in ``runs``.
 
     Raises
     ------
     ValueError
         On missing or duplicated (init, scale, seed) keys or unknown statuses.
     """
-    _check_runs(runs)
+    check_run_keys(runs, axes)
     unknown = set(runs["status"]) - set(STATUSES)
     if unknown:
         raise ValueError(f"unknown statuses: {sorted(map(str, unknown))}")
     rows = []
-    for (init, scale), cell in runs.groupby(["init", "scale"], sort=False):
+    for key, cell in runs.groupby(list(axes), sort=False):
         cell = cell.sort_values("seed", kind="stable")
-        cell_seed = derive_seed(seed, init, scale)
-        row = {"init": init, "scale": float(scale)}
+        row = {axis: value if axis == "init" else float(value) for axis, value in zip(axes, key)}
+        cell_seed = derive_seed(seed, *row.values())
         row.update(_summarize_cell(cell, threshold, n_resamples, cell_seed, level))
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-
-
-def best_scale(runs: pd.DataFrame, init: str) -> float:
-    """Scale of ``init`` with the highest mean test accuracy over finite runs.
-
-    Ties go to the smaller scale; a scale without finite runs ranks below all
-    others, so an initializer with no finite run at all gets its smallest scale.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        Per-run table.
-    init : str
-        Initializer name; must occur in ``runs``.
-
-    Returns
-    -------
-    float
-    """
-    rows = runs[runs["init"] == init]
-    if rows.empty:
-        raise ValueError(f"no runs for init {init!r}")
-    best, best_mean = None, -math.inf
-    for scale, accuracy in rows.groupby("scale", sort=True)["test_accuracy"]:
-        x = accuracy.to_numpy(dtype=float)
-        x = x[np.isfinite(x)]
-        mean = float(np.mean(x)) if x.size else -math.inf
-        if best is None or mean > best_mean:
-            best, best_mean = float(scale), mean
-    return best
-
-
-def _pair_scores(candidate: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """1 for a win of the candidate, 0.5 for a tie, 0 for a loss; NaN loses, NaN vs NaN ties."""
-    finite_c, finite_r = np.isfinite(candidate), np.isfinite(reference)
-    both = np.where(candidate > reference, 1.0, np.where(candidate == reference, 0.5, 0.0))
-    one = np.where(finite_c, 1.0, np.where(finite_r, 0.0, 0.5))
-    return np.where(finite_c & finite_r, both, one)
-
-
-def paired_comparison(
-    runs: pd.DataFrame,
-    reference: tuple[str, float],
-    n_resamples: int,
-    seed: int,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """Compare each other initializer at its best scale with a reference cell, seed by seed.
-
-    Runs are paired by ``seed`` (inner join). ``p_beats`` is the probability of
-    superiority: the mean over pairs of 1 when the candidate's test accuracy is
-    strictly greater than the reference's, 0.5 when equal, 0 when lower; a NaN
-    accuracy loses to any finite one and two NaNs tie. Its interval is the
-    percentile bootstrap over pairs (:func:`bootstrap_mean_ci` of those scores,
-    seeded by ``derive_seed(seed, "paired", init, best_scale, *reference)``).
-    ``mean_difference`` is the mean of candidate minus reference test accuracy
-    over pairs where both are finite.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        Per-run table; at most one row per (init, scale, seed).
-    reference : tuple of (str, float)
-        The reference cell ``(init, scale)``; the scale is matched exactly.
-    n_resamples : int
-        Bootstrap resamples per interval.
-    seed : int
-        Non-negative base seed of the bootstrap.
-    level : float
-        Confidence level of the intervals.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`PAIRED_COLUMNS`, initializers in order of first appearance;
-        empty (with those columns) if the reference cell has no runs. Statistics
-        are NaN for an initializer sharing no seed with the reference.
-    """
-    _check_runs(runs)
-    ref_init, ref_scale = reference
-    in_reference = (runs["init"] == ref_init) & (runs["scale"] == ref_scale)
-    if not in_reference.any():
-        return pd.DataFrame(columns=list(PAIRED_COLUMNS))
-    ref_runs = runs.loc[in_reference, ["seed", "test_accuracy"]]
-    rows = []
-    for init in runs["init"].unique():
-        if init == ref_init:
-            continue
-        scale = best_scale(runs, init)
-        in_cell = (runs["init"] == init) & (runs["scale"] == scale)
-        cell = runs.loc[in_cell, ["seed", "test_accuracy"]]
-        pairs = cell.merge(ref_runs, on="seed", suffixes=("", "_ref")).sort_values("seed")
-        candidate = pairs["test_accuracy"].to_numpy(dtype=float)
-        ref_accuracy = pairs["test_accuracy_ref"].to_numpy(dtype=float)
-        scores = _pair_scores(candidate, ref_accuracy)
-        pair_seed = derive_seed(seed, "paired", init, scale, ref_init, ref_scale)
-        low, high = bootstrap_mean_ci(scores, n_resamples, pair_seed, level)
-        finite = np.isfinite(candidate) & np.isfinite(ref_accuracy)
-        difference = candidate[finite] - ref_accuracy[finite]
-        rows.append(
-            {
-                "init": init,
-                "best_scale": scale,
-                "n_pairs": len(pairs),
-                "p_beats": float(np.mean(scores)) if scores.size else math.nan,
-                "p_beats_ci_low": low,
-                "p_beats_ci_high": high,
-                "mean_difference": float(np.mean(difference)) if difference.size else math.nan,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(PAIRED_COLUMNS))
+    return pd.DataFrame(rows, columns=[*axes, *SUMMARY_COLUMNS[2:]])

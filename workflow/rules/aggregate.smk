@@ -35,6 +35,7 @@ rule aggregate:
         mem_mb=2000,
         runtime=10,
     params:
+        axes=list(AXES),
         seeds=SEEDS,
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),

@@ -14,7 +14,6 @@ sys.path.insert(0, SRC)
 
 from initstudy.config import (  # noqa: E402
     ConfigError,
-    cells,
     check_config,
     check_config_files,
     format_scale,
@@ -22,6 +21,13 @@ from initstudy.config import (  # noqa: E402
     validate_config,
 )
 from initstudy.figures import load_figures  # noqa: E402
+from initstudy.grid import (
+    cell_path,
+    cell_pattern,
+    format_value,
+    grid_axes,
+    grid_cells,
+)  # noqa: E402
 from initstudy.imports import import_closure  # noqa: E402
 from initstudy.reproduction import setup_differences  # noqa: E402
 
@@ -38,7 +44,10 @@ try:
 except ConfigError as error:
     raise WorkflowError(f"invalid config (nothing was run):\n{error}") from None
 
-CELLS = cells(config)
+AXES = grid_axes(config)
+CELLS = grid_cells(config)
+# A cell's folder with its axes as wildcards, e.g. "{init}/scale-{scale}".
+CELL = cell_pattern(AXES)
 SEEDS = [int(seed) for seed in config["grid"]["seeds"]]
 RESULTS = "results"
 FIGURE_DIR = f"{RESULTS}/figures"
@@ -57,7 +66,7 @@ def script_imports(script):
 
 def cell_files(kind):
     """One file per grid cell, in config order (kind: runs.csv, costs.csv, params.npz)."""
-    return [f"{RESULTS}/cells/{init}/scale-{format_scale(scale)}/{kind}" for init, scale in CELLS]
+    return [f"{RESULTS}/cells/{cell_path(cell)}/{kind}" for cell in CELLS]
 
 
 def figure_path(figure):

@@ -21,7 +21,7 @@ FIGURE_PARAMS = {
     # The notebook's three runs (zeros x1, random x10, he x1), as plain lists.
     "notebook": [[init, float(scale)] for init, scale in PRINTED],
     # The grid's cells, in the order of the cell_params input.
-    "cells": [[init, float(scale)] for init, scale in CELLS],
+    "cells": [[cell["init"], cell["scale"]] for cell in CELLS],
     "threshold": float(config["analysis"]["success_threshold"]),
     "level": float(config["analysis"]["confidence_level"]),
     "target_scale": 1.0,
@@ -35,6 +35,7 @@ for figure in FIGURES:
             f"plot_{figure.name}"
         input:
             script_imports(figure.script),
+            os.path.relpath(os.path.join(SCRIPTS, figure.script)),
             **{name: FIGURE_INPUTS[table] for name, table in figure.inputs.items()},
         output:
             report(
@@ -56,6 +57,7 @@ for figure in FIGURES:
             runtime=5,
         params:
             **{name: FIGURE_PARAMS[name] for name in figure.params},
+            script=figure.script,
             caption=figure.caption,
         script:
-            f"../scripts/{figure.script}"
+            "../scripts/draw_figure.py"

@@ -35,12 +35,7 @@ rule report:
         paired=rules.aggregate.output.paired,
         data=rules.make_dataset.output[0],
         figures=drawn_figures(),
-        benchmarks=expand(
-            f"{RESULTS}/benchmarks/train/{{init}}/scale-{{scale}}.tsv",
-            zip,
-            init=[init for init, _ in CELLS],
-            scale=[format_scale(scale) for _, scale in CELLS],
-        ),
+        benchmarks=[f"{RESULTS}/benchmarks/train/{cell_path(cell)}.tsv" for cell in CELLS],
         rerun=rules.reproduce_notebook.output if NOTEBOOK_COMPARABLE else [],
         depth=depth_section(),
     output:

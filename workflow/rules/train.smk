@@ -28,13 +28,13 @@ rule train_cell:
         data=rules.make_dataset.output[0],
         kernels=rules.compile_kernels.output[0],
     output:
-        runs=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/runs.csv",
-        costs=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/costs.csv",
-        params=f"{RESULTS}/cells/{{init}}/scale-{{scale}}/params.npz",
+        runs=f"{RESULTS}/cells/{CELL}/runs.csv",
+        costs=f"{RESULTS}/cells/{CELL}/costs.csv",
+        params=f"{RESULTS}/cells/{CELL}/params.npz",
     log:
-        f"{RESULTS}/logs/train/{{init}}/scale-{{scale}}.log",
+        f"{RESULTS}/logs/train/{CELL}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{init}}/scale-{{scale}}.tsv"
+        f"{RESULTS}/benchmarks/train/{CELL}.tsv"
     conda:
         ENV
     threads: 1
@@ -44,7 +44,11 @@ rule train_cell:
     params:
         seeds=SEEDS,
         layers=[int(width) for width in config["model"]["layers"]],
-        learning_rate=float(config["model"]["learning_rate"]),
+        axes=list(AXES),
+        # A learning_rate axis, where declared, replaces model.learning_rate for its cells.
+        learning_rate=lambda wildcards: float(
+            wildcards.get("learning_rate", config["model"]["learning_rate"])
+        ),
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),
     script:

@@ -5,23 +5,26 @@ from common import start_log
 from initstudy.aggregate import collect_cells
 from initstudy.data import load_dataset
 from initstudy.outcomes import classify, majority_rate
-from initstudy.stats import paired_comparison, summarize
+from initstudy.paired import paired_comparison
+from initstudy.stats import summarize
 from initstudy.tables import write_table
 from initstudy.train import logged_iterations
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
+axes = tuple(p.axes)
 runs, costs = collect_cells(
     list(smk.input.runs),
     list(smk.input.costs),
     p.seeds,
     logged_iterations(p.iterations, p.log_every),
+    axes,
 )
 majority = majority_rate(load_dataset(smk.input.data).y_test)
 runs["status"] = classify(runs, majority, p.chance_tolerance)
-summary = summarize(runs, p.threshold, p.resamples, p.bootstrap_seed, p.level)
-paired = paired_comparison(runs, tuple(p.reference), p.resamples, p.bootstrap_seed, p.level)
+summary = summarize(runs, p.threshold, p.resamples, p.bootstrap_seed, p.level, axes)
+paired = paired_comparison(runs, tuple(p.reference), p.resamples, p.bootstrap_seed, p.level, axes)
 write_table(runs, smk.output.runs)
 write_table(costs, smk.output.costs)
 write_table(summary, smk.output.summary)

@@ -9,6 +9,6 @@ smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
 costs = read_table(smk.input.costs, COST_COLUMNS, "snakemake --forcerun aggregate")
-cells = tuple((init, float(scale)) for init, scale in p.cells)
+cells = tuple((init, float(scale)) for init, scale in p.notebook)
 save_figure(plot_notebook_costs(costs, p.seed, cells), smk.output[0])
 log.info("notebook runs %s at seed %d drawn", cells, p.seed)

@@ -6,6 +6,7 @@ from threadpoolctl import threadpool_info
 
 from initstudy.cell import save_parameters, train_cell
 from initstudy.data import load_dataset
+from initstudy.grid import add_axis_columns, cell_from_wildcards
 from initstudy.net import resolve_backend
 from initstudy.tables import write_table
 from initstudy.train import TrainSettings
@@ -13,7 +14,8 @@ from initstudy.train import TrainSettings
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
-init, scale = smk.wildcards.init, float(smk.wildcards.scale)
+cell = cell_from_wildcards(smk.wildcards, tuple(p.axes))
+init, scale = cell["init"], cell["scale"]
 # Snakemake sets OMP/OPENBLAS_NUM_THREADS to the rule's threads: logged so it can be checked.
 blas = ", ".join(f"{lib['internal_api']} {lib['num_threads']}" for lib in threadpool_info())
 log.info(
@@ -23,12 +25,12 @@ log.info(
     resolve_backend(None),
 )
 log.info(
-    "training %s x%s: %d seeds, layers %s, %d iterations",
-    init,
-    scale,
+    "training %s: %d seeds, layers %s, %d iterations at learning rate %g",
+    cell,
     len(p.seeds),
     p.layers,
     p.iterations,
+    p.learning_rate,
 )
 
 
@@ -59,6 +61,8 @@ result = train_cell(
 )
 events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
 log.info("NumPy floating-point events (counted per call, not printed): %s", events)
+for table in (result.runs, result.costs):
+    add_axis_columns(table, cell)
 write_table(result.runs, smk.output.runs)
 write_table(result.costs, smk.output.costs)
 save_parameters(result, p.seeds, smk.output.params)

@@ -1,0 +1,177 @@
+"""The study's grid: a product of named axes, and what each cell of it is called.
+
+A cell is a point of the grid: a mapping from axis name to value, e.g.
+``{"init": "he", "scale": 1.0}``. The ``init`` and ``scale`` axes come from
+``grid.initializations`` (each initializer has its own scales); every further
+axis declared under ``grid.axes`` (see :data:`EXTRA_AXES`) is crossed with
+them. From a cell, one function each gives its folder (:func:`cell_path`), its
+Snakemake wildcard pattern (:func:`cell_pattern`) and its table columns
+(:func:`cell_columns`), so paths, wildcards and tables cannot disagree.
+
+With only ``init`` and ``scale`` the paths and tables are those of a grid
+without further axes: ``results/cells/he/scale-1/`` and columns ``init, scale``.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from initstudy.labels import format_scale
+
+#: The axes every grid has, in this order.
+BASE_AXES = ("init", "scale")
+#: Further axes a config may declare under ``grid.axes``, with the config value each
+#: replaces for the cells on it.
+EXTRA_AXES = {"learning_rate": "model.learning_rate"}
+
+Cell = dict
+
+
+def grid_axes(config: dict) -> tuple[str, ...]:
+    """Names of the grid's axes: ``init``, ``scale``, then ``grid.axes`` in config order.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    tuple of str
+    """
+    return (*BASE_AXES, *config["grid"].get("axes", {}))
+
+
+def grid_cells(config: dict) -> list[Cell]:
+    """Every cell of the grid, in config order (initializers, their scales, then further axes).
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    list of dict
+        Axis name -> value (``init`` a str, every other axis a float).
+    """
+    extra = config["grid"].get("axes", {})
+    pairs = [
+        (name, float(scale))
+        for name, scales in config["grid"]["initializations"].items()
+        for scale in scales
+    ]
+    levels = [[float(value) for value in values] for values in extra.values()]
+    return [
+        {"init": init, "scale": scale, **dict(zip(extra, values))}
+        for init, scale in pairs
+        for values in product(*levels)
+    ]
+
+
+def format_value(axis: str, value) -> str:
+    """The text of an axis value in paths and wildcards (:func:`format_scale` for numbers).
+
+    Parameters
+    ----------
+    axis : str
+    value : str or float
+
+    Returns
+    -------
+    str
+    """
+    return str(value) if axis == "init" else format_scale(value)
+
+
+def parse_value(axis: str, text: str):
+    """Inverse of :func:`format_value`: the axis value a wildcard stands for.
+
+    Parameters
+    ----------
+    axis : str
+    text : str
+
+    Returns
+    -------
+    str or float
+    """
+    return text if axis == "init" else float(text)
+
+
+def cell_path(cell: Cell) -> str:
+    """The cell's folder below ``results/cells``: ``he/scale-1``, then ``/<axis>-<value>``
+    for every further axis.
+
+    Parameters
+    ----------
+    cell : dict
+
+    Returns
+    -------
+    str
+    """
+    return "/".join(_segments({axis: format_value(axis, v) for axis, v in cell.items()}))
+
+
+def cell_pattern(axes: tuple[str, ...]) -> str:
+    """The wildcard pattern of a cell's folder, e.g. ``{init}/scale-{scale}``.
+
+    Parameters
+    ----------
+    axes : tuple of str
+
+    Returns
+    -------
+    str
+    """
+    return "/".join(_segments({axis: f"{{{axis}}}" for axis in axes}))
+
+
+def cell_from_wildcards(wildcards, axes: tuple[str, ...]) -> Cell:
+    """The cell a job's wildcards name.
+
+    Parameters
+    ----------
+    wildcards : mapping
+        Snakemake's ``wildcards`` (or any mapping with the axes as keys).
+    axes : tuple of str
+
+    Returns
+    -------
+    dict
+    """
+    return {axis: parse_value(axis, wildcards[axis]) for axis in axes}
+
+
+def cell_columns(axes: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns that name a cell in every table: the axes themselves.
+
+    Parameters
+    ----------
+    axes : tuple of str
+
+    Returns
+    -------
+    tuple of str
+    """
+    return tuple(axes)
+
+
+def add_axis_columns(frame, cell: Cell) -> None:
+    """Insert the cell's further axes (beyond ``init, scale``) as columns after ``scale``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table of one cell whose first columns are ``init, scale``; changed in place.
+    cell : dict
+    """
+    extra = [axis for axis in cell if axis not in BASE_AXES]
+    for position, axis in enumerate(extra, start=len(BASE_AXES)):
+        frame.insert(position, axis, cell[axis])
+
+
+def _segments(texts: dict) -> list[str]:
+    segments = []
+    for axis, text in texts.items():
+        segments.append(text if axis == "init" else f"{axis}-{text}")
+    return segments
