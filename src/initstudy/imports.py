@@ -3,7 +3,9 @@
 The workflow declares these files as a rule's inputs, so that editing any
 module a job's script imports, directly or through another module, reruns
 exactly the jobs that run it. Reading the imports from the source (``ast``)
-keeps that list from drifting away from the code.
+keeps that list from drifting away from the code. A package's data files (the
+files beside its ``__init__.py`` that are not Python, such as the report's
+templates in ``initstudy/templates/``) count as part of the package.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
 
     A module counts when it is a file under one of ``roots`` (``a.b`` is
     ``root/a/b.py`` or ``root/a/b/__init__.py``); everything else (the
-    standard library, NumPy) is ignored.
+    standard library, NumPy) is ignored. An imported package brings its
+    :func:`package_data` along.
 
     Parameters
     ----------
@@ -64,7 +67,31 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
             if source is not None and source not in found:
                 found.add(source)
                 pending.append(source)
+                if source.name == "__init__.py":
+                    found.update(package_data(source.parent))
     return sorted(found)
+
+
+def package_data(package: str | Path) -> list[Path]:
+    """The files directly inside a package folder that are not Python (templates, tables).
+
+    Hidden files (``.name``) and compiled modules are left out.
+
+    Parameters
+    ----------
+    package : str or Path
+        The folder of the package (the one holding its ``__init__.py``).
+
+    Returns
+    -------
+    list of Path
+        Sorted.
+    """
+    return sorted(
+        path
+        for path in Path(package).iterdir()
+        if path.is_file() and path.suffix not in (".py", ".pyc") and not path.name.startswith(".")
+    )
 
 
 def _source(name: str, roots: list[str | Path]) -> Path | None:
