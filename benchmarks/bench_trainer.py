@@ -42,7 +42,7 @@ from initstudy import net as net_module  # noqa: E402
 from initstudy import notebook  # noqa: E402
 from initstudy.data import make_dataset  # noqa: E402
 from initstudy.init import initialize, initialize_batch  # noqa: E402
-from initstudy.report import cpu_model  # noqa: E402
+from initstudy.provenance import cpu_model  # noqa: E402
 from initstudy.train import TrainSettings, accuracy, train_batch  # noqa: E402
 
 

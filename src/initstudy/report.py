@@ -1,424 +1,307 @@
-"""The markdown report: every number and every finding computed from this run's tables."""
+"""The markdown report's facts: every number and finding computed from this run's tables.
+
+Each ``*_facts`` function returns plain dicts and lists (numbers, cell labels,
+flags); the wording lives in the templates of :mod:`initstudy.templates`, which
+:func:`render_report` fills in. Numbers stay numbers here: the templates write
+them with the filters of :mod:`initstudy.labels`.
+"""
 
 from __future__ import annotations
 
 import math
-import os
-import platform
-import subprocess
-from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from initstudy.config import format_scale
-from initstudy.net import resolve_backend
+from initstudy.labels import cell_label
+from initstudy.templates import render
 
 
-def cell_name(init: str, scale: float) -> str:
-    """Label of a grid cell, e.g. ``he ×1``."""
-    return f"{init} ×{format_scale(scale)}"
-
-
-def fmt(value: float, digits: int = 3) -> str:
-    """A number for prose and tables; an em dash where there is none.
-
-    Fixed-point with ``digits`` decimals, or 3 significant digits in scientific
-    notation where fixed point would be unreadable (``4.88e+17``, ``2.1e-06``).
-    """
-    if value is None or not math.isfinite(value):
-        return "—"
-    if value != 0 and not 1e-3 <= abs(value) < 1e5:
-        return f"{value:.3g}"
-    return f"{value:.{digits}f}"
-
-
-def interval(low: float, high: float, digits: int = 3) -> str:
-    """``[low, high]``, or nothing when the interval is undefined (its estimate shows "—")."""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return ""
-    return f"[{fmt(low, digits)}, {fmt(high, digits)}]"
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured markdown table of ``frame`` (cells already formatted as text)."""
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
-
-
-def setup_section(config: dict) -> str:
-    """Every hyperparameter of the run, from the config."""
-    data, model, grid, analysis = (config[k] for k in ("dataset", "model", "grid", "analysis"))
-    reference = analysis["reference"]
-    seeds = grid["seeds"]
-    scales = "; ".join(
-        f"`{name}` {', '.join(format_scale(s) for s in values)}"
-        for name, values in grid["initializations"].items()
-    )
-    n_cells = sum(len(v) for v in grid["initializations"].values())
-    return "\n".join(
-        [
-            "## Setup",
-            "",
-            f"- **Data**: scikit-learn `make_circles`, {data['n_train']} training points "
-            f"(seed {data['train_seed']}) and {data['n_test']} test points (seed "
-            f"{data['test_seed']}), noise {data['noise']}.",
-            f"- **Network**: layers {model['layers']}, ReLU hidden layers, sigmoid output, "
-            "mean binary cross-entropy computed from the logits.",
-            f"- **Training**: full-batch gradient descent, learning rate {model['learning_rate']}, "
-            f"{model['iterations']} iterations, cost logged every {model['log_every']} "
-            "iterations before that iteration's update.",
-            "- **Initialization**: `W = scale × base_std × N(0, 1)`, drawn layer by layer from "
-            "`numpy.random.RandomState(seed)`, biases zero. Scales: " + scales + ".",
-            f"- **Grid**: {n_cells} cells × {len(seeds)} seeds ({_seed_text(seeds)}) = "
-            f"{n_cells * len(seeds)} networks.",
-            f"- **Analysis**: success = test accuracy ≥ {analysis['success_threshold']}; `chance` "
-            f"= test accuracy within {analysis['chance_tolerance']} of the majority-class rate; "
-            f"{analysis['bootstrap_resamples']} bootstrap resamples (seed "
-            f"{analysis['bootstrap_seed']}), {analysis['confidence_level']:.0%} intervals; "
-            f"reference cell {cell_name(reference['init'], reference['scale'])}.",
-        ]
-    )
-
-
-def _seed_text(seeds: list[int]) -> str:
-    if seeds == list(range(seeds[0], seeds[0] + len(seeds))) and len(seeds) > 2:
-        return f"seeds {seeds[0]}–{seeds[-1]}"
-    return "seeds " + ", ".join(str(s) for s in seeds)
-
-
-def reproduction_section(
-    table: pd.DataFrame | None, differences: list[str], saturation: dict | None
-) -> str:
-    """The notebook's printed numbers beside this run's, or why they cannot be compared."""
-    lines = ["## Reproduction of the notebook", ""]
-    if table is None:
-        lines.append(
-            "This run's setup differs from the notebook's, so its printed numbers are not "
-            "compared: " + "; ".join(differences) + "."
-        )
-        return "\n".join(lines)
-    lines.append(
-        "Every number the notebook prints for its three runs (seed 3), beside this run's value "
-        "and the difference. *Notebook code here* is the notebook's own code path "
-        "(`initstudy.notebook`) run on this machine on the same data."
-    )
-    lines.append("")
-    shown = table.assign(
-        notebook=[_exact(v) for v in table["notebook"]],
-        this_run=[_exact(v) for v in table["this_run"]],
-        difference=[_sci(v) for v in table["difference"]],
-        relative_difference=[_sci(v) for v in table["relative_difference"]],
-        notebook_code_here=[_exact(v) for v in table["notebook_code_here"]],
-    ).rename(
-        columns={
-            "relative_difference": "relative",
-            "this_run": "this run",
-            "notebook_code_here": "notebook code here",
-        }
-    )
-    lines.append(markdown_table(shown))
-    lines.append("")
-    lines.extend(_reproduction_findings(table, saturation))
-    return "\n".join(lines)
-
-
-def _reproduction_findings(table: pd.DataFrame, saturation: dict | None) -> list[str]:
-    out, accuracies_equal = [], {}
-    for run, rows in table.groupby("run", sort=False):
-        costs = rows[rows["quantity"].str.startswith("cost")]
-        accs = rows[~rows["quantity"].str.startswith("cost")]
-        acc_equal = bool((accs["difference"].abs() < 1e-9).all())
-        accuracies_equal[run] = acc_equal
-        worst = costs["relative_difference"].max()
-        finite = costs[np.isfinite(costs["notebook_code_here"])]
-        here = (
-            (finite["this_run"] - finite["notebook_code_here"]).abs()
-            / finite["notebook_code_here"].abs()
-        ).max()
-        verdict = "equal the notebook's" if acc_equal else "differ from the notebook's"
-        values = ", ".join(
-            f"{q.replace('_', ' ')} {v:.5g}" for q, v in zip(accs["quantity"], accs["this_run"])
-        )
-        versus_here = (
-            "it matches the notebook's code run here to 1e-12"
-            if here <= 1e-12
-            else f"it differs from the notebook's code run here by up to {_sci(here)} (relative)"
-        )
-        out.append(
-            f"- **{run}**: accuracies {verdict} ({values}); the largest relative difference "
-            f"from a finite printed cost is {_sci(worst)}; {versus_here}."
-        )
-    if saturation is not None:
-        out.append(
-            f"- The notebook prints `inf` as the first cost of random ×10 because its cost is "
-            f"`-log(sigmoid(z))`: at initialization {saturation['saturated']} of "
-            f"{saturation['examples']} training outputs round to exactly 0 or 1 (largest |z| = "
-            f"{saturation['max_abs_logit']:.4g}, while `sigmoid` reaches 1.0 in float64 above "
-            "z ≈ 36.7), and log(0) = -inf. This study computes the cost from the logits, "
-            "`max(z, 0) - z·y + log1p(exp(-|z|))`, which is finite whenever z is. The random ×10 "
-            "trajectory starts fully saturated, and from there differences in the last bit (the "
-            "order in which a sum is added up: the course's machine, NumPy's BLAS here, this "
-            "study's kernel) grow into the differences in the table"
-            + (
-                "; the algorithm is the same, as the equal accuracies show."
-                if accuracies_equal.get("random ×10")
-                else "."
-            )
-        )
-    return out
-
-
-def _exact(value: float) -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return "—"
-    return repr(float(value))
-
-
-def _sci(value: float) -> str:
-    if not math.isfinite(value):
-        return "—"
-    return "0" if value == 0 else f"{value:.2e}"
-
-
-def summary_table(summary: pd.DataFrame) -> str:
-    """The grid's seed statistics as a markdown table."""
-    rows = pd.DataFrame(
-        {
-            "cell": [cell_name(i, s) for i, s in zip(summary["init"], summary["scale"])],
-            "success": [f"{k}/{n}" for k, n in zip(summary["n_success"], summary["n_seeds"])],
-            "success rate [CI]": [
-                f"{fmt(r, 2)} {interval(lo, hi, 2)}".strip()
-                for r, lo, hi in zip(
-                    summary["success_rate"], summary["success_ci_low"], summary["success_ci_high"]
-                )
-            ],
-            "test acc. mean [CI]": [
-                f"{fmt(m)} {interval(lo, hi)}".strip()
-                for m, lo, hi in zip(
-                    summary["test_accuracy_mean"],
-                    summary["test_accuracy_ci_low"],
-                    summary["test_accuracy_ci_high"],
-                )
-            ],
-            "median": [fmt(v) for v in summary["test_accuracy_median"]],
-            "IQM": [fmt(v) for v in summary["test_accuracy_iqm"]],
-            "train acc.": [fmt(v) for v in summary["train_accuracy_mean"]],
-            "final cost": [fmt(v, 4) for v in summary["final_cost_median"]],
-            "ok/div./sym./chance": [
-                f"{a}/{b}/{c}/{d}"
-                for a, b, c, d in zip(
-                    summary["n_ok"],
-                    summary["n_diverged"],
-                    summary["n_symmetric"],
-                    summary["n_chance"],
-                )
-            ],
-        }
-    )
-    return markdown_table(rows)
-
-
-def findings(
-    summary: pd.DataFrame, runs: pd.DataFrame, paired: pd.DataFrame, config: dict
-) -> list[str]:
-    """Finding sentences, each computed from the tables with its interval."""
-    threshold = config["analysis"]["success_threshold"]
-    level = config["analysis"]["confidence_level"]
-    out = []
-    finite = summary[summary["n_finite"] > 0]
-    if not finite.empty:
-        best = finite.loc[finite["test_accuracy_mean"].idxmax()]
-        out.append(
-            f"The best cell is **{cell_name(best['init'], best['scale'])}**: mean test accuracy "
-            f"{fmt(best['test_accuracy_mean'])} ({level:.0%} CI "
-            f"{interval(best['test_accuracy_ci_low'], best['test_accuracy_ci_high'])}), "
-            f"{best['n_success']} of {best['n_seeds']} seeds reach {threshold}."
-        )
-    for init, cells in summary.groupby("init", sort=False):
-        out.append(_initializer_finding(init, cells, threshold, level))
-    n = len(runs)
-    counts = runs["status"].value_counts()
-    failed = {s: int(counts.get(s, 0)) for s in ("diverged", "symmetric", "chance")}
-    where = {
-        s: ", ".join(
-            f"{cell_name(i, sc)} ({k})"
-            for (i, sc), k in runs[runs["status"] == s]
-            .groupby(["init", "scale"], sort=False)
-            .size()
-            .items()
-        )
-        for s in failed
-    }
-    out.append(
-        f"Of {n} networks, {failed['diverged']} diverged, {failed['symmetric']} stayed "
-        f"symmetric and {failed['chance']} ended at chance level; they stay in every table "
-        "and count as failures in the success rates"
-        + "".join(f"; {s}: {where[s]}" for s in failed if failed[s])
-        + "."
-    )
-    reference = config["analysis"]["reference"]
-    ref_name = cell_name(reference["init"], reference["scale"])
-    for row in paired.itertuples(index=False):
-        out.append(
-            f"On the same seed, {cell_name(row.init, row.best_scale)} (its best scale) beats "
-            f"{ref_name} with probability {fmt(row.p_beats, 2)} ({level:.0%} CI "
-            f"{interval(row.p_beats_ci_low, row.p_beats_ci_high, 2)}, ties count half, "
-            f"{row.n_pairs} paired seeds); mean difference in test accuracy "
-            f"{row.mean_difference:+.3f}."
-            if math.isfinite(row.mean_difference)
-            else f"{cell_name(row.init, row.best_scale)} has no finite run to pair with {ref_name}."
-        )
-    return out
-
-
-def _initializer_finding(init: str, cells: pd.DataFrame, threshold: float, level: float) -> str:
-    n = int(cells["n_seeds"].iloc[0])
-    if init == "zeros":
-        row = cells.iloc[0]
-        return (
-            f"**zeros** never breaks symmetry: {row['n_symmetric']} of {n} seeds end with one "
-            f"distinct unit per hidden layer, {row['n_success']} of {n} succeed, mean test "
-            f"accuracy {fmt(row['test_accuracy_mean'])}."
-        )
-    finite = cells[cells["n_finite"] > 0]
-    if finite.empty:
-        return f"**{init}**: no scale gave a finite network."
-    best = finite.loc[finite["test_accuracy_mean"].idxmax()]
-    always = [format_scale(s) for s, k in zip(cells["scale"], cells["n_success"]) if k == n]
-    never = [format_scale(s) for s, k in zip(cells["scale"], cells["n_success"]) if k == 0]
-    text = (
-        f"**{init}** is best at scale {format_scale(best['scale'])}: {best['n_success']} of {n} "
-        f"seeds succeed (Wilson {level:.0%} CI "
-        f"{interval(best['success_ci_low'], best['success_ci_high'], 2)}), "
-        f"mean test accuracy {fmt(best['test_accuracy_mean'])} "
-        f"{interval(best['test_accuracy_ci_low'], best['test_accuracy_ci_high'])}"
-    )
-    if always:
-        text += f"; every seed succeeds at scale {', '.join(always)}"
-    if never:
-        text += f"; no seed reaches {threshold} at scale {', '.join(never)}"
-    return text + "."
-
-
-def initial_cost_finding(runs: pd.DataFrame) -> str:
-    """Why large scales start badly: the initial cost against ln 2, per initializer's extremes."""
-    grouped = runs.groupby(["init", "scale"], sort=False)["initial_cost"].median()
-    parts = []
-    for init, series in grouped.groupby(level=0, sort=False):
-        if len(series) < 2:
-            continue
-        scales = series.index.get_level_values(1)
-        parts.append(
-            f"{init} {fmt(series.iloc[scales.argmin()], 3)} at ×{format_scale(scales.min())} "
-            f"vs {fmt(series.iloc[scales.argmax()], 3)} at ×{format_scale(scales.max())}"
-        )
-    if not parts:
-        return ""
-    return (
-        "Median initial cost (ln 2 ≈ 0.693 is an output of 0.5 everywhere): "
-        + "; ".join(parts)
-        + "."
-    )
-
-
-def figures_section(figures: dict[str, dict]) -> str:
-    """Each figure with its caption, as declared in ``workflow/figures.yaml``.
+def render_report(facts: dict) -> str:
+    """The markdown report: ``report.md.j2`` filled in with ``facts``.
 
     Parameters
     ----------
-    figures : dict
-        name -> ``{"path": link relative to the report, "title": ..., "caption": ...}``.
+    facts : dict
+        ``setup``, ``reproduction``, ``summary_rows``, ``findings``, ``initial_costs``,
+        ``figures``, ``depth_section`` (markdown, or empty) and ``reproducibility``, as
+        made by the ``*_facts`` functions of this module.
 
     Returns
     -------
     str
     """
-    lines = ["## Figures", ""]
-    for figure in figures.values():
-        lines += [f"![{figure['title']}]({figure['path']})", "", f"*{figure['caption']}*", ""]
-    return "\n".join(lines)
+    return render("report.md.j2", **facts)
 
 
-def compute_section(benchmarks: list[str], n_networks: int) -> str:
-    """Compute time and memory of the training jobs, from Snakemake's ``benchmark:`` files."""
-    frames = [pd.read_csv(path, sep="\t") for path in benchmarks]
-    if not frames:
-        return "- Compute: no benchmark files."
-    bench = pd.concat(frames, ignore_index=True)
-    total = float(bench["s"].sum())
-    peak = pd.to_numeric(bench["max_rss"], errors="coerce").max()
-    return (
-        f"- Compute: {len(frames)} training jobs, {total:.1f} s summed wall time "
-        f"({total / max(n_networks, 1):.3f} s per network), peak memory of a training job "
-        f"{fmt(peak, 0)} MB (max RSS), from Snakemake `benchmark:` files."
+def seed_facts(seeds: list[int]) -> dict:
+    """The seeds of a run, and whether they are one consecutive range (``seeds 0–19``).
+
+    Parameters
+    ----------
+    seeds : list of int
+
+    Returns
+    -------
+    dict
+        ``numbers`` (the seeds) and ``consecutive`` (more than two seeds counting up by one).
+    """
+    values = [int(seed) for seed in seeds]
+    consecutive = len(values) > 2 and values == list(range(values[0], values[0] + len(values)))
+    return {"numbers": values, "consecutive": consecutive}
+
+
+def setup_facts(config: dict) -> dict:
+    """Every hyperparameter of the run, from the config.
+
+    Parameters
+    ----------
+    config : dict
+        With the sections ``dataset``, ``model``, ``grid`` and ``analysis``.
+
+    Returns
+    -------
+    dict
+        ``dataset``, ``model`` and ``analysis`` (the config sections), ``scales``
+        (initializer -> its scales), ``n_cells``, ``seeds`` (:func:`seed_facts`),
+        ``n_networks`` and ``reference`` (the reference cell's label).
+    """
+    grid, analysis = config["grid"], config["analysis"]
+    scales = {name: list(values) for name, values in grid["initializations"].items()}
+    n_cells = sum(len(values) for values in scales.values())
+    reference = analysis["reference"]
+    return {
+        "dataset": config["dataset"],
+        "model": config["model"],
+        "analysis": analysis,
+        "scales": scales,
+        "n_cells": n_cells,
+        "seeds": seed_facts(grid["seeds"]),
+        "n_networks": n_cells * len(grid["seeds"]),
+        "reference": cell_label(reference["init"], reference["scale"]),
+    }
+
+
+def reproduction_facts(
+    table: pd.DataFrame | None, differences: list[str], saturation: dict | None
+) -> dict:
+    """The notebook's printed numbers beside this run's, or why they cannot be compared.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or None
+        :func:`initstudy.reproduction.reproduction_table`; None when the setups differ.
+    differences : list of str
+        :func:`initstudy.reproduction.setup_differences`.
+    saturation : dict or None
+        :func:`initstudy.reproduction.output_saturation` of random ×10.
+
+    Returns
+    -------
+    dict
+        ``comparable``, ``differences``, ``rows`` (the table's records), ``runs``
+        (per notebook run: ``name``, ``accuracies_equal``, ``accuracies`` as
+        ``(quantity, value)`` pairs, ``worst_relative`` difference of a finite
+        printed cost, ``relative_to_code_here`` and ``matches_code_here``),
+        ``saturation`` and ``random_accuracies_equal``.
+    """
+    if table is None:
+        return {"comparable": False, "differences": list(differences)}
+    runs = [_reproduced_run(name, rows) for name, rows in table.groupby("run", sort=False)]
+    return {
+        "comparable": True,
+        "differences": list(differences),
+        "rows": table.to_dict("records"),
+        "runs": runs,
+        "saturation": saturation,
+        "random_accuracies_equal": any(
+            run["name"] == "random ×10" and run["accuracies_equal"] for run in runs
+        ),
+    }
+
+
+def _reproduced_run(name: str, rows: pd.DataFrame) -> dict:
+    costs = rows[rows["quantity"].str.startswith("cost")]
+    accuracies = rows[~rows["quantity"].str.startswith("cost")]
+    finite = costs[np.isfinite(costs["notebook_code_here"])]
+    relative_here = float(
+        (
+            (finite["this_run"] - finite["notebook_code_here"]).abs()
+            / finite["notebook_code_here"].abs()
+        ).max()
     )
+    return {
+        "name": name,
+        "accuracies_equal": bool((accuracies["difference"].abs() < 1e-9).all()),
+        "accuracies": [
+            (quantity.replace("_", " "), float(value))
+            for quantity, value in zip(accuracies["quantity"], accuracies["this_run"])
+        ],
+        "worst_relative": float(costs["relative_difference"].max()),
+        "relative_to_code_here": relative_here,
+        "matches_code_here": relative_here <= 1e-12,
+    }
 
 
-def reproducibility_section(
-    config: dict, runs: pd.DataFrame, benchmarks: list[str], repo: Path
-) -> str:
-    """Seeds, counts, software, commit, machine, compute time and the interval methods."""
+def summary_rows(summary: pd.DataFrame) -> list[dict]:
+    """The grid's seed statistics, one record per cell, for the results table.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``summary.csv``.
+
+    Returns
+    -------
+    list of dict
+        The columns of ``summary.csv`` plus ``cell`` (its label).
+    """
+    records = summary.to_dict("records")
+    for record in records:
+        record["cell"] = cell_label(record["init"], record["scale"])
+    return records
+
+
+def findings_facts(
+    summary: pd.DataFrame, runs: pd.DataFrame, paired: pd.DataFrame, config: dict
+) -> dict:
+    """The numbers behind the findings: best cell, each initializer, failures, paired seeds.
+
+    Parameters
+    ----------
+    summary, runs, paired : pandas.DataFrame
+        ``summary.csv``, ``runs.csv`` and ``paired.csv``.
+    config : dict
+        With the ``analysis`` section.
+
+    Returns
+    -------
+    dict
+        ``threshold``, ``level``, ``best`` (the summary record of the cell with the
+        highest mean test accuracy, with its ``cell`` label; None when no cell has a
+        finite run), ``initializers`` (:func:`initializer_facts` of each),
+        ``failures`` (:func:`failure_facts`), ``reference`` (label) and ``paired``
+        (records of ``paired.csv`` with ``cell`` and ``finite``).
+    """
     analysis = config["analysis"]
-    versions = ", ".join(
-        f"{name} {_version(name)}"
-        for name in ("numpy", "pandas", "matplotlib", "scikit-learn", "snakemake", "numba")
-    )
-    commit, dirty = _git_state(repo)
-    return "\n".join(
-        [
-            "## Reproducibility",
-            "",
-            f"- Seeds: {_seed_text(config['grid']['seeds'])}; {len(runs)} networks in "
-            f"{runs.groupby(['init', 'scale']).ngroups} cells.",
-            f"- Software: Python {platform.python_version()}, {versions}; training backend "
-            f"`{resolve_backend(None)}` (numba's kernel when installed, else NumPy).",
-            f"- Code: git commit `{commit}`" + (" with uncommitted changes" if dirty else "") + ".",
-            f"- Machine: {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} "
-            f"{platform.machine()}.",
-            compute_section(benchmarks, len(runs)),
-            f"- Intervals: {analysis['confidence_level']:.0%} percentile bootstrap of the mean "
-            f"over seeds ({analysis['bootstrap_resamples']} resamples, NumPy `default_rng` seeded "
-            f"from {analysis['bootstrap_seed']} and the cell), Wilson score intervals for success "
-            "rates, and a paired bootstrap over seeds for the probability of beating the "
-            "reference. Statistics of accuracy and cost use the seeds with finite results "
-            "(`n_finite` in summary.csv); success rates use every seed.",
-            "- Rerun: `snakemake --cores 4` regenerates every table, figure and this report.",
+    best = _best_cell(summary)
+    if best is not None:
+        best["cell"] = cell_label(best["init"], best["scale"])
+    paired_records = paired.to_dict("records")
+    for record in paired_records:
+        record["cell"] = cell_label(record["init"], record["best_scale"])
+        record["finite"] = math.isfinite(record["mean_difference"])
+    reference = analysis["reference"]
+    return {
+        "threshold": analysis["success_threshold"],
+        "level": analysis["confidence_level"],
+        "best": best,
+        "initializers": [
+            initializer_facts(init, cells) for init, cells in summary.groupby("init", sort=False)
+        ],
+        "failures": failure_facts(runs),
+        "reference": cell_label(reference["init"], reference["scale"]),
+        "paired": paired_records,
+    }
+
+
+def initializer_facts(init: str, cells: pd.DataFrame) -> dict:
+    """How one initializer fared across its scales.
+
+    Parameters
+    ----------
+    init : str
+    cells : pandas.DataFrame
+        The rows of ``summary.csv`` of ``init``.
+
+    Returns
+    -------
+    dict
+        ``init``, ``n_seeds``, ``first`` (the record of its first scale, which for
+        ``zeros`` is its only one), ``best`` (the record of its scale with the
+        highest mean test accuracy; None when no scale gave a finite network),
+        ``always`` and ``never`` (the scales where every seed / no seed succeeds).
+    """
+    n_seeds = int(cells["n_seeds"].iloc[0])
+    scales = list(zip(cells["scale"], cells["n_success"]))
+    return {
+        "init": init,
+        "n_seeds": n_seeds,
+        "first": cells.iloc[0].to_dict(),
+        "best": _best_cell(cells),
+        "always": [float(scale) for scale, k in scales if k == n_seeds],
+        "never": [float(scale) for scale, k in scales if k == 0],
+    }
+
+
+def _best_cell(summary: pd.DataFrame) -> dict | None:
+    """The record of the cell with the highest mean test accuracy among those with a finite run."""
+    finite = summary[summary["n_finite"] > 0]
+    if finite.empty:
+        return None
+    return finite.loc[finite["test_accuracy_mean"].idxmax()].to_dict()
+
+
+def failure_facts(runs: pd.DataFrame) -> dict:
+    """How many networks failed in each way, and in which cells.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.csv``.
+
+    Returns
+    -------
+    dict
+        ``n_networks``, ``counts`` (``diverged``, ``symmetric``, ``chance`` -> number of
+        runs) and ``cells`` (the same keys -> ``(cell label, runs)`` pairs in table order).
+    """
+    statuses = ("diverged", "symmetric", "chance")
+    counts = runs["status"].value_counts()
+    cells = {
+        status: [
+            (cell_label(init, scale), int(n))
+            for (init, scale), n in runs[runs["status"] == status]
+            .groupby(["init", "scale"], sort=False)
+            .size()
+            .items()
         ]
-    )
+        for status in statuses
+    }
+    return {
+        "n_networks": len(runs),
+        "counts": {status: int(counts.get(status, 0)) for status in statuses},
+        "cells": cells,
+    }
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+def initial_cost_facts(runs: pd.DataFrame) -> list[dict]:
+    """The median initial cost at each initializer's smallest and largest scale.
 
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.csv``.
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
-
-
-def _git_state(repo: Path) -> tuple[str, bool]:
-    try:
-        commit = _git(repo, "rev-parse", "--short=12", "HEAD").strip()
-        status = _git(repo, "status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)", False
-    return commit, bool(status.strip())
-
-
-def cpu_model() -> str:
-    """CPU model name from ``/proc/cpuinfo`` (or :func:`platform.processor`)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+    Returns
+    -------
+    list of dict
+        Per initializer with two scales or more: ``init``, ``low_scale``,
+        ``low_cost``, ``high_scale``, ``high_cost``.
+    """
+    grouped = runs.groupby(["init", "scale"], sort=False)["initial_cost"].median()
+    facts = []
+    for init, series in grouped.groupby(level=0, sort=False):
+        if len(series) < 2:
+            continue
+        scales = series.index.get_level_values(1)
+        facts.append(
+            {
+                "init": init,
+                "low_scale": float(scales.min()),
+                "low_cost": float(series.iloc[scales.argmin()]),
+                "high_scale": float(scales.max()),
+                "high_cost": float(series.iloc[scales.argmax()]),
+            }
+        )
+    return facts

@@ -1,0 +1,125 @@
+"""The report's wording: Jinja2 templates beside this file, and the environment that renders them.
+
+The templates hold every sentence of the markdown report; the numbers come in as
+facts (plain dicts and lists) from :mod:`initstudy.report` and
+:mod:`initstudy.depth_report`, and are written with the filters registered here,
+mostly those of :mod:`initstudy.labels`. A fact a template asks for and is not
+given raises :class:`jinja2.UndefinedError` instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from initstudy import labels
+
+#: The folder of the templates (``*.md.j2``).
+TEMPLATE_DIR = Path(__file__).resolve().parent
+
+
+def scientific(value: float) -> str:
+    """A small difference in scientific notation, e.g. ``3.41e-13``; ``0`` for zero.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    str
+        :data:`initstudy.labels.MISSING` for a value that is not finite.
+    """
+    if not math.isfinite(value):
+        return labels.MISSING
+    return "0" if value == 0 else f"{value:.2e}"
+
+
+def exact(value: float) -> str:
+    """Every digit of a float (its shortest round-trip text), e.g. ``0.6931471805599453``.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    str
+        :data:`initstudy.labels.MISSING` for NaN; ``inf`` for an infinity.
+    """
+    if math.isnan(value):
+        return labels.MISSING
+    return repr(float(value))
+
+
+def percent(fraction: float, digits: int = 0) -> str:
+    """A fraction as a percentage, e.g. ``95%`` for 0.95.
+
+    Parameters
+    ----------
+    fraction : float
+    digits : int
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+    """
+    return f"{fraction:.{digits}%}"
+
+
+FILTERS = {
+    "fmt": labels.fmt,
+    "interval": labels.interval,
+    "significant": labels.significant,
+    "signed_percent": labels.signed_percent,
+    "cell_label": labels.cell_label,
+    "format_scale": labels.format_scale,
+    "scientific": scientific,
+    "exact": exact,
+    "percent": percent,
+}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the report's templates.
+
+    Undefined names raise (``StrictUndefined``); a block tag's own line break
+    and indentation never reach the output (``trim_blocks``, ``lstrip_blocks``),
+    and a template's final line break does (``keep_trailing_newline``).
+
+    Returns
+    -------
+    jinja2.Environment
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render(name: str, **facts) -> str:
+    """Render the template ``name`` (e.g. ``report.md.j2``) with ``facts``.
+
+    Parameters
+    ----------
+    name : str
+        A file in :data:`TEMPLATE_DIR`.
+    **facts
+        The names the template uses.
+
+    Returns
+    -------
+    str
+    """
+    return environment().get_template(name).render(**facts)
