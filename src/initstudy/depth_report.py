@@ -1,4 +1,5 @@
-"""The depth study's section of the markdown report, every number from its tables."""
+"""The depth study's report section: its facts from the depth tables, its wording in
+``templates/depth.md.j2``."""
 
 from __future__ import annotations
 
@@ -7,28 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from initstudy.config import format_scale
 from initstudy.depth_training import stall_depths
-
-
-def _num(x: float, digits: int = 3) -> str:
-    """A number for the report: ``digits`` significant digits; words for a non-finite value."""
-    if x is None or not np.isfinite(x):
-        return "overflow" if x is not None and np.isinf(x) else "not measured"
-    return f"{x:.{digits}g}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:+.1f} %" if np.isfinite(x) else "not measured"
-
-
-def _cell_name(init: str, scale: float) -> str:
-    return f"{init} ×{format_scale(scale)}"
-
-
-def _figure(figure: dict) -> list[str]:
-    """Markdown lines of one declared figure: the image and its caption."""
-    return [f"![{figure['title']}]({figure['path']})", "", f"*{figure['caption']}*", ""]
+from initstudy.init import REGISTRY
+from initstudy.labels import cell_label
+from initstudy.templates import render
 
 
 def report_section(
@@ -37,200 +20,221 @@ def report_section(
     settings: dict,
     threshold: float,
     level: float,
-    figures: dict[str, str],
+    figures: dict[str, dict],
 ) -> str:
     """The depth study's section of the markdown report, every number from the tables.
 
     Parameters
     ----------
     ratios : pandas.DataFrame
-        Table of :func:`signal_ratios`.
+        Table of :func:`initstudy.depth_signal.signal_ratios`.
     summary : pandas.DataFrame
-        Second table of :func:`summarize_depths`.
+        Second table of :func:`initstudy.depth_training.summarize_depths`.
     settings : dict
-        The ``depth_study`` config section (see :func:`depth_settings`).
+        The ``depth_study`` config section.
     threshold : float
         Test accuracy counted as a success.
     level : float
         Level of the seed intervals and confidence intervals.
-    figures : dict of str to str
-        ``signal``, ``gradients``, ``accuracy``: image paths relative to the report.
+    figures : dict
+        ``depth_signal``, ``depth_gradients``, ``depth_accuracy`` -> ``{"path": link
+        relative to the report, "title": ..., "caption": ...}``.
 
     Returns
     -------
     str
         Markdown, starting with a level-2 heading.
     """
-    training = settings["training"]
-    pct = f"{level:.0%}"
+    return render(
+        "depth.md.j2",
+        level=level,
+        threshold=threshold,
+        figures=figures,
+        signal=signal_facts(ratios),
+        training=training_facts(summary, settings["training"]),
+    )
+
+
+def signal_facts(ratios: pd.DataFrame) -> dict:
+    """The signal at initialization against theory, at every depth and at the deepest.
+
+    Parameters
+    ----------
+    ratios : pandas.DataFrame
+        Table of :func:`initstudy.depth_signal.signal_ratios`.
+
+    Returns
+    -------
+    dict
+        ``depths``, ``width``, ``n_seeds``, ``last_seed``, ``deepest``, ``n_shapes``,
+        ``deepest_rows`` (records of ``ratios`` at the deepest depth, with ``cell``
+        and ``n_overflowed``), ``worst`` (:func:`worst_ratio_error`), ``wander``
+        (:func:`wander_facts`) and ``gaussian`` (the Gaussian initializers studied).
+    """
     deepest = int(ratios["depth"].max())
-    width = int(ratios["width"].iloc[0])
     n_seeds = int(ratios["n_seeds"].max())
-    lines = [
-        "## Depth study: vanishing and exploding signals against theory",
-        "",
-        f"The notebook's network has three layers. Here networks of "
-        f"{', '.join(str(int(d)) for d in sorted(ratios['depth'].unique()))} hidden layers of "
-        f"width {width} are drawn {n_seeds} times each (seeds 0–{n_seeds - 1}) and run forward "
-        "and backward once on the training inputs. For ReLU layers with zero biases the theory "
-        "(He et al., 2015) predicts that each hidden-to-hidden layer multiplies the mean square "
-        "of the pre-activations by `scale² · fan_in · base_std² / 2`: 1 for He, 1/2 for LeCun, "
-        "and at equal widths also 1/2 for Glorot and orthogonal, `width / 2` for random. The "
-        "measured ratio of a network is the mean of `q(l+1) / q(l)` over its `depth − 1` "
-        "hidden-to-hidden layers (the first layer reads the raw 2-D input and the output layer "
-        "has fan-out 1, so their factors differ); its *signal* is `q(depth) / q(1)`, predicted "
-        f"to be `ratio^(depth − 1)`. Intervals over seeds are the central {pct} of the seeds.",
-        "",
-        f"| initializer | predicted ratio | measured ratio (mean) | {pct} of seeds | error "
-        f"| predicted signal at {deepest} layers | measured: mean | median | {pct} of seeds |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    at_deepest = ratios[ratios["depth"] == deepest]
-    for row in at_deepest.itertuples():
-        lines.append(
-            f"| {_cell_name(row.init, row.scale)} | {_num(row.predicted_ratio, 4)} "
-            f"| {_num(row.ratio_mean, 4)} | {_num(row.ratio_low)}–{_num(row.ratio_high)} "
-            f"| {_pct(row.relative_error)} | {_num(row.predicted_signal)} "
-            f"| {_num(row.signal_mean)} | {_num(row.signal_median)} "
-            f"| {_num(row.signal_low)}–{_num(row.signal_high)} |"
-        )
-    lines += ["", "### Findings at initialization", ""]
-    lines += [f"- {sentence}" for sentence in _signal_findings(ratios, deepest, pct)]
-    lines += [
-        "",
-        *_figure(figures["depth_signal"]),
-        *_figure(figures["depth_gradients"]),
-        "### Training the deep networks",
-        "",
-        f"Width {int(training['width'])}, seeds 0–{int(training['seeds']) - 1}, "
-        f"{int(training['iterations'])} iterations of full-batch gradient descent at learning "
-        f"rate {training['learning_rate']:g}, on the same circles data; a run succeeds when its "
-        f"test accuracy reaches {threshold:g}. A depth *trains* when at least half of its seeds "
-        "succeed. Each entry: successes / seeds, mean test accuracy "
-        f"[{pct} bootstrap CI].",
-        "",
-    ]
-    lines += _training_table(summary)
-    lines += ["", "### Where each initializer stalls", ""]
-    lines += [
-        f"- {sentence}" for sentence in _training_findings(summary, int(training["iterations"]))
-    ]
-    lines += [
-        "",
-        *_figure(figures["depth_accuracy"]),
-    ]
-    return "\n".join(lines)
+    rows = ratios[ratios["depth"] == deepest].to_dict("records")
+    for row in rows:
+        row["cell"] = cell_label(row["init"], row["scale"])
+        row["n_overflowed"] = int(row["n_seeds"] - row["n_finite"])
+    studied = dict.fromkeys(ratios["init"])  # config order
+    return {
+        "depths": sorted(int(depth) for depth in ratios["depth"].unique()),
+        "width": int(ratios["width"].iloc[0]),
+        "n_seeds": n_seeds,
+        "last_seed": n_seeds - 1,
+        "deepest": deepest,
+        "n_shapes": len(ratios),
+        "deepest_rows": rows,
+        "worst": worst_ratio_error(ratios),
+        "wander": wander_facts(ratios, deepest),
+        "gaussian": [init for init in studied if REGISTRY[init].kind == "gaussian"],
+    }
 
 
-def _signal_findings(ratios: pd.DataFrame, deepest: int, pct: str) -> list[str]:
-    sentences = []
+def worst_ratio_error(ratios: pd.DataFrame) -> dict | None:
+    """The shape whose mean per-layer ratio is furthest from the theory.
+
+    Parameters
+    ----------
+    ratios : pandas.DataFrame
+
+    Returns
+    -------
+    dict or None
+        ``max_abs_error`` (a fraction), ``cell``, ``depth`` and ``error`` (signed);
+        None when no error is finite.
+    """
     errors = ratios["relative_error"].to_numpy(dtype=float)
     finite = errors[np.isfinite(errors)]
-    if finite.size:
-        worst = ratios.loc[ratios["relative_error"].abs().idxmax()]
-        sentences.append(
-            f"Over all {len(ratios)} (initializer, scale, depth) shapes the mean measured "
-            f"per-layer ratio is within {100 * np.abs(finite).max():.1f} % of the theory "
-            f"(largest: {_cell_name(worst['init'], worst['scale'])} at {int(worst['depth'])} "
-            f"layers, {_pct(worst['relative_error'])})."
-        )
-    for row in ratios[ratios["depth"] == deepest].itertuples():
-        name = _cell_name(row.init, row.scale)
-        if row.n_finite == 0:
-            sentences.append(
-                f"{name}: every one of the {row.n_seeds} networks overflowed float64 before "
-                f"layer {deepest} (predicted signal {_num(row.predicted_signal)}); recorded as "
-                "non-finite, not averaged."
-            )
-            continue
-        inside = "inside" if row.signal_within_spread else "outside"
-        text = (
-            f"{name}: ratio {_num(row.ratio_mean, 4)} per layer against "
-            f"{_num(row.predicted_ratio, 4)} ({_pct(row.relative_error)}); "
-            f"from layer 1 to layer {deepest} the signal changes by a factor of "
-            f"{_num(row.signal_mean)} on average (median {_num(row.signal_median)}) against "
-            f"{_num(row.predicted_ratio, 4)}^{deepest - 1} = {_num(row.predicted_signal)}, "
-            f"{inside} the seeds' {pct} interval {_num(row.signal_low)}–{_num(row.signal_high)}"
-        )
-        if row.n_finite < row.n_seeds:
-            text += f"; {row.n_seeds - row.n_finite} of {row.n_seeds} networks overflowed"
-        sentences.append(text + ".")
+    if not finite.size:
+        return None
+    worst = ratios.loc[ratios["relative_error"].abs().idxmax()]
+    return {
+        "max_abs_error": float(np.abs(finite).max()),
+        "cell": cell_label(worst["init"], worst["scale"]),
+        "depth": int(worst["depth"]),
+        "error": float(worst["relative_error"]),
+    }
+
+
+def wander_facts(ratios: pd.DataFrame, deepest: int) -> dict | None:
+    """How far single He networks at the deepest depth wander from the theory.
+
+    Parameters
+    ----------
+    ratios : pandas.DataFrame
+    deepest : int
+
+    Returns
+    -------
+    dict or None
+        ``width``, ``spread_orders`` (decades between the seeds' interval bounds),
+        ``below_theory`` (the geometric mean below the prediction), ``geomean``,
+        ``median`` and ``mean`` of the signal; None without two finite He networks.
+    """
     he = ratios[(ratios["init"] == "he") & (ratios["depth"] == deepest) & (ratios["n_finite"] > 1)]
-    if len(he):
-        row = he.iloc[0]
-        spread = math.log10(row["signal_high"] / row["signal_low"])
-        side = "below" if row["signal_geomean"] < row["predicted_signal"] else "above"
-        sentences.append(
-            f"Finite width makes single networks wander (Hanin & Rolnick, 2018): with He at "
-            f"{deepest} layers of width {int(row['width'])}, where every layer keeps the signal "
-            f"on average, the middle {pct} of the seeds span {spread:.1f} orders of magnitude, "
-            f"and the typical network ends {side} the theory (geometric mean "
-            f"{_num(row['signal_geomean'])}, median {_num(row['signal_median'])}) while the "
-            f"mean over seeds ({_num(row['signal_mean'])}) follows it."
-        )
-    gaussian = [init for init in ("he", "lecun", "glorot", "random") if init in set(ratios["init"])]
-    if len(gaussian) > 1:
-        sentences.append(
-            f"{', '.join(gaussian)} draw the same Gaussian matrices from the same seeds, only "
-            "rescaled, so their relative errors coincide: one check of the theory, not several."
-        )
-    return sentences
+    if he.empty:
+        return None
+    row = he.iloc[0]
+    return {
+        "width": int(row["width"]),
+        "spread_orders": math.log10(row["signal_high"] / row["signal_low"]),
+        "below_theory": bool(row["signal_geomean"] < row["predicted_signal"]),
+        "geomean": float(row["signal_geomean"]),
+        "median": float(row["signal_median"]),
+        "mean": float(row["signal_mean"]),
+    }
 
 
-def _training_table(summary: pd.DataFrame) -> list[str]:
+def training_facts(summary: pd.DataFrame, settings: dict) -> dict:
+    """The deep networks' training: settings, the table's cells, where each stalls.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Second table of :func:`initstudy.depth_training.summarize_depths`.
+    settings : dict
+        The ``depth_study.training`` config section.
+
+    Returns
+    -------
+    dict
+        ``width``, ``last_seed``, ``iterations``, ``learning_rate``, ``columns``
+        (cell labels), ``rows`` (per depth: ``depth`` and ``cells``, each the
+        summary record of that shape or None), ``deepest`` and ``stalls``
+        (:func:`stall_facts`).
+    """
     shapes = list(dict.fromkeys(zip(summary["init"], summary["scale"])))
-    header = "| hidden layers | " + " | ".join(_cell_name(i, s) for i, s in shapes) + " |"
-    lines = [header, "|---|" + "---|" * len(shapes)]
-    for depth in sorted(summary["depth"].unique()):
-        cells = []
-        for init, scale in shapes:
-            row = summary[
-                (summary["init"] == init)
-                & (summary["scale"] == scale)
-                & (summary["depth"] == depth)
-            ]
-            if row.empty:
-                cells.append("–")
-                continue
-            row = row.iloc[0]
-            text = f"{int(row['n_success'])}/{int(row['n_seeds'])}"
-            if np.isfinite(row["test_accuracy_mean"]):
-                text += (
-                    f", {row['test_accuracy_mean']:.2f} "
-                    f"[{row['test_accuracy_ci_low']:.2f}, {row['test_accuracy_ci_high']:.2f}]"
-                )
-            else:
-                text += ", all diverged"
-            if row["n_diverged"] and np.isfinite(row["test_accuracy_mean"]):
-                text += f" ({int(row['n_diverged'])} diverged)"
-            cells.append(text)
-        lines.append(f"| {int(depth)} | " + " | ".join(cells) + " |")
-    return lines
+    by_shape = {
+        (row["init"], row["scale"], row["depth"]): row for row in summary.to_dict("records")
+    }
+    depths = sorted(int(depth) for depth in summary["depth"].unique())
+    return {
+        "width": int(settings["width"]),
+        "last_seed": int(settings["seeds"]) - 1,
+        "iterations": int(settings["iterations"]),
+        "learning_rate": float(settings["learning_rate"]),
+        "columns": [cell_label(init, scale) for init, scale in shapes],
+        "rows": [
+            {
+                "depth": depth,
+                "cells": [_training_cell(by_shape.get((i, s, depth))) for i, s in shapes],
+            }
+            for depth in depths
+        ],
+        "deepest": depths[-1],
+        "stalls": stall_facts(summary),
+    }
 
 
-def _training_findings(summary: pd.DataFrame, iterations: int) -> list[str]:
-    sentences = []
-    depths = sorted(int(d) for d in summary["depth"].unique())
+def _training_cell(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    return {
+        "n_success": int(row["n_success"]),
+        "n_seeds": int(row["n_seeds"]),
+        "n_diverged": int(row["n_diverged"]),
+        "trained": bool(np.isfinite(row["test_accuracy_mean"])),
+        "mean": row["test_accuracy_mean"],
+        "low": row["test_accuracy_ci_low"],
+        "high": row["test_accuracy_ci_high"],
+    }
+
+
+def stall_facts(summary: pd.DataFrame) -> list[dict]:
+    """Per (initializer, scale): the deepest depth it trains at and where it stalls.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Second table of :func:`initstudy.depth_training.summarize_depths`.
+
+    Returns
+    -------
+    list of dict
+        ``cell``, ``trains_to`` and ``stalls_at`` (:func:`stall_depths`; 0 for none),
+        ``trained`` (the summary counts at ``trains_to``) and ``stalled`` (at
+        ``stalls_at``), each None where that depth is 0.
+    """
+    facts = []
     for row in stall_depths(summary).itertuples():
-        name = _cell_name(row.init, row.scale)
         cell = summary[(summary["init"] == row.init) & (summary["scale"] == row.scale)]
-        if row.stalls_at == 0:
-            sentences.append(f"{name} trains at every depth tested, up to {depths[-1]} layers.")
-            continue
-        stalled = cell[cell["depth"] == row.stalls_at].iloc[0]
-        how = f"{int(stalled['n_success'])} of {int(stalled['n_seeds'])} seeds succeed there" + (
-            f", {int(stalled['n_diverged'])} diverged" if stalled["n_diverged"] else ""
+        facts.append(
+            {
+                "cell": cell_label(row.init, row.scale),
+                "trains_to": int(row.trains_to),
+                "stalls_at": int(row.stalls_at),
+                "trained": _counts_at(cell, row.trains_to),
+                "stalled": _counts_at(cell, row.stalls_at),
+            }
         )
-        if row.trains_to == 0:
-            sentences.append(
-                f"{name} does not train within {iterations} iterations at any depth tested, "
-                f"not even {row.stalls_at} ({how})."
-            )
-        else:
-            trained = cell[cell["depth"] == row.trains_to].iloc[0]
-            sentences.append(
-                f"{name} trains up to {row.trains_to} hidden layers "
-                f"({int(trained['n_success'])} of {int(trained['n_seeds'])} seeds) and stalls "
-                f"at {row.stalls_at} ({how}) within {iterations} iterations."
-            )
-    return sentences
+    return facts
+
+
+def _counts_at(cell: pd.DataFrame, depth: int) -> dict | None:
+    rows = cell[cell["depth"] == depth]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return {key: int(row[key]) for key in ("n_success", "n_seeds", "n_diverged")}
