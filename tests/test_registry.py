@@ -51,6 +51,15 @@ def _name_lists(node: object, path: str = "") -> list[tuple[str, list]]:
     return found
 
 
+def test_the_schema_file_names_no_initializer():
+    text = SCHEMA.read_text(encoding="utf-8")
+    body = text.split("\nproperties:", 1)[1]
+    for line in body.splitlines():
+        if "default:" in line:  # a default is a choice, not the list of what is allowed
+            continue
+        assert not any(f" {name}," in line or f"[{name}" in line for name in INITIALIZERS), line
+
+
 def test_every_schema_list_of_initializers_is_the_registry():
     lists = dict(_name_lists(load_schema(SCHEMA)))
     grid = "/properties/grid/properties/initializations/propertyNames"

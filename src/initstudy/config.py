@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from initstudy.init import INITIALIZERS
+from initstudy.init import INITIALIZERS, REGISTRY
 from initstudy.labels import format_scale
 
 DATA_WIDTH = 2  # circles are points in the plane
@@ -41,6 +41,10 @@ class ConfigError(ValueError):
 def load_schema(path: str | Path) -> dict:
     """Read the config's JSON schema (written in YAML) with YAML safe loading.
 
+    Every subschema marked ``x-initializers: all`` (or ``with-signal``: all
+    but ``zeros``) gets the registry's names as its ``enum``, so the names are
+    declared once, in :data:`initstudy.init.REGISTRY`.
+
     Parameters
     ----------
     path : str or Path
@@ -50,7 +54,24 @@ def load_schema(path: str | Path) -> dict:
     dict
     """
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        schema = yaml.safe_load(handle)
+    _fill_initializers(schema)
+    return schema
+
+
+def _fill_initializers(node: object) -> None:
+    names = {
+        "all": list(INITIALIZERS),
+        "with-signal": [name for name in INITIALIZERS if REGISTRY[name].kind != "zeros"],
+    }
+    if isinstance(node, dict):
+        if "x-initializers" in node:
+            node["enum"] = names[node["x-initializers"]]
+        for value in node.values():
+            _fill_initializers(value)
+    elif isinstance(node, list):
+        for value in node:
+            _fill_initializers(value)
 
 
 def check_config_files(paths) -> None:

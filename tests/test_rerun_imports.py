@@ -1,0 +1,89 @@
+"""Editing a module reruns exactly the rules whose scripts import it, directly or not.
+
+The expected rules come from Python's own ``modulefinder`` run on each rule's script,
+independently of the workflow's ``ast``-based import closure (initstudy.imports), and the
+scheduled rules from a real ``snakemake -n`` on a finished tiny study with a depth study.
+"""
+
+import os
+import re
+from modulefinder import ModuleFinder
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, copy_workflow, snakemake
+
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
+
+CONFIG = ("--configfile", "tests/configs/tiny_depth.yaml")
+SCRIPTS = REPO / "workflow" / "scripts"
+SRC = REPO / "src"
+
+
+def rule_scripts() -> dict[str, str]:
+    """Rule name -> the script its jobs run (a figure rule: the figure's own script)."""
+    scripts = {}
+    for path in (REPO / "workflow" / "rules").glob("*.smk"):
+        pattern = r'^rule (\w+):\n(?:(?!^rule ).*\n)*?    script:\n        "\.\./scripts/(\w+\.py)"'
+        scripts.update(re.findall(pattern, path.read_text(), re.M))
+    figures = yaml.safe_load((REPO / "workflow" / "figures.yaml").read_text())
+    scripts.update({f"plot_{name}": entry["script"] for name, entry in figures.items()})
+    return scripts
+
+
+def imported_files(script: str) -> set[str]:
+    """Project files the script loads, found by ``modulefinder`` (paths relative to the repo)."""
+    finder = ModuleFinder(path=[str(SCRIPTS), str(SRC)])
+    finder.run_script(str(SCRIPTS / script))
+    files = {Path(m.__file__) for m in finder.modules.values() if m.__file__}
+    inside = {f for f in files if f.is_relative_to(SRC) or f.parent == SCRIPTS}
+    return {str(f.relative_to(REPO)) for f in inside if f != SCRIPTS / script}
+
+
+def modules() -> list[str]:
+    """Every Python module a job could import: the library and the scripts' common module."""
+    library = sorted(str(p.relative_to(REPO)) for p in (SRC / "initstudy").glob("*.py"))
+    return [*library, "workflow/scripts/common.py"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A copy of the workflow on which the tiny depth study has run to the end."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("imports"))
+    snakemake(workdir, "--cores", "2", *CONFIG)
+    return workdir
+
+
+def rerun_because_of(workdir: Path, module: str) -> set[str]:
+    """Rules a dry run schedules with ``module`` among their updated input files."""
+    out = snakemake(workdir, "-n", "--cores", "1", *CONFIG).stdout
+    jobs = re.findall(r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    reason: (.*)$", out, re.M)
+    return {rule for rule, reason in jobs if re.search(rf"Updated input files:.*{module}", reason)}
+
+
+def rules_in_study(workdir: Path) -> set[str]:
+    """Rules with at least one job in this study."""
+    out = snakemake(workdir, "-n", "--forceall", "--cores", "1", *CONFIG).stdout
+    return set(re.findall(r"^(?:local)?rule (\w+):", out, re.M)) - {"all"}
+
+
+def test_editing_a_module_reruns_exactly_the_rules_that_import_it(finished):
+    in_study = rules_in_study(finished)
+    scripts = {rule: s for rule, s in rule_scripts().items() if rule in in_study}
+    assert set(scripts) == in_study, "a rule without a script, or a script this test cannot find"
+    imports = {rule: imported_files(script) for rule, script in scripts.items()}
+    assert imports["train_cell"] >= {"src/initstudy/net.py", "workflow/scripts/common.py"}
+    wrong = {}
+    for module in modules():
+        path = finished / module
+        before = path.stat()
+        os.utime(path, (before.st_atime, before.st_mtime + 3600))
+        try:
+            scheduled = rerun_because_of(finished, module)
+        finally:
+            os.utime(path, (before.st_atime, before.st_mtime))
+        expected = {rule for rule, files in imports.items() if module in files}
+        if scheduled != expected:
+            wrong[module] = {"missing": expected - scheduled, "extra": scheduled - expected}
+    assert not wrong, wrong
