@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy import plots
+from initstudy import plots, plots_accuracy, plots_plane, plots_training
 from initstudy.cell import train_cell
 from initstudy.data import make_dataset
 from initstudy.init import INITIALIZERS
+from initstudy.labels import TIMES, format_scale
 from initstudy.outcomes import classify, majority_rate
 from initstudy.stats import summarize
 from initstudy.train import TrainSettings, predict
@@ -19,7 +20,7 @@ NOTEBOOK = [("zeros", 1.0), ("random", 10.0), ("he", 1.0)]
 # random x1e200 overflows in the first forward pass: a real cell whose every run diverged.
 GRID = [("zeros", 1.0), ("random", 10.0), ("random", 1e200), ("he", 0.5), ("he", 1.0)]
 GRID += [("orthogonal", 2.0)]
-X = plots.TIMES  # the multiplication sign of the labels, e.g. "he ×1"
+X = TIMES  # the multiplication sign of the labels, e.g. "he ×1"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_the_study_contains_a_diverged_cell(study):
 
 
 def test_dataset_figure_has_train_and_test_panels(study, tmp_path):
-    fig = plots.plot_dataset(study["dataset"], noise=0.05)
+    fig = plots_plane.plot_dataset(study["dataset"], noise=0.05)
     axes = fig.get_axes()
     assert [ax.get_title() for ax in axes] == ["train split: 60 points", "test split: 40 points"]
     for ax in axes:
@@ -85,8 +86,8 @@ def test_dataset_figure_has_train_and_test_panels(study, tmp_path):
 
 
 def test_saved_png_is_deterministic(study, tmp_path):
-    first = plots.plot_dataset(study["dataset"])
-    second = plots.plot_dataset(study["dataset"])
+    first = plots_plane.plot_dataset(study["dataset"])
+    second = plots_plane.plot_dataset(study["dataset"])
     a = check_saves(first, tmp_path, "a.png")
     b = check_saves(second, tmp_path, "b.png")
     assert a == b
@@ -94,7 +95,7 @@ def test_saved_png_is_deterministic(study, tmp_path):
 
 def test_notebook_costs_draw_present_runs_and_mark_missing_ones(study, tmp_path):
     costs = study["costs"][study["costs"]["init"] != "he"]  # he x1 absent from this grid
-    fig = plots.plot_notebook_costs(costs, 3, NOTEBOOK)
+    fig = plots_training.plot_notebook_costs(costs, 3, NOTEBOOK)
     axes = fig.get_axes()
     assert len(axes) == 3
     assert axes[0].get_yscale() == "log"
@@ -108,7 +109,7 @@ def test_notebook_costs_draw_present_runs_and_mark_missing_ones(study, tmp_path)
 
 
 def test_notebook_costs_survive_a_diverged_run(study, tmp_path):
-    fig = plots.plot_notebook_costs(study["costs"], 3, [("random", 1e200)])
+    fig = plots_training.plot_notebook_costs(study["costs"], 3, [("random", 1e200)])
     ax = fig.get_axes()[0]
     assert "diverged at iteration 0" in " ".join(t.get_text() for t in ax.texts)
     check_saves(fig, tmp_path)
@@ -118,10 +119,10 @@ def _panels(study, cells):
     panels = []
     for init, scale, role in cells:
         result = study["results"][init, scale]
-        k = plots.pick_network(SEEDS, 3)
+        k = plots_plane.pick_network(SEEDS, 3)
         row = result.runs.iloc[k]
         panels.append(
-            plots.BoundaryPanel(
+            plots_plane.BoundaryPanel(
                 init,
                 scale,
                 SEEDS[k],
@@ -136,7 +137,7 @@ def _panels(study, cells):
 
 
 def test_boundary_cells_are_the_notebook_runs_then_each_other_best(study):
-    cells = plots.boundary_cells(study["summary"], NOTEBOOK)
+    cells = plots_plane.boundary_cells(study["summary"], NOTEBOOK)
     assert cells[:3] == [(init, scale, "notebook run") for init, scale in NOTEBOOK]
     # orthogonal is the only other initializer; its one cell is its best
     assert cells[3:] == [("orthogonal", 2.0, "best scale of orthogonal")]
@@ -144,28 +145,30 @@ def test_boundary_cells_are_the_notebook_runs_then_each_other_best(study):
     summary = study["summary"][
         ~((study["summary"]["init"] == "he") & (study["summary"]["scale"] == 1))
     ]
-    assert ("he", 0.5, "best scale of he") in plots.boundary_cells(summary, NOTEBOOK)
+    assert ("he", 0.5, "best scale of he") in plots_plane.boundary_cells(summary, NOTEBOOK)
     # an initializer whose only cell diverged everywhere is left out
     only = study["summary"][study["summary"]["scale"] == 1e200]
-    assert plots.boundary_cells(only, NOTEBOOK) == []
+    assert plots_plane.boundary_cells(only, NOTEBOOK) == []
 
 
 def test_pick_network_falls_back_to_the_first_seed():
-    assert plots.pick_network(np.array([0, 3]), 3) == 1
-    assert plots.pick_network(np.array([5, 7]), 3) == 0
+    assert plots_plane.pick_network(np.array([0, 3]), 3) == 1
+    assert plots_plane.pick_network(np.array([5, 7]), 3) == 0
 
 
 def test_decision_boundaries_show_regions_points_and_accuracies(study, tmp_path):
-    cells = plots.boundary_cells(study["summary"], NOTEBOOK)
+    cells = plots_plane.boundary_cells(study["summary"], NOTEBOOK)
     cells.append(("random", 1e200, "diverged example"))
-    fig = plots.plot_decision_boundaries(study["dataset"], _panels(study, cells), resolution=60)
+    fig = plots_plane.plot_decision_boundaries(
+        study["dataset"], _panels(study, cells), resolution=60
+    )
     axes = fig.get_axes()
     assert len(axes) == len(cells) == 5
     for ax, (init, scale, _) in zip(axes[:4], cells[:4], strict=True):
-        assert ax.get_title().startswith(f"{init} {X}{plots.format_scale(scale)}, seed 3")
+        assert ax.get_title().startswith(f"{init} {X}{format_scale(scale)}, seed 3")
         assert "train acc" in ax.get_title() and "test acc" in ax.get_title()
         assert len(ax.collections) == 3  # decision mesh + two classes of points
-        assert ax.get_xlim() == plots.BOUNDARY_EXTENT
+        assert ax.get_xlim() == plots_plane.BOUNDARY_EXTENT
     diverged = axes[4]
     assert "diverged" in diverged.get_title()
     assert len(diverged.collections) == 2  # points only, no mesh
@@ -174,7 +177,7 @@ def test_decision_boundaries_show_regions_points_and_accuracies(study, tmp_path)
 
 def test_decision_regions_match_the_networks_predictions(study):
     panel = _panels(study, [("orthogonal", 2.0, "")])[0]
-    fig = plots.plot_decision_boundaries(study["dataset"], [panel], resolution=40)
+    fig = plots_plane.plot_decision_boundaries(study["dataset"], [panel], resolution=40)
     mesh = fig.get_axes()[0].collections[0].get_array().reshape(40, 40)
     xx, yy = np.meshgrid(np.linspace(-1.5, 1.5, 40), np.linspace(-1.5, 1.5, 40))
     labels = predict(panel.weights, panel.biases, np.vstack([xx.ravel(), yy.ravel()]))
@@ -182,7 +185,7 @@ def test_decision_regions_match_the_networks_predictions(study):
 
 
 def test_accuracy_vs_scale_has_two_log_panels_and_a_legend(study, tmp_path):
-    fig = plots.plot_accuracy_vs_scale(study["summary"], 0.9, 0.95)
+    fig = plots_accuracy.plot_accuracy_vs_scale(study["summary"], 0.9, 0.95)
     acc, success = fig.get_axes()
     for ax in (acc, success):
         assert ax.get_xscale() == "log"
@@ -199,7 +202,7 @@ def test_accuracy_vs_scale_has_two_log_panels_and_a_legend(study, tmp_path):
 
 def test_heatmap_annotates_values_and_success_counts(study, tmp_path):
     summary = study["summary"]
-    fig = plots.plot_heatmap(summary, 0.9)
+    fig = plots_accuracy.plot_heatmap(summary, 0.9)
     ax = fig.get_axes()[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["zeros", "random", "he", "orthogonal"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "1", "2", "10", "1e+200"]
@@ -215,27 +218,27 @@ def test_heatmap_annotates_values_and_success_counts(study, tmp_path):
 
 
 def test_nearest_scale_works_on_a_log_axis():
-    assert plots.nearest_scale([0.25, 1.0, 4.0]) == 1.0
-    assert plots.nearest_scale([0.5, 4.0]) == 0.5
-    assert plots.nearest_scale([0.5, 2.0]) == 0.5  # tie: the smaller one
-    assert plots.nearest_scale([10.0]) == 10.0
+    assert plots_training.nearest_scale([0.25, 1.0, 4.0]) == 1.0
+    assert plots_training.nearest_scale([0.5, 4.0]) == 0.5
+    assert plots_training.nearest_scale([0.5, 2.0]) == 0.5  # tie: the smaller one
+    assert plots_training.nearest_scale([10.0]) == 10.0
     with pytest.raises(ValueError):
-        plots.nearest_scale([])
+        plots_training.nearest_scale([])
 
 
 def test_cost_quantiles_skip_diverged_seeds(study):
     costs = study["costs"]
     cell = costs[(costs["init"] == "he") & (costs["scale"] == 1.0)]
-    q = plots.cost_quantiles(cell)
+    q = plots_training.cost_quantiles(cell)
     assert list(q["iteration"]) == [0, 20, 40, 60]
     first = cell[cell["iteration"] == 0]["cost"]
     assert q["median"].iloc[0] == pytest.approx(first.median())
-    dead = plots.cost_quantiles(costs[costs["scale"] == 1e200])
+    dead = plots_training.cost_quantiles(costs[costs["scale"] == 1e200])
     assert dead["median"].isna().all() and (dead["n_finite"] == 0).all()
 
 
 def test_cost_curves_one_panel_per_initializer_at_scale_one(study, tmp_path):
-    fig = plots.plot_cost_curves(study["costs"])
+    fig = plots_training.plot_cost_curves(study["costs"])
     axes = fig.get_axes()
     titles = [ax.get_title() for ax in axes]
     cells = ["zeros", 1], ["random", 10], ["he", 1], ["orthogonal", 2]
@@ -248,7 +251,7 @@ def test_cost_curves_one_panel_per_initializer_at_scale_one(study, tmp_path):
 
 
 def test_initial_cost_panels_and_reference_line(study, tmp_path):
-    fig = plots.plot_initial_cost(study["runs"])
+    fig = plots_training.plot_initial_cost(study["runs"])
     axes = fig.get_axes()
     assert [ax.get_title() for ax in axes] == ["zeros", "random", "he", "orthogonal"]
     assert axes[0].get_yscale() == "log"
@@ -265,12 +268,12 @@ def test_a_grid_of_only_diverged_cells_draws_every_figure(study, tmp_path):
     costs = study["costs"][study["costs"]["scale"] == 1e200]
     summary = study["summary"][study["summary"]["scale"] == 1e200]
     figures = {
-        "notebook": plots.plot_notebook_costs(costs, 3, NOTEBOOK),
-        "boundaries": plots.plot_decision_boundaries(study["dataset"], [], resolution=10),
-        "accuracy": plots.plot_accuracy_vs_scale(summary, 0.9, 0.95),
-        "heatmap": plots.plot_heatmap(summary, 0.9),
-        "costs": plots.plot_cost_curves(costs),
-        "initial": plots.plot_initial_cost(runs),
+        "notebook": plots_training.plot_notebook_costs(costs, 3, NOTEBOOK),
+        "boundaries": plots_plane.plot_decision_boundaries(study["dataset"], [], resolution=10),
+        "accuracy": plots_accuracy.plot_accuracy_vs_scale(summary, 0.9, 0.95),
+        "heatmap": plots_accuracy.plot_heatmap(summary, 0.9),
+        "costs": plots_training.plot_cost_curves(costs),
+        "initial": plots_training.plot_initial_cost(runs),
     }
     for name, fig in figures.items():
         check_saves(fig, tmp_path, f"{name}.png")

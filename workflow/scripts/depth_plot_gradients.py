@@ -2,9 +2,9 @@
 
 from common import start_log
 
-from initstudy.depth_plots import plot_gradients
 from initstudy.depth_signal import SIGNAL_COLUMNS
 from initstudy.plots import save_figure
+from initstudy.plots_depth import plot_gradients
 from initstudy.tables import read_table
 
 smk = snakemake  # noqa: F821

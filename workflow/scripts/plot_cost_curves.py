@@ -2,7 +2,8 @@
 
 from common import start_log
 
-from initstudy.plots import plot_cost_curves, save_figure
+from initstudy.plots import save_figure
+from initstudy.plots_training import plot_cost_curves
 from initstudy.tables import COST_COLUMNS, read_table
 
 smk = snakemake  # noqa: F821

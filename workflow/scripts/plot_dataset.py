@@ -3,7 +3,8 @@
 from common import start_log
 
 from initstudy.data import load_dataset
-from initstudy.plots import plot_dataset, save_figure
+from initstudy.plots import save_figure
+from initstudy.plots_plane import plot_dataset
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

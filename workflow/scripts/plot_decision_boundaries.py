@@ -4,12 +4,12 @@ from common import start_log
 
 from initstudy.cell import load_parameters
 from initstudy.data import load_dataset
-from initstudy.plots import (
+from initstudy.plots import save_figure
+from initstudy.plots_plane import (
     BoundaryPanel,
     boundary_cells,
     pick_network,
     plot_decision_boundaries,
-    save_figure,
 )
 from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import RUN_COLUMNS, read_table

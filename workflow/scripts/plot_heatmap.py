@@ -2,7 +2,8 @@
 
 from common import start_log
 
-from initstudy.plots import plot_heatmap, save_figure
+from initstudy.plots import save_figure
+from initstudy.plots_accuracy import plot_heatmap
 from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import read_table
 

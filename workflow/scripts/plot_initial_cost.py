@@ -2,7 +2,8 @@
 
 from common import start_log
 
-from initstudy.plots import plot_initial_cost, save_figure
+from initstudy.plots import save_figure
+from initstudy.plots_training import plot_initial_cost
 from initstudy.tables import RUN_COLUMNS, read_table
 
 smk = snakemake  # noqa: F821
