@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy import plots, plots_accuracy, plots_plane, plots_training
+from initstudy import plots, plots_accuracy, plots_depth, plots_plane, plots_training
 from initstudy.cell import train_cell
 from initstudy.data import make_dataset
+from initstudy.depth_signal import measure_signal, signal_ratios
+from initstudy.depth_training import summarize_depths, train_depth
 from initstudy.init import INITIALIZERS
 from initstudy.labels import TIMES, format_scale
 from initstudy.outcomes import classify, majority_rate
@@ -278,3 +280,110 @@ def test_a_grid_of_only_diverged_cells_draws_every_figure(study, tmp_path):
     for name, fig in figures.items():
         check_saves(fig, tmp_path, f"{name}.png")
     assert "every seed diverged" in " ".join(t.get_text() for t in figures["costs"].axes[0].texts)
+
+
+# --- the depth study's figures ---------------------------------------------------
+
+DEPTH_CELLS = [("he", 1.0), ("random", 1e100)]  # random x1e100 overflows within a few layers
+
+
+@pytest.fixture(scope="module")
+def depth_study(study):
+    """Signal, ratio and summary tables of a tiny real depth study."""
+    dataset = study["dataset"]
+    X, y = dataset.X_train.T, dataset.y_train
+    signal = pd.concat(
+        [
+            measure_signal(X, y, init, scale, depth, 6, [0, 1, 2])
+            for init, scale in DEPTH_CELLS
+            for depth in (2, 4)
+        ],
+        ignore_index=True,
+    )
+    settings = TrainSettings((), 0.05, 40, 20)
+    runs = pd.concat(
+        [
+            train_depth(dataset, init, scale, depth, 4, SEEDS, settings).runs
+            for init, scale in DEPTH_CELLS
+            for depth in (1, 3)
+        ],
+        ignore_index=True,
+    )
+    _, summary = summarize_depths(runs, majority_rate(dataset.y_test), 0.05, 0.9, 50, 0)
+    return {"signal": signal, "ratios": signal_ratios(signal, 0.9), "summary": summary}
+
+
+def test_signal_figure_draws_seeds_median_mean_and_theory_per_shape(depth_study, tmp_path):
+    signal = depth_study["signal"]
+    fig = plots_depth.plot_signal(signal, depth_study["ratios"], 0.9)
+    he, random = fig.get_axes()
+    ratio = depth_study["ratios"].set_index(["init", "depth"]).loc[("he", 4)]
+    assert he.get_title() == (
+        f"he {X}1: ratio {ratio['ratio_mean']:.3g}/layer (theory {ratio['predicted_ratio']:.3g})"
+    )
+    assert ratio["predicted_ratio"] == 1.0
+    assert random.get_title() == f"random {X}1e+100"  # no finite ratio to quote
+    assert he.get_yscale() == "log"
+    # three seeds (fewer than N_TRACES), the median, the mean and the theory
+    assert len(he.get_lines()) == 3 + 3
+    rows = signal[(signal["init"] == "he") & (signal["depth"] == 4)]
+    median = rows.groupby("layer")["forward_second_moment"].median().to_numpy()
+    (median_line,) = [line for line in he.get_lines() if line.get_label() == "median over seeds"]
+    np.testing.assert_allclose(median_line.get_ydata(), median, rtol=1e-12)
+    assert [t.get_text() for t in random.texts] == ["3 of 3 seeds overflowed (not drawn)"]
+    assert "4 hidden layers of width 6 (3 seeds" in fig.get_suptitle()
+    check_saves(fig, tmp_path)
+
+
+def test_gradient_figure_has_one_median_line_per_depth(depth_study, tmp_path):
+    signal = depth_study["signal"]
+    fig = plots_depth.plot_gradients(signal)
+    he, random = fig.get_axes()
+    assert [line.get_label() for line in he.get_lines()] == ["2", "4"]
+    deep = signal[(signal["init"] == "he") & (signal["depth"] == 4)]
+    median = deep.groupby("layer")["weight_gradient_norm"].median().to_numpy()
+    np.testing.assert_allclose(he.get_lines()[1].get_ydata(), median, rtol=1e-12)
+    assert [t.get_text() for t in random.texts] == [
+        "6 networks with non-finite gradients (not drawn)"
+    ]
+    check_saves(fig, tmp_path)
+
+
+def test_accuracy_against_depth_shares_the_panels_of_the_scale_figure(depth_study, tmp_path):
+    summary = depth_study["summary"]
+    fig = plots_accuracy.plot_accuracy_vs_depth(summary, 0.9, 0.95)
+    acc, success = fig.get_axes()
+    for ax in (acc, success):
+        assert ax.get_xscale() == "log"
+        assert ax.get_xlabel() == "hidden layers (log)"
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "3"]
+        assert ax.get_xlim() == pytest.approx((1 / 1.25, 3 * 1.25))
+    assert success.get_ylim() == (-0.04, 1.04)  # as in the scale figure
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    # two scales: cells are named with their scale; one that diverged says at which depths
+    random = summary[summary["init"] == "random"]
+    assert random["test_accuracy_mean"].isna().tolist() == [False, True]
+    assert legend == [
+        f"he {X}1",
+        f"random {X}1e+100",
+        f"random {X}1e+100: no finite run at depth 3",
+    ]
+    he = summary[summary["init"] == "he"].sort_values("depth")
+    (bars,) = [c for c in acc.containers if c.get_label() == f"he {X}1"]
+    np.testing.assert_allclose(bars.lines[0].get_ydata(), he["test_accuracy_mean"], rtol=1e-12)
+    check_saves(fig, tmp_path)
+
+
+def test_one_accuracy_panel_function_takes_the_x_axis_as_a_parameter(study):
+    summary = study["summary"]
+    series = [plots_accuracy.Series("he", summary[summary["init"] == "he"], {"color": "k"})]
+    for axis, ticks in ((plots_accuracy.SCALE_AXIS, ["0.5", "1"]),):
+        _, acc, success = plots_accuracy.plot_accuracy_panels(series, axis, (4, 3))
+        assert [t.get_text() for t in success.get_xticklabels()] == ticks
+        assert acc.get_xlabel() == axis.label
+    depth = summary.assign(depth=[2, 4, 8, 16, 32, 64][: len(summary)])
+    series = [plots_accuracy.Series("all", depth, {"color": "k"})]
+    _, acc, _ = plots_accuracy.plot_accuracy_panels(series, plots_accuracy.DEPTH_AXIS, (4, 3))
+    assert [t.get_text() for t in acc.get_xticklabels()] == ["2", "4", "8", "16", "32", "64"]
+    (bars,) = acc.containers  # error bars, not a band, on the depth axis
+    assert len(bars.lines[0].get_xdata()) == np.isfinite(summary["test_accuracy_mean"]).sum()

@@ -249,8 +249,8 @@ def plot_accuracy_vs_depth(summary: pd.DataFrame, threshold: float, level: float
     success.set_ylabel(f"share of seeds with accuracy ≥ {threshold:g} ({level:.0%} Wilson)")
     acc.set_title(f"Test accuracy (dashed: success, {threshold:g})")
     success.set_title("Success rate (dashed: half of the seeds, 'trains')")
-    handles, labels = acc.get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=8, loc="outside right upper")
+    labels = [label for line in series for label in (line.label, line.note)]
+    fig.legend(*_legend_entries(acc, labels), fontsize=8, loc="outside right upper")
     width = int(summary["width"].iloc[0])
     fig.suptitle(f"Training deep ReLU networks of width {width}: where each initializer stalls")
     return fig
