@@ -1,11 +1,30 @@
-"""Classify each trained network by how it ended: learned, diverged, symmetric or at chance."""
+"""Classify each trained network by how its training went.
+
+Every class is read off training (its cost curve, its hidden units) or off
+validation, never off the test set, so that classifying a run and choosing a
+cell on validation stay independent of the test accuracy that is reported.
+The five classes, in order of precedence:
+
+- ``diverged``: the cost became non-finite (``diverged_at >= 0``);
+- ``symmetric``: some hidden layer has fewer distinct units than its width;
+- ``stuck``: the training cost never dropped ``stuck_margin`` below ln 2, the
+  cost of predicting 1/2 everywhere, anywhere on its logged curve;
+- ``slow``: it learns (not stuck), but its validation accuracy at the budget is
+  below the success threshold (or missing);
+- ``ok``: everything else.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 
-STATUSES = ("ok", "diverged", "symmetric", "chance")
+#: Run classes, best first; :func:`classify` applies them in reverse order.
+STATUSES = ("ok", "slow", "stuck", "symmetric", "diverged")
+#: The cost of a network that outputs 1/2 for every point.
+CHANCE_COST = math.log(2.0)
 
 
 def majority_rate(labels) -> float:
@@ -78,30 +97,87 @@ def is_symmetric(distinct_units, hidden_widths) -> bool:
     return any(d < w for d, w in zip(distinct, widths, strict=True))
 
 
-def classify(runs: pd.DataFrame, majority_rate: float, chance_tolerance: float) -> pd.Series:
-    """Status of each run, with precedence diverged > symmetric > chance > ok.
-
-    - ``diverged``: ``diverged_at >= 0`` or ``final_cost`` is not finite;
-    - ``symmetric``: some hidden layer has fewer distinct units than its width
-      (see :func:`is_symmetric`);
-    - ``chance``: ``|test_accuracy - majority_rate| <= chance_tolerance``;
-    - ``ok``: otherwise (including a non-diverged run with NaN test accuracy).
+def lowest_costs(runs: pd.DataFrame, curves: pd.DataFrame, axes: tuple[str, ...]) -> np.ndarray:
+    """Lowest finite training cost on each run's logged curve, in the order of ``runs``.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        Per-run table with columns ``diverged_at``, ``final_cost``,
-        ``distinct_units``, ``hidden_widths`` and ``test_accuracy``.
-    majority_rate : float
-        Test accuracy of always predicting the majority class.
-    chance_tolerance : float
-        Largest distance from ``majority_rate`` still counted as chance.
+        Per-run table with the ``axes`` columns and ``seed``.
+    curves : pandas.DataFrame
+        Long table with the ``axes`` columns, ``seed``, ``iteration`` and ``cost``.
+    axes : tuple of str
+        The columns that name a cell.
+
+    Returns
+    -------
+    ndarray of float
+        NaN for a run whose logged costs are all non-finite.
+
+    Raises
+    ------
+    ValueError
+        If some run has no row in ``curves``.
+    """
+    keys = [*axes, "seed"]
+    cost = curves["cost"].to_numpy(dtype=float)
+    finite = curves[keys].assign(lowest_cost=np.where(np.isfinite(cost), cost, np.nan))
+    # min() skips NaN; size tells a run without rows from one without finite costs.
+    per_run = finite.groupby(keys, sort=False)["lowest_cost"].agg(["min", "size"]).reset_index()
+    joined = runs[keys].merge(per_run, on=keys, how="left")
+    if joined["size"].isna().any():
+        missing = joined.loc[joined["size"].isna(), keys].iloc[0].to_dict()
+        raise ValueError(f"no cost curve for the run {missing}")
+    return joined["min"].to_numpy(dtype=float)
+
+
+def classify(
+    runs: pd.DataFrame,
+    curves: pd.DataFrame,
+    axes: tuple[str, ...],
+    threshold: float,
+    stuck_margin: float,
+) -> pd.Series:
+    """Status of each run, with precedence diverged > symmetric > stuck > slow > ok.
+
+    - ``diverged``: ``diverged_at >= 0`` (or, defensively, a non-finite ``final_cost``);
+    - ``symmetric``: some hidden layer has fewer distinct units than its width
+      (see :func:`is_symmetric`);
+    - ``stuck``: the lowest finite training cost on the run's logged curve is
+      above ``ln 2 - stuck_margin`` (it never dropped the margin below
+      :data:`CHANCE_COST`);
+    - ``slow``: ``validation_accuracy`` at the budget is below ``threshold`` or missing;
+    - ``ok``: otherwise.
+
+    The test accuracy is not read.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Per-run table with the ``axes`` columns, ``seed``, ``diverged_at``,
+        ``final_cost``, ``distinct_units``, ``hidden_widths`` and ``validation_accuracy``.
+    curves : pandas.DataFrame
+        Long table of logged training costs: the ``axes`` columns, ``seed``,
+        ``iteration`` and ``cost``; every run needs its curve.
+    axes : tuple of str
+        The columns that name a cell.
+    threshold : float
+        Validation accuracy at the budget from which a learning run is ``ok``.
+    stuck_margin : float
+        How far below ln 2 the training cost must drop at least once, > 0.
 
     Returns
     -------
     pandas.Series
         Strings from :data:`STATUSES`, named ``"status"``, on the index of ``runs``.
+
+    Raises
+    ------
+    ValueError
+        If ``stuck_margin`` is not positive or a run has no cost curve.
     """
+    if not stuck_margin > 0:
+        raise ValueError(f"stuck_margin must be positive, got {stuck_margin!r}")
     final_cost = runs["final_cost"].to_numpy(dtype=float)
     diverged = (runs["diverged_at"].to_numpy() >= 0) | ~np.isfinite(final_cost)
     units, widths = runs["distinct_units"], runs["hidden_widths"]
@@ -109,7 +185,10 @@ def classify(runs: pd.DataFrame, majority_rate: float, chance_tolerance: float) 
         [is_symmetric(d, w) for d, w in zip(units, widths, strict=True)],
         dtype=bool,
     )
-    test_accuracy = runs["test_accuracy"].to_numpy(dtype=float)
-    chance = np.abs(test_accuracy - majority_rate) <= chance_tolerance  # NaN compares False
-    status = np.select([diverged, symmetric, chance], ["diverged", "symmetric", "chance"], "ok")
+    lowest = lowest_costs(runs, curves, axes)
+    stuck = ~(lowest <= CHANCE_COST - stuck_margin)  # NaN: never dropped
+    validation = runs["validation_accuracy"].to_numpy(dtype=float)
+    slow = ~(validation >= threshold)  # NaN: not reached
+    conditions = [diverged, symmetric, stuck, slow]
+    status = np.select(conditions, ["diverged", "symmetric", "stuck", "slow"], "ok")
     return pd.Series(status.astype(object), index=runs.index, name="status")
