@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from initstudy.atomic import atomic_path
-from initstudy.data import Dataset
+from initstudy.data import SPLITS, Dataset
 from initstudy.init import initialize_batch
-from initstudy.train import Progress, TrainSettings, accuracy, distinct_units, train_batch
+from initstudy.train import Progress, TrainSettings, distinct_units, train_batch
 
 
 @dataclass
@@ -24,7 +24,9 @@ class CellResult:
     runs : pandas.DataFrame
         One row per seed (see ``initstudy.tables.RUN_COLUMNS``).
     costs : pandas.DataFrame
-        Logged costs in long form: ``init, scale, seed, iteration, cost``.
+        Learning curves in long form: ``init, scale, seed, iteration, cost``
+        (training cost) and ``train_accuracy, validation_accuracy, test_accuracy``
+        at each logged iteration.
     weights, biases : list of ndarray
         Trained parameters stacked over seeds.
     fp_events : collections.Counter
@@ -68,6 +70,7 @@ def train_cell(
     layers = list(settings.layers)
     weights, biases = initialize_batch(init, layers, scale, seeds)
     X_train, y_train = dataset.X_train.T, dataset.y_train.reshape(1, -1).astype(np.float64)
+    splits = {name: (X.T, y) for name in SPLITS for X, y in [dataset.split(name)] if y.size}
     events: Counter = Counter()
 
     def count(kind: str, flag: int) -> None:
@@ -76,11 +79,12 @@ def train_cell(
     previous = np.seterrcall(count)
     try:
         with np.errstate(all="call"):
-            result = train_batch(weights, biases, X_train, y_train, settings, progress)
-            train_acc = accuracy(result.weights, result.biases, X_train, dataset.y_train)
-            test_acc = accuracy(result.weights, result.biases, dataset.X_test.T, dataset.y_test)
+            result = train_batch(weights, biases, X_train, y_train, settings, progress, splits)
     finally:
         np.seterrcall(previous)
+    # A split the data set lacks (no validation points) has no accuracy: NaN.
+    missing = np.full(result.costs.shape, np.nan)
+    curves = {f"{name}_accuracy": result.accuracies.get(name, missing) for name in SPLITS}
     units = distinct_units(result.weights, result.biases)
     hidden = ";".join(str(n) for n in layers[1:-1])
     runs = pd.DataFrame(
@@ -90,8 +94,7 @@ def train_cell(
             "seed": np.asarray(seeds, dtype=np.int64),
             "initial_cost": result.costs[:, 0],
             "final_cost": result.costs[:, -1],
-            "train_accuracy": train_acc,
-            "test_accuracy": test_acc,
+            **{column: values[:, -1] for column, values in curves.items()},
             "diverged_at": result.diverged_at,
             # A diverged network's weights are NaN: it has no units to compare.
             "distinct_units": [
@@ -109,6 +112,7 @@ def train_cell(
             "seed": np.repeat(np.asarray(seeds, dtype=np.int64), n_logs),
             "iteration": np.tile(result.logged_iterations, n_seeds),
             "cost": result.costs.reshape(-1),
+            **{column: values.reshape(-1) for column, values in curves.items()},
         }
     )
     return CellResult(runs, costs, result.weights, result.biases, events)

@@ -22,7 +22,13 @@ from initstudy.labels import format_scale
 BASE_AXES = ("init", "scale")
 #: Further axes a config may declare under ``grid.axes``, with the config value each
 #: replaces for the cells on it.
-EXTRA_AXES = {"learning_rate": "model.learning_rate"}
+EXTRA_AXES = {
+    "learning_rate": "model.learning_rate",
+    "dataset": "the data set (dataset.name, or a name under datasets)",
+    "draw": "the draw of the train and validation splits (0: the seeds as given)",
+}
+#: The type of each axis's values.
+AXIS_TYPES = {"init": str, "scale": float, "learning_rate": float, "dataset": str, "draw": int}
 
 Cell = dict
 
@@ -51,7 +57,7 @@ def grid_cells(config: dict) -> list[Cell]:
     Returns
     -------
     list of dict
-        Axis name -> value (``init`` a str, every other axis a float).
+        Axis name -> value, of the type :data:`AXIS_TYPES` gives.
     """
     extra = config["grid"].get("axes", {})
     pairs = [
@@ -59,7 +65,7 @@ def grid_cells(config: dict) -> list[Cell]:
         for name, scales in config["grid"]["initializations"].items()
         for scale in scales
     ]
-    levels = [[float(value) for value in values] for values in extra.values()]
+    levels = [[AXIS_TYPES[axis](value) for value in values] for axis, values in extra.items()]
     return [
         {"init": init, "scale": scale, **dict(zip(extra, values))}
         for init, scale in pairs
@@ -79,7 +85,7 @@ def format_value(axis: str, value) -> str:
     -------
     str
     """
-    return str(value) if axis == "init" else format_scale(value)
+    return format_scale(value) if AXIS_TYPES[axis] is float else str(value)
 
 
 def parse_value(axis: str, text: str):
@@ -94,7 +100,7 @@ def parse_value(axis: str, text: str):
     -------
     str or float
     """
-    return text if axis == "init" else float(text)
+    return AXIS_TYPES[axis](text)
 
 
 def cell_path(cell: Cell) -> str:
@@ -175,3 +181,19 @@ def _segments(texts: dict) -> list[str]:
     for axis, text in texts.items():
         segments.append(text if axis == "init" else f"{axis}-{text}")
     return segments
+
+
+def axis_value(cell: Cell, axis: str, default):
+    """The cell's value on ``axis``, or ``default`` where the grid has no such axis.
+
+    Parameters
+    ----------
+    cell : dict
+    axis : str
+    default : object
+
+    Returns
+    -------
+    object
+    """
+    return cell.get(axis, default)

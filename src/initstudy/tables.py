@@ -25,14 +25,25 @@ RUN_COLUMNS = (
     "initial_cost",
     "final_cost",
     "train_accuracy",
+    "validation_accuracy",
     "test_accuracy",
     "diverged_at",
     "distinct_units",
     "hidden_widths",
 )
 #: Columns of ``RUN_COLUMNS`` that hold numbers (possibly missing).
-RUN_NUMBERS = RUN_COLUMNS[1:8]
-COST_COLUMNS = ("init", "scale", "seed", "iteration", "cost")
+RUN_NUMBERS = RUN_COLUMNS[1:9]
+#: The learning curves (``costs.csv``): training cost and the accuracy of each split.
+COST_COLUMNS = (
+    "init",
+    "scale",
+    "seed",
+    "iteration",
+    "cost",
+    "train_accuracy",
+    "validation_accuracy",
+    "test_accuracy",
+)
 COST_NUMBERS = COST_COLUMNS[1:]
 
 

@@ -58,6 +58,8 @@ class TrainResult:
         the point a network diverged.
     diverged_at : ndarray of shape (B,)
         First logged iteration whose cost or weights were not finite; -1 if none.
+    accuracies : dict of str to ndarray of shape (B, K)
+        Accuracy on each evaluated split at each logged iteration (NaN once diverged).
     weights, biases : list of ndarray
         Trained parameters (a diverged network's are all NaN).
     """
@@ -67,6 +69,7 @@ class TrainResult:
     diverged_at: np.ndarray
     weights: list[np.ndarray]
     biases: list[np.ndarray]
+    accuracies: dict
 
 
 def logged_iterations(iterations: int, log_every: int) -> np.ndarray:
@@ -90,6 +93,7 @@ def train_batch(
     y: np.ndarray,
     settings: TrainSettings,
     progress: Progress | None = None,
+    evaluate: dict | None = None,
 ) -> TrainResult:
     """Train ``B`` networks of one shape together by full-batch gradient descent.
 
@@ -107,6 +111,10 @@ def train_batch(
         is not read: the shape comes from ``weights``).
     progress : callable, optional
         Called as ``progress(iteration, costs, elapsed_seconds)`` at each log point.
+    evaluate : dict of str to (X, y), optional
+        Splits whose accuracy is measured at each log point (``X`` of shape
+        ``(n_0, m_split)``, ``y`` of shape ``(m_split,)``); measuring never changes
+        the training.
 
     Returns
     -------
@@ -119,6 +127,8 @@ def train_batch(
     log_at = logged_iterations(iterations, settings.log_every)
     costs = np.full((net.batch, log_at.size), np.nan)
     diverged_at = np.full(net.batch, -1, dtype=np.int64)
+    evaluate = evaluate or {}
+    accuracies = {name: np.full((net.batch, log_at.size), np.nan) for name in evaluate}
     start = time.perf_counter()
 
     def log(k: int, iteration: int, z_out: np.ndarray) -> None:
@@ -136,6 +146,8 @@ def train_batch(
             for W, b in zip(net.weights, net.biases):
                 W[newly] = np.nan
                 b[newly] = np.nan
+        for name, (X_split, y_split) in evaluate.items():
+            accuracies[name][:, k] = accuracy(net.weights, net.biases, X_split, y_split)
         if progress is not None:
             progress(iteration, costs[:, k], time.perf_counter() - start)
 
@@ -147,7 +159,7 @@ def train_batch(
     log(log_at.size - 1, iterations, net.forward(X))
     weights = [W.copy() for W in net.weights]
     biases = [b.copy() for b in net.biases]
-    return TrainResult(log_at, costs, diverged_at, weights, biases)
+    return TrainResult(log_at, costs, diverged_at, weights, biases, accuracies)
 
 
 def predict(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray) -> np.ndarray:

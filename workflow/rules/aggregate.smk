@@ -6,7 +6,6 @@ rule aggregate:
         script_imports("aggregate.py"),
         runs=cell_files("runs.csv"),
         costs=cell_files("costs.csv"),
-        data=rules.make_dataset.output[0],
     output:
         runs=report(
             f"{RESULTS}/metrics/runs.csv",
@@ -40,7 +39,7 @@ rule aggregate:
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),
         threshold=float(config["analysis"]["success_threshold"]),
-        chance_tolerance=float(config["analysis"]["chance_tolerance"]),
+        stuck_margin=float(config["analysis"]["stuck_margin"]),
         resamples=int(config["analysis"]["bootstrap_resamples"]),
         bootstrap_seed=int(config["analysis"]["bootstrap_seed"]),
         level=float(config["analysis"]["confidence_level"]),

@@ -21,13 +21,16 @@ from initstudy.config import (  # noqa: E402
     validate_config,
 )
 from initstudy.figures import load_figures  # noqa: E402
-from initstudy.grid import (
+from initstudy.data import data_file_stem, dataset_specs  # noqa: E402
+from initstudy.grid import (  # noqa: E402
+    axis_value,
+    cell_from_wildcards,
     cell_path,
     cell_pattern,
     format_value,
     grid_axes,
     grid_cells,
-)  # noqa: E402
+)
 from initstudy.imports import import_closure  # noqa: E402
 from initstudy.reproduction import setup_differences  # noqa: E402
 
@@ -48,6 +51,8 @@ AXES = grid_axes(config)
 CELLS = grid_cells(config)
 # A cell's folder with its axes as wildcards, e.g. "{init}/scale-{scale}".
 CELL = cell_pattern(AXES)
+DATASETS = dataset_specs(config)
+BASE_DATA = config["dataset"]["name"]
 SEEDS = [int(seed) for seed in config["grid"]["seeds"]]
 RESULTS = "results"
 FIGURE_DIR = f"{RESULTS}/figures"
@@ -62,6 +67,21 @@ def script_imports(script):
     and the ``initstudy`` modules): declared as inputs so that editing one reruns its jobs."""
     path = os.path.join(SCRIPTS, script)
     return [os.path.relpath(source) for source in import_closure(path, [SCRIPTS, SRC])]
+
+
+def data_draw(cell):
+    """The (data set, draw) a cell trains on."""
+    return axis_value(cell, "dataset", BASE_DATA), axis_value(cell, "draw", 0)
+
+
+def data_file(cell):
+    """The data file a cell trains on (the base data set's first draw: results/data/circles.npz)."""
+    return f"{RESULTS}/data/{data_file_stem(*data_draw(cell))}.npz"
+
+
+BASE_DATA_FILE = data_file({})
+# Every data file the grid trains on: file stem -> (data set, draw).
+DATA_FILES = {data_file_stem(*data_draw(cell)): data_draw(cell) for cell in [{}, *CELLS]}
 
 
 def cell_files(kind):

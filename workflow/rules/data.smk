@@ -1,19 +1,23 @@
-# Stage 1: the circles dataset, bit-identical to the course utilities.
+# Stage 1: the data sets (the notebook's circles, bit-identical), one file per draw.
 
 
 localrules:
     make_dataset,
 
 
+wildcard_constraints:
+    data="|".join(re.escape(stem) for stem in DATA_FILES),
+
+
 rule make_dataset:
     input:
         script_imports("make_dataset.py"),
     output:
-        f"{RESULTS}/data/circles.npz",
+        f"{RESULTS}/data/{{data}}.npz",
     log:
-        f"{RESULTS}/logs/make_dataset.log",
+        f"{RESULTS}/logs/make_dataset/{{data}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/make_dataset.tsv"
+        f"{RESULTS}/benchmarks/make_dataset/{{data}}.tsv"
     conda:
         ENV
     threads: 1
@@ -21,10 +25,7 @@ rule make_dataset:
         mem_mb=500,
         runtime=5,
     params:
-        n_train=config["dataset"]["n_train"],
-        n_test=config["dataset"]["n_test"],
-        noise=float(config["dataset"]["noise"]),
-        train_seed=config["dataset"]["train_seed"],
-        test_seed=config["dataset"]["test_seed"],
+        spec=lambda wildcards: DATASETS[DATA_FILES[wildcards.data][0]],
+        draw=lambda wildcards: DATA_FILES[wildcards.data][1],
     script:
         "../scripts/make_dataset.py"

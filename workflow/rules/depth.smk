@@ -15,7 +15,7 @@ DEPTH_TRAIN_DEPTHS = [int(depth) for depth in DEPTH_TRAINING["depths"]]
 # The analysis settings of the main grid, so that both report the same statistics.
 DEPTH_ANALYSIS = dict(
     threshold=float(config["analysis"]["success_threshold"]),
-    chance_tolerance=float(config["analysis"]["chance_tolerance"]),
+    stuck_margin=float(config["analysis"]["stuck_margin"]),
     resamples=int(config["analysis"]["bootstrap_resamples"]),
     bootstrap_seed=int(config["analysis"]["bootstrap_seed"]),
     level=float(config["analysis"]["confidence_level"]),
@@ -34,7 +34,7 @@ localrules:
 rule depth_signal:
     input:
         script_imports("depth_signal.py"),
-        data=rules.make_dataset.output[0],
+        data=BASE_DATA_FILE,
     output:
         f"{DEPTH_DIR}/signal/{{depth_init}}.csv",
     log:
@@ -86,7 +86,7 @@ rule depth_ratios:
 rule depth_train:
     input:
         script_imports("depth_train.py"),
-        data=rules.make_dataset.output[0],
+        data=BASE_DATA_FILE,
         kernels=rules.compile_kernels.output[0],
     output:
         f"{DEPTH_DIR}/train/{{depth_init}}/scale-{{depth_scale}}.csv",
@@ -121,7 +121,7 @@ rule depth_summary:
             depth_init=DEPTH_INITS,
             depth_scale=[format_scale(scale) for scale in DEPTH_SCALES],
         ),
-        data=rules.make_dataset.output[0],
+        data=BASE_DATA_FILE,
     output:
         runs=f"{DEPTH_DIR}/runs.csv",
         summary=report(

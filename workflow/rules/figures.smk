@@ -5,7 +5,7 @@ from initstudy.notebook import PRINTED
 
 # The tables a figure may read, by the names figures.yaml uses.
 FIGURE_INPUTS = {
-    "data": rules.make_dataset.output[0],
+    "data": BASE_DATA_FILE,
     "runs": rules.aggregate.output.runs,
     "costs": rules.aggregate.output.costs,
     "summary": rules.aggregate.output.summary,

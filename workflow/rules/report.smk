@@ -8,7 +8,7 @@ localrules:
 rule reproduce_notebook:
     input:
         script_imports("reproduce_notebook.py"),
-        data=rules.make_dataset.output[0],
+        data=BASE_DATA_FILE,
     output:
         f"{RESULTS}/metrics/notebook_rerun.csv",
     log:
@@ -33,7 +33,7 @@ rule report:
         costs=rules.aggregate.output.costs,
         summary=rules.aggregate.output.summary,
         paired=rules.aggregate.output.paired,
-        data=rules.make_dataset.output[0],
+        data=BASE_DATA_FILE,
         figures=drawn_figures(),
         benchmarks=[f"{RESULTS}/benchmarks/train/{cell_path(cell)}.tsv" for cell in CELLS],
         rerun=rules.reproduce_notebook.output if NOTEBOOK_COMPARABLE else [],

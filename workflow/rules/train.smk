@@ -25,7 +25,7 @@ rule compile_kernels:
 rule train_cell:
     input:
         script_imports("train_cell.py"),
-        data=rules.make_dataset.output[0],
+        data=lambda wildcards: data_file(cell_from_wildcards(wildcards, AXES)),
         kernels=rules.compile_kernels.output[0],
     output:
         runs=f"{RESULTS}/cells/{CELL}/runs.csv",

@@ -3,8 +3,7 @@
 from common import start_log
 
 from initstudy.aggregate import collect_cells
-from initstudy.data import load_dataset
-from initstudy.outcomes import classify, majority_rate
+from initstudy.outcomes import classify
 from initstudy.paired import paired_comparison
 from initstudy.stats import summarize
 from initstudy.tables import write_table
@@ -21,8 +20,7 @@ runs, costs = collect_cells(
     logged_iterations(p.iterations, p.log_every),
     axes,
 )
-majority = majority_rate(load_dataset(smk.input.data).y_test)
-runs["status"] = classify(runs, majority, p.chance_tolerance)
+runs["status"] = classify(runs, costs, axes, p.threshold, p.stuck_margin)
 summary = summarize(runs, p.threshold, p.resamples, p.bootstrap_seed, p.level, axes)
 paired = paired_comparison(runs, tuple(p.reference), p.resamples, p.bootstrap_seed, p.level, axes)
 write_table(runs, smk.output.runs)

@@ -1,11 +1,15 @@
-"""Write the circles dataset of the config."""
+"""Write one draw of one data set of the config."""
 
 from common import start_log
 
 from initstudy.data import make_dataset, save_dataset
 
-log = start_log(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-dataset = make_dataset(p.n_train, p.n_test, p.noise, p.train_seed, p.test_seed)
-save_dataset(dataset, snakemake.output[0])  # noqa: F821
-log.info("train X %s, test X %s", dataset.X_train.shape, dataset.X_test.shape)
+smk = snakemake  # noqa: F821
+log = start_log(smk)
+spec, draw = smk.params.spec, smk.params.draw
+dataset = make_dataset(**spec, draw=draw)
+save_dataset(dataset, smk.output[0])
+log.info(
+    "%s draw %d: train X %s, validation X %s, test X %s",
+    spec["kind"], draw, dataset.X_train.shape, dataset.X_validation.shape, dataset.X_test.shape,
+)  # fmt: skip
