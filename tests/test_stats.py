@@ -3,17 +3,25 @@
 import io
 import math
 import warnings
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy import stats
+from initstudy import intervals
 from initstudy.paired import PAIRED_COLUMNS, best_scale, paired_comparison
 from initstudy.stats import (
+    BCA_UNDEFINED,
+    IDENTICAL,
+    METRICS,
+    NO_VALUE,
+    ONE_VALUE,
+    SAME_VALUES,
     SUMMARY_COLUMNS,
     bootstrap_mean_ci,
     derive_seed,
+    identical_seeds,
     interquartile_mean,
     summarize,
     wilson_interval,
@@ -23,22 +31,28 @@ NAN = math.nan
 Z_95 = 1.959963984540054
 
 
+def _hand_wilson(successes, n, z=Z_95):
+    p, z2 = successes / n, z * z
+    center = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return center - half, center + half
+
+
 # --- Wilson -----------------------------------------------------------------
 
 
-def test_wilson_matches_hand_computation_at_8_of_10():
-    p, n, z2 = 0.8, 10, Z_95**2
-    center = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z_95 / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+def test_wilson_matches_hand_computation_at_8_of_10_and_2_of_3():
     low, high = wilson_interval(8, 10)
-    assert low == pytest.approx(center - half, abs=1e-12)
-    assert high == pytest.approx(center + half, abs=1e-12)
+    assert (low, high) == pytest.approx(_hand_wilson(8, 10), abs=1e-12)
     assert (low, high) == pytest.approx((0.4901625, 0.9433178), abs=1e-7)  # textbook value
+    assert wilson_interval(2, 3) == pytest.approx(_hand_wilson(2, 3), abs=1e-12)
+    z_90 = NormalDist().inv_cdf(0.95)
+    assert wilson_interval(2, 3, 0.9) == pytest.approx(_hand_wilson(2, 3, z_90), abs=1e-12)
 
 
 def test_wilson_is_exact_at_the_extremes():
     low, high = wilson_interval(0, 7)
-    assert low == 0.0 and 0.0 < high < 1.0
+    assert low == 0.0 and high == pytest.approx(_hand_wilson(0, 7)[1], abs=1e-12)
     low, high = wilson_interval(7, 7)
     assert high == 1.0 and 0.0 < low < 1.0
     # symmetric: 0/n and n/n mirror each other
@@ -55,15 +69,60 @@ def test_wilson_without_trials_is_nan_and_rejects_bad_input():
 # --- bootstrap --------------------------------------------------------------
 
 
-def test_bootstrap_of_a_constant_sample_is_that_constant():
-    assert bootstrap_mean_ci([0.1] * 7, 1000, seed=3) == (0.1, 0.1)
-    assert bootstrap_mean_ci([NAN, 2.0, 2.0], 1000, seed=3) == (2.0, 2.0)
+def _exact_bca(x, level=0.95):
+    """BCa by hand on the exact bootstrap distribution (all n**n resamples).
+
+    Efron & Tibshirani (1993) eq. 14.10-14.15: bias correction z0 from the share
+    of resample means below the mean (ties count half, SciPy's convention),
+    acceleration from the jackknife, then the adjusted quantiles.
+    """
+    n = x.size
+    resamples = np.indices((n,) * n).reshape(n, -1).T
+    means = x[resamples].mean(axis=1)
+    theta, normal = x.mean(), NormalDist()
+    z0 = normal.inv_cdf((np.mean(means < theta) + np.mean(means <= theta)) / 2)
+    jackknife = np.array([np.delete(x, i).mean() for i in range(n)])
+    d = jackknife.mean() - jackknife
+    a = (d**3).sum() / (6 * (d**2).sum() ** 1.5)
+
+    def adjusted(alpha):
+        z = z0 + normal.inv_cdf(alpha)
+        return normal.cdf(z0 + z / (1 - a * z))
+
+    alphas = [adjusted((1 - level) / 2), adjusted((1 + level) / 2)]
+    return np.quantile(means, alphas), np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
 
 
-def test_bootstrap_of_an_empty_sample_is_nan():
-    for values in ([], [NAN, NAN]):
-        low, high = bootstrap_mean_ci(values, 100, seed=0)
-        assert math.isnan(low) and math.isnan(high)
+def test_bootstrap_is_the_bca_interval_of_the_exact_bootstrap_distribution():
+    skewed = np.array([0.1, 0.2, 0.35, 0.5, 0.6, 0.72, 1.9])
+    bca, percentile = _exact_bca(skewed)
+    assert bca == pytest.approx([0.33857, 1.27857], abs=1e-5)
+    interval = bootstrap_mean_ci(skewed, 20000, seed=0)
+    assert interval.note == ""
+    assert [interval.low, interval.high] == pytest.approx(bca, abs=0.02)  # Monte Carlo error
+    # the percentile interval is well away: the test tells the two methods apart
+    assert percentile[1] < bca[1] - 0.15
+
+
+def test_bootstrap_of_a_constant_sample_has_no_interval():
+    for values in ([0.1] * 7, [NAN, 2.0, 2.0]):
+        interval = bootstrap_mean_ci(values, 1000, seed=3)
+        assert math.isnan(interval.low) and math.isnan(interval.high)
+        assert interval.note == SAME_VALUES == "all values identical"
+
+
+def test_bootstrap_of_an_empty_or_single_sample_has_no_interval():
+    for values, note in (([], NO_VALUE), ([NAN, NAN], NO_VALUE), ([NAN, 0.3], ONE_VALUE)):
+        low, high, got = bootstrap_mean_ci(values, 100, seed=0)
+        assert math.isnan(low) and math.isnan(high) and got == note
+
+
+def test_bootstrap_says_when_bca_is_undefined():
+    # The jackknife means differ by 2.5e-301, whose squares underflow to 0: the
+    # acceleration is 0 / 0 and SciPy's BCa interval NaN.
+    interval = bootstrap_mean_ci([0.0, 0.0, 0.0, 0.0, 1e-300], 50, seed=0)
+    assert math.isnan(interval.low) and math.isnan(interval.high)
+    assert interval.note == BCA_UNDEFINED
 
 
 def test_bootstrap_contains_the_mean_and_narrows_with_n():
@@ -71,7 +130,7 @@ def test_bootstrap_contains_the_mean_and_narrows_with_n():
     widths = []
     for n in (20, 2000):
         sample = rng.normal(0.7, 0.1, size=n)
-        low, high = bootstrap_mean_ci(sample, 2000, seed=1)
+        low, high, _ = bootstrap_mean_ci(sample, 2000, seed=1)
         assert low < sample.mean() < high
         widths.append(high - low)
     assert widths[1] < widths[0] / 5  # width shrinks like 1/sqrt(n): about 10x here
@@ -82,15 +141,15 @@ def test_bootstrap_is_deterministic_per_seed():
     first = bootstrap_mean_ci(sample, 500, seed=42)
     assert bootstrap_mean_ci(sample, 500, seed=42) == first
     assert bootstrap_mean_ci(sample, 500, seed=43) != first
-    assert min(sample[:4]) <= first[0] < first[1] <= max(sample[:4])
+    assert min(sample[:4]) <= first.low < first.high <= max(sample[:4])
 
 
 def test_bootstrap_in_chunks_stays_deterministic(monkeypatch):
-    monkeypatch.setattr(stats, "_MAX_INDICES_PER_CHUNK", 7)  # 1 resample per chunk
+    monkeypatch.setattr(intervals, "_MAX_INDICES_PER_CHUNK", 7)  # 1 resample per chunk
     sample = [0.0, 1.0, 0.0, 1.0, 1.0]
     first = bootstrap_mean_ci(sample, 300, seed=5)
     assert bootstrap_mean_ci(sample, 300, seed=5) == first
-    assert 0.0 <= first[0] < 0.6 < first[1] <= 1.0
+    assert 0.0 <= first.low < 0.6 < first.high <= 1.0
 
 
 def test_bootstrap_rejects_no_resamples():
@@ -125,19 +184,22 @@ def test_iqm_small_and_degenerate_samples():
 
 # --- summarize --------------------------------------------------------------
 
+RUN_COLUMNS = ["init", "scale", "seed", "initial_cost", *METRICS, "status"]
+
 
 def _runs():
     rows = [
-        # init, scale, seed, test, train, cost, status
-        ("he", 1.0, 2, 0.8, 0.9, 0.2, "chance"),
-        ("zeros", 0.5, 0, NAN, NAN, NAN, "diverged"),
-        ("he", 1.0, 0, 0.9, 1.0, 0.1, "ok"),
-        ("he", 0.1, 0, 0.6, 0.7, 0.4, "ok"),
-        ("zeros", 0.5, 1, NAN, NAN, NAN, "symmetric"),
-        ("he", 1.0, 1, 0.7, 0.8, 0.3, "ok"),
+        # init, scale, seed, initial cost, test, validation, train, final cost, status
+        ("he", 1.0, 2, 0.71, 0.8, 0.85, 0.9, 0.2, "slow"),
+        ("zeros", 0.5, 0, 0.80, NAN, NAN, NAN, NAN, "diverged"),
+        ("he", 1.0, 0, 0.72, 0.9, 0.95, 1.0, 0.1, "ok"),
+        ("he", 0.1, 0, 0.69, 0.6, 0.65, 0.7, 0.4, "stuck"),
+        ("zeros", 0.5, 1, 0.90, NAN, NAN, NAN, NAN, "symmetric"),
+        ("he", 1.0, 1, 0.73, 0.7, 0.75, 0.8, 0.3, "ok"),
     ]
-    columns = ["init", "scale", "seed", "test_accuracy", "train_accuracy", "final_cost", "status"]
-    return pd.DataFrame(rows, columns=columns)
+    # a deterministic cell: three seeds, one run repeated
+    rows += [("zeros", 1.0, seed, 0.693, 0.5, 0.48, 0.51, 0.693, "symmetric") for seed in range(3)]
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
 def _summary(runs=None):
@@ -146,43 +208,76 @@ def _summary(runs=None):
         return summarize(_runs() if runs is None else runs, 0.75, 500, seed=7)
 
 
-def test_summarize_keeps_the_order_of_first_appearance():
+def test_summarize_keeps_the_order_of_first_appearance_and_names_each_statistic():
     summary = _summary()
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
     cells = list(zip(summary["init"], summary["scale"], strict=True))
-    assert cells == [("he", 1.0), ("zeros", 0.5), ("he", 0.1)]
+    assert cells == [("he", 1.0), ("zeros", 0.5), ("he", 0.1), ("zeros", 1.0)]
+    for metric in METRICS:
+        for stat in ("mean", "median", "std", "iqm", "mean_ci_low", "mean_ci_high"):
+            assert f"{metric}_{stat}" in summary.columns
+    assert [c for c in summary.columns if c.startswith("n_") and c != "n_seeds"][2:] == [
+        "n_ok",
+        "n_slow",
+        "n_stuck",
+        "n_symmetric",
+        "n_diverged",
+    ]
 
 
 def test_summarize_full_cell_matches_hand_values():
     row = _summary().iloc[0]
     assert (row["n_seeds"], row["n_finite"], row["n_success"]) == (3, 3, 2)
     assert row["success_rate"] == pytest.approx(2 / 3)
-    assert (row["success_ci_low"], row["success_ci_high"]) == wilson_interval(2, 3)
+    hand = _hand_wilson(2, 3)
+    assert (row["success_ci_low"], row["success_ci_high"]) == pytest.approx(hand, abs=1e-12)
+    assert row["success_ci_note"] == ""
     assert row["test_accuracy_mean"] == pytest.approx(0.8)
     assert row["test_accuracy_std"] == pytest.approx(0.1)  # sqrt((0.01 + 0 + 0.01) / 2)
     assert row["test_accuracy_median"] == pytest.approx(0.8)
     assert row["test_accuracy_iqm"] == pytest.approx(0.8)
+    assert row["validation_accuracy_mean"] == pytest.approx(0.85)
     assert row["final_cost_std"] == pytest.approx(0.1)
     assert row["train_accuracy_mean"] == pytest.approx(0.9)
-    assert 0.7 <= row["test_accuracy_ci_low"] < 0.8 < row["test_accuracy_ci_high"] <= 0.9
-    counts = [row[f"n_{s}"] for s in ("ok", "diverged", "symmetric", "chance")]
-    assert counts == [2, 0, 0, 1]
+    assert 0.7 <= row["test_accuracy_mean_ci_low"] < 0.8 < row["test_accuracy_mean_ci_high"] <= 0.9
+    assert row["test_accuracy_mean_ci_note"] == ""
+    counts = [row[f"n_{s}"] for s in ("ok", "slow", "stuck", "symmetric", "diverged")]
+    assert counts == [2, 1, 0, 0, 0]
 
 
 def test_summarize_all_nan_cell_has_empty_stats_but_counts():
     row = _summary().iloc[1]
     assert (row["n_seeds"], row["n_finite"], row["n_success"]) == (2, 0, 0)
     assert row["success_rate"] == 0.0
-    assert row["success_ci_low"] == 0.0 and row["success_ci_high"] < 1.0
-    stat_columns = [c for c in SUMMARY_COLUMNS if c.startswith(stats.METRICS)]
-    assert row[stat_columns].isna().all()
+    assert row["success_ci_low"] == 0.0
+    assert row["success_ci_high"] == pytest.approx(_hand_wilson(0, 2)[1], abs=1e-12)
+    numbers = [c for c in SUMMARY_COLUMNS if c.startswith(METRICS) and not c.endswith("note")]
+    assert row[numbers].isna().all()
+    assert row["test_accuracy_mean_ci_note"] == NO_VALUE
     assert (row["n_diverged"], row["n_symmetric"], row["n_ok"]) == (1, 1, 0)
 
 
-def test_summarize_single_seed_cell_has_nan_std_and_point_interval():
+def test_summarize_single_seed_cell_has_nan_std_and_no_interval():
     row = _summary().iloc[2]
     assert math.isnan(row["test_accuracy_std"])
-    assert row["test_accuracy_ci_low"] == row["test_accuracy_ci_high"] == 0.6
+    assert math.isnan(row["test_accuracy_mean_ci_low"]) and math.isnan(
+        row["test_accuracy_mean_ci_high"]
+    )
+    assert row["test_accuracy_mean_ci_note"] == ONE_VALUE
+    assert row["success_ci_note"] == ""  # one seed is still one Bernoulli trial
+    assert row["n_stuck"] == 1
+
+
+def test_summarize_identical_seeds_get_no_interval_and_say_why():
+    row = _summary().iloc[3]
+    assert (row["n_seeds"], row["test_accuracy_mean"], row["test_accuracy_std"]) == (3, 0.5, 0.0)
+    intervals_ = [c for c in SUMMARY_COLUMNS if "_ci_low" in c or "_ci_high" in c]
+    assert row[intervals_].isna().all()
+    notes = [c for c in SUMMARY_COLUMNS if c.endswith("_ci_note")]
+    assert (row[notes] == IDENTICAL).all()
+    assert identical_seeds(_runs().iloc[6:])
+    assert not identical_seeds(_runs().iloc[[1, 4]])  # same NaN accuracies, other initial costs
+    assert not identical_seeds(_runs().iloc[[6]])  # one run is no repetition
 
 
 def _csv(frame):
@@ -202,11 +297,18 @@ def test_summarize_is_deterministic_and_independent_of_other_cells_and_row_order
     pd.testing.assert_frame_equal(alone.iloc[[0]], full.iloc[[0]])
 
 
+def test_summarize_keeps_text_and_integer_axes():
+    runs = _runs().assign(dataset="moons", draw=2)
+    summary = summarize(runs, 0.75, 100, seed=7, axes=("init", "scale", "dataset", "draw"))
+    assert summary.loc[0, ["dataset", "draw"]].tolist() == ["moons", 2]
+    assert isinstance(summary.loc[0, "draw"], np.integer | int)
+
+
 def test_summarize_rejects_duplicate_runs_and_unknown_statuses():
     runs = _runs()
     with pytest.raises(ValueError):
         summarize(pd.concat([runs, runs.iloc[[0]]]), 0.75, 10, seed=0)
-    runs.loc[0, "status"] = "exploded"
+    runs.loc[0, "status"] = "chance"
     with pytest.raises(ValueError):
         summarize(runs, 0.75, 10, seed=0)
 
@@ -262,9 +364,11 @@ def test_paired_comparison_matches_hand_values():
     assert 0.0 <= xavier["p_beats_ci_low"] < 0.4 < xavier["p_beats_ci_high"] <= 1.0
     assert xavier["mean_difference"] == pytest.approx((0.1 + 0.0 - 0.3) / 3)
 
-    # zeros @ 0.1 loses both pairs: a constant score gives a point interval
+    # zeros @ 0.1 loses both pairs: a constant score has no interval, and says so
     assert (zeros["best_scale"], zeros["n_pairs"], zeros["p_beats"]) == (0.1, 2, 0.0)
-    assert (zeros["p_beats_ci_low"], zeros["p_beats_ci_high"]) == (0.0, 0.0)
+    assert math.isnan(zeros["p_beats_ci_low"]) and math.isnan(zeros["p_beats_ci_high"])
+    assert zeros["p_beats_ci_note"] == SAME_VALUES
+    assert xavier["p_beats_ci_note"] == ""
     assert zeros["mean_difference"] == pytest.approx(-0.25)
 
     # normal @ 2.0 only has seed 0: NaN vs 0.8 is a loss; no finite pair

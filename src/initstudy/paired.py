@@ -1,4 +1,10 @@
-"""Each initializer at its best scale against a reference cell, seed by seed."""
+"""Each initializer at its best scale against a reference cell, seed by seed.
+
+This is the study's first comparison: the best scale is chosen on the *test*
+accuracy it then reports. The honest route of issue 11 chooses on validation
+(:func:`initstudy.selection.select_on_validation`) and compares the chosen cells
+with :func:`initstudy.comparisons.compare_cells`.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ PAIRED_COLUMNS = (
     "p_beats",
     "p_beats_ci_low",
     "p_beats_ci_high",
+    "p_beats_ci_note",
     "mean_difference",
 )
 
@@ -75,8 +82,10 @@ def paired_comparison(
     superiority: the mean over pairs of 1 when the candidate's test accuracy is
     strictly greater than the reference's, 0.5 when equal, 0 when lower; a NaN
     accuracy loses to any finite one and two NaNs tie. Its interval is the
-    percentile bootstrap over pairs (:func:`bootstrap_mean_ci` of those scores,
-    seeded by ``derive_seed(seed, "paired", init, best_scale, *reference)``).
+    BCa bootstrap over pairs (:func:`~initstudy.stats.bootstrap_mean_ci` of
+    those scores, seeded by ``derive_seed(seed, "paired", init, best_scale,
+    *reference, *further axis values)``); ``p_beats_ci_note`` says why there is
+    none (e.g. all scores equal).
     ``mean_difference`` is the mean of candidate minus reference test accuracy
     over pairs where both are finite.
 
@@ -116,7 +125,7 @@ def paired_comparison(
 def _paired_rows(runs, reference, n_resamples, seed, level, level_values) -> pd.DataFrame:
     """:func:`paired_comparison` within one combination ``level_values`` of the further axes."""
     columns = [axis for axis, _ in level_values] + list(PAIRED_COLUMNS)
-    key = [float(value) for _, value in level_values]
+    key = [value for _, value in level_values]
     ref_init, ref_scale = reference
     in_reference = (runs["init"] == ref_init) & (runs["scale"] == ref_scale)
     if not in_reference.any():
@@ -134,7 +143,7 @@ def _paired_rows(runs, reference, n_resamples, seed, level, level_values) -> pd.
         ref_accuracy = pairs["test_accuracy_ref"].to_numpy(dtype=float)
         scores = _pair_scores(candidate, ref_accuracy)
         pair_seed = derive_seed(seed, "paired", init, scale, ref_init, ref_scale, *key)
-        low, high = bootstrap_mean_ci(scores, n_resamples, pair_seed, level)
+        interval = bootstrap_mean_ci(scores, n_resamples, pair_seed, level)
         finite = np.isfinite(candidate) & np.isfinite(ref_accuracy)
         difference = candidate[finite] - ref_accuracy[finite]
         rows.append(
@@ -144,8 +153,9 @@ def _paired_rows(runs, reference, n_resamples, seed, level, level_values) -> pd.
                 "best_scale": scale,
                 "n_pairs": len(pairs),
                 "p_beats": float(np.mean(scores)) if scores.size else math.nan,
-                "p_beats_ci_low": low,
-                "p_beats_ci_high": high,
+                "p_beats_ci_low": interval.low,
+                "p_beats_ci_high": interval.high,
+                "p_beats_ci_note": interval.note,
                 "mean_difference": float(np.mean(difference)) if difference.size else math.nan,
             }
         )

@@ -1,28 +1,64 @@
-"""Summary statistics of the per-run table: intervals, robust means, paired comparisons.
+"""Summary statistics of the per-run table: intervals, robust means, outcome counts.
 
-Every function is pure and deterministic: random resampling draws from
-``numpy.random.default_rng`` seeded by the caller, and per-cell seeds come from
-:func:`derive_seed`, which depends only on the caller's seed and the cell itself,
-so adding or reordering cells leaves the other cells' intervals unchanged.
+Intervals come from SciPy: the mean's from ``scipy.stats.bootstrap`` with the
+bias-corrected and accelerated (BCa) method, a success rate's from the Wilson
+score interval of ``scipy.stats.binomtest``. Every function is pure and
+deterministic: resampling draws from ``numpy.random.default_rng`` seeded by the
+caller, and per-cell seeds come from :func:`derive_seed`, which depends only on
+the caller's seed and the cell itself, so adding or reordering cells leaves the
+other cells' intervals unchanged.
+
+An interval that cannot be stated is NaN, with the reason in a ``*_ci_note``
+column (see :mod:`initstudy.intervals`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from numbers import Real
-from statistics import NormalDist
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
+from initstudy.intervals import (
+    BCA_UNDEFINED,
+    IDENTICAL,
+    NO_VALUE,
+    ONE_VALUE,
+    SAME_VALUES,
+    Interval,
+    bootstrap_mean_ci,
+    no_interval,
+    wilson_interval,
+    without_nan,
+)
 from initstudy.outcomes import STATUSES
 
-METRICS = ("test_accuracy", "train_accuracy", "final_cost")
-METRIC_STATS = ("mean", "std", "median", "iqm", "ci_low", "ci_high")
-SUMMARY_COLUMNS = (
-    "init",
-    "scale",
+__all__ = [
+    "BCA_UNDEFINED",
+    "CELL_STATISTICS",
+    "IDENTICAL",
+    "METRICS",
+    "METRIC_STATS",
+    "NO_VALUE",
+    "ONE_VALUE",
+    "SAME_VALUES",
+    "SUMMARY_COLUMNS",
+    "Interval",
+    "bootstrap_mean_ci",
+    "check_run_keys",
+    "derive_seed",
+    "identical_seeds",
+    "interquartile_mean",
+    "summarize",
+    "wilson_interval",
+]
+
+METRICS = ("test_accuracy", "validation_accuracy", "train_accuracy", "final_cost")
+METRIC_STATS = ("mean", "std", "median", "iqm", "mean_ci_low", "mean_ci_high", "mean_ci_note")
+#: Per-cell statistics of :func:`summarize`, after the cell's axis columns.
+CELL_STATISTICS = (
     "n_seeds",
     "n_finite",
     *(f"{metric}_{stat}" for metric in METRICS for stat in METRIC_STATS),
@@ -30,117 +66,10 @@ SUMMARY_COLUMNS = (
     "success_rate",
     "success_ci_low",
     "success_ci_high",
+    "success_ci_note",
     *(f"n_{status}" for status in STATUSES),
 )
-
-# Bound on the bootstrap index matrix drawn at once (int64: 80 MB).
-_MAX_INDICES_PER_CHUNK = 10_000_000
-_NAN_PAIR = (math.nan, math.nan)
-
-
-def _check_level(level: float) -> None:
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
-
-
-def _without_nan(values) -> np.ndarray:
-    x = np.asarray(values, dtype=float).ravel()
-    return x[~np.isnan(x)]
-
-
-def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion.
-
-    With ``p = successes / n`` and ``z`` the ``(1 + level) / 2`` standard normal
-    quantile, the bounds are ``(p + z²/2n ∓ z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)``.
-
-    Parameters
-    ----------
-    successes : int
-        Number of successes, ``0 <= successes <= n``.
-    n : int
-        Number of trials.
-    level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    low, high : float
-        Bounds clipped to [0, 1]; ``low`` is exactly 0 when ``successes == 0``
-        and ``high`` exactly 1 when ``successes == n``; ``(nan, nan)`` when ``n == 0``.
-
-    Raises
-    ------
-    ValueError
-        If the counts or the level are out of range.
-    """
-    _check_level(level)
-    if n < 0 or not 0 <= successes <= n:
-        raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
-    if n == 0:
-        return _NAN_PAIR
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    p = successes / n
-    z2_n = z * z / n
-    center = (p + z2_n / 2) / (1 + z2_n)
-    half = z * math.sqrt(p * (1 - p) / n + z2_n / (4 * n)) / (1 + z2_n)
-    low = 0.0 if successes == 0 else max(0.0, center - half)
-    high = 1.0 if successes == n else min(1.0, center + half)
-    return low, high
-
-
-def bootstrap_mean_ci(
-    values, n_resamples: int, seed: int, level: float = 0.95
-) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the mean.
-
-    Draws ``n_resamples`` resamples with replacement (index matrices in chunks
-    of at most ten million indices) from ``numpy.random.default_rng(seed)`` and
-    returns the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles (NumPy's
-    default linear interpolation) of the resample means.
-
-    Parameters
-    ----------
-    values : array_like
-        Sample; NaN values are dropped first.
-    n_resamples : int
-        Number of bootstrap resamples, at least 1.
-    seed : int
-        Seed of the generator; the same seed gives the same interval.
-    level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    low, high : float
-        Within ``[min(values), max(values)]``; ``(nan, nan)`` for an empty
-        sample; ``(c, c)`` exactly for a sample of identical values ``c``.
-
-    Raises
-    ------
-    ValueError
-        If ``n_resamples < 1`` or the level is out of range.
-    """
-    _check_level(level)
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
-    x = _without_nan(values)
-    if x.size == 0:
-        return _NAN_PAIR
-    if np.all(x == x[0]):
-        return float(x[0]), float(x[0])
-    rng = np.random.default_rng(seed)
-    rows_per_chunk = max(1, _MAX_INDICES_PER_CHUNK // x.size)
-    means = np.empty(n_resamples)
-    for start in range(0, n_resamples, rows_per_chunk):
-        stop = min(start + rows_per_chunk, n_resamples)
-        indices = rng.integers(0, x.size, size=(stop - start, x.size))
-        means[start:stop] = x[indices].mean(axis=1)
-    alpha = 1 - level
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    # A mean lies within the sample's range; clipping removes summation round-off.
-    low, high = np.clip([low, high], x.min(), x.max())
-    return float(low), float(high)
+SUMMARY_COLUMNS = ("init", "scale", *CELL_STATISTICS)
 
 
 def interquartile_mean(values) -> float:
@@ -165,7 +94,7 @@ def interquartile_mean(values) -> float:
     float
         The interquartile mean, NaN for an empty sample.
     """
-    x = np.sort(_without_nan(values))
+    x = np.sort(without_nan(values))
     n = x.size
     if n == 0:
         return math.nan
@@ -229,20 +158,86 @@ def check_run_keys(runs: pd.DataFrame, axes: tuple[str, ...] = ("init", "scale")
         raise ValueError(f"runs hold more than one row for some ({names})")
 
 
+#: Per-run outcome columns that, all equal across seeds, make a cell's seeds identical.
+OUTCOME_COLUMNS = ("initial_cost", *METRICS)
+
+
+def axis_value(value):
+    """A cell's axis value as a plain Python value: text stays text, integers int, else float.
+
+    Parameters
+    ----------
+    value : object
+        An axis value as pandas hands it out (e.g. ``numpy.float64``).
+
+    Returns
+    -------
+    str, int or float
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return int(value)
+    return float(value)
+
+
+def identical_seeds(cell: pd.DataFrame) -> bool:
+    """Whether at least two runs of a cell have the same value in every outcome column.
+
+    Such a cell is one deterministic run repeated (``zeros`` draws no random
+    numbers), so its seeds are not independent samples and it gets no interval.
+    Two missing values count as equal. Only the columns of
+    :data:`OUTCOME_COLUMNS` present in ``cell`` are compared.
+
+    Parameters
+    ----------
+    cell : pandas.DataFrame
+        The runs of one cell.
+
+    Returns
+    -------
+    bool
+    """
+    if len(cell) < 2:
+        return False
+    columns = [column for column in OUTCOME_COLUMNS if column in cell.columns]
+    values = cell[columns].to_numpy(dtype=float)
+    same = (values == values[0]) | (np.isnan(values) & np.isnan(values[0]))
+    return bool(same.all())
+
+
 def _describe(values: np.ndarray, prefix: str, n_resamples: int, seed: int, level: float) -> dict:
-    """Mean, std, median, IQM and bootstrap interval of the finite ``values``."""
+    """Mean, std, median, IQM and BCa interval of the mean of the finite ``values``."""
     x = values[np.isfinite(values)]
     n = x.size
+    interval = bootstrap_mean_ci(x, n_resamples, seed, level)
     if n == 0:
-        return {f"{prefix}_{stat}": math.nan for stat in METRIC_STATS}
-    low, high = bootstrap_mean_ci(x, n_resamples, seed, level)
+        row = {f"{prefix}_{stat}": math.nan for stat in METRIC_STATS}
+        return row | {f"{prefix}_mean_ci_note": interval.note}
     return {
         f"{prefix}_mean": float(np.mean(x)),
         f"{prefix}_std": float(np.std(x, ddof=1)) if n >= 2 else math.nan,
         f"{prefix}_median": float(np.median(x)),
         f"{prefix}_iqm": interquartile_mean(x),
-        f"{prefix}_ci_low": low,
-        f"{prefix}_ci_high": high,
+        f"{prefix}_mean_ci_low": interval.low,
+        f"{prefix}_mean_ci_high": interval.high,
+        f"{prefix}_mean_ci_note": interval.note,
+    }
+
+
+def _success(test: np.ndarray, threshold: float, level: float, identical: bool) -> dict:
+    n_success = int(np.sum(test >= threshold))  # NaN compares False: a failure
+    n = test.size
+    if identical:
+        interval = no_interval(IDENTICAL)
+    else:
+        interval = Interval(*wilson_interval(n_success, n, level))
+    return {
+        "n_success": n_success,
+        "success_rate": n_success / n,
+        "success_ci_low": interval.low,
+        "success_ci_high": interval.high,
+        "success_ci_note": interval.note,
     }
 
 
@@ -250,18 +245,14 @@ def _summarize_cell(
     cell: pd.DataFrame, threshold: float, n_resamples: int, seed: int, level: float
 ) -> dict:
     test = cell["test_accuracy"].to_numpy(dtype=float)
+    identical = identical_seeds(cell)
     row = {"n_seeds": len(cell), "n_finite": int(np.isfinite(test).sum())}
     for metric in METRICS:
         values = cell[metric].to_numpy(dtype=float)
         row.update(_describe(values, metric, n_resamples, seed, level))
-    n_success = int(np.sum(test >= threshold))  # NaN compares False: a failure
-    low, high = wilson_interval(n_success, len(cell), level)
-    row.update(
-        n_success=n_success,
-        success_rate=n_success / len(cell),
-        success_ci_low=low,
-        success_ci_high=high,
-    )
+        if identical:  # identical values, and the reason is the cell, not chance
+            row[f"{metric}_mean_ci_note"] = IDENTICAL
+    row.update(_success(test, threshold, level, identical))
     counts = cell["status"].value_counts()
     for status in STATUSES:
         row[f"n_{status}"] = int(counts.get(status, 0))
@@ -278,19 +269,23 @@ def summarize(
 ) -> pd.DataFrame:
     """One row of statistics per cell of the grid (per combination of ``axes``).
 
-    For each metric in :data:`METRICS` the mean, std (``ddof=1``; NaN below two
-    values), median, IQM and percentile-bootstrap interval of the mean are taken
-    over the finite values (all NaN when there are none). Successes are runs with
-    ``test_accuracy >= threshold`` (NaN counts as failure), with a Wilson interval
-    over all seeds. Each cell bootstraps with ``derive_seed(seed, *cell)`` (its axis values),
-    the same seed for all three metrics, on its rows sorted by ``seed``, so the
+    For each metric in :data:`METRICS` (test, validation and training accuracy
+    at the budget, final training cost) the ``mean``, ``std`` (``ddof=1``; NaN
+    below two values), ``median``, ``iqm`` (:func:`interquartile_mean`) and the
+    BCa interval of the mean (``mean_ci_low``, ``mean_ci_high``, ``mean_ci_note``)
+    are taken over the finite values (NaN when there are none). Successes are
+    runs with ``test_accuracy >= threshold`` (NaN counts as failure), with a
+    Wilson interval over all seeds. A cell whose seeds are identical
+    (:func:`identical_seeds`) gets no interval at all, note :data:`IDENTICAL`.
+    Each cell bootstraps with ``derive_seed(seed, *cell)`` (its axis values),
+    the same seed for every metric, on its rows sorted by ``seed``, so the
     result does not depend on the order of the rows or on the other cells.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        Per-run table with a ``status`` column (see ``outcomes.classify``); at
-        most one row per (init, scale, seed).
+        Per-run table with the ``axes``, ``seed``, the :data:`METRICS` and a
+        ``status`` column (see ``outcomes.classify``); one row per (cell, seed).
     threshold : float
         Test accuracy at or above which a run counts as a success.
     n_resamples : int
@@ -300,18 +295,23 @@ def summarize(
     level : float
         Confidence level of all intervals.
     axes : tuple of str
-        The columns that name a cell; ``init`` and ``scale`` come first.
+        The columns that name a cell.
 
     Returns
     -------
     pandas.DataFrame
-        The axes, then :data:`SUMMARY_COLUMNS` after ``init, scale``; cells in order of
-        first appearance in ``runs``.
+        The ``axes``, then :data:`CELL_STATISTICS`: ``n_seeds``, ``n_finite``
+        (finite test accuracies), ``{metric}_{stat}`` for each metric and
+        :data:`METRIC_STATS`, ``n_success``, ``success_rate``,
+        ``success_ci_low``, ``success_ci_high``, ``success_ci_note`` and
+        ``n_{status}`` for each of :data:`~initstudy.outcomes.STATUSES`; cells
+        in order of first appearance in ``runs``. Notes are empty strings when
+        the interval exists.
 
     Raises
     ------
     ValueError
-        On missing or duplicated (init, scale, seed) keys or unknown statuses.
+        On missing or duplicated (cell, seed) keys or unknown statuses.
     """
     check_run_keys(runs, axes)
     unknown = set(runs["status"]) - set(STATUSES)
@@ -320,8 +320,8 @@ def summarize(
     rows = []
     for key, cell in runs.groupby(list(axes), sort=False):
         cell = cell.sort_values("seed", kind="stable")
-        row = {axis: value if axis == "init" else float(value) for axis, value in zip(axes, key)}
+        row = {axis: axis_value(value) for axis, value in zip(axes, key, strict=True)}
         cell_seed = derive_seed(seed, *row.values())
         row.update(_summarize_cell(cell, threshold, n_resamples, cell_seed, level))
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*axes, *SUMMARY_COLUMNS[2:]])
+    return pd.DataFrame(rows, columns=[*axes, *CELL_STATISTICS])
