@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from initstudy.init import INITIALIZERS, REGISTRY
+from initstudy.grid import format_value
+from initstudy.init import REGISTRY
 from initstudy.labels import format_scale
 
 DATA_WIDTH = 2  # circles are points in the plane
@@ -61,8 +62,8 @@ def load_schema(path: str | Path) -> dict:
 
 def _fill_initializers(node: object) -> None:
     names = {
-        "all": list(INITIALIZERS),
-        "with-signal": [name for name in INITIALIZERS if REGISTRY[name].kind != "zeros"],
+        "all": list(REGISTRY),
+        "with-signal": [name for name, entry in REGISTRY.items() if entry.kind != "zeros"],
     }
     if isinstance(node, dict):
         if "x-initializers" in node:
@@ -168,15 +169,20 @@ def check_config(config: dict) -> None:
             f"an integer from 1 to model.iterations ({model['iterations']})",
         )
     for name, scales in config["grid"]["initializations"].items():
-        if name not in INITIALIZERS:
-            _fail("grid.initializations", name, "one of " + ", ".join(INITIALIZERS))
+        if name not in REGISTRY:
+            _fail("grid.initializations", name, "one of " + ", ".join(REGISTRY))
         texts = [format_scale(s) for s in scales]
         if len(set(texts)) != len(texts):
             _fail(format_key(("grid", "initializations", name)), scales, "distinct scales")
     for axis, values in config["grid"].get("axes", {}).items():
-        texts = [format_scale(v) for v in values]
+        texts = [format_value(axis, v) for v in values]
         if len(set(texts)) != len(texts):
             _fail(format_key(("grid", "axes", axis)), values, "distinct values")
+    names = [config["dataset"]["name"], *config.get("datasets", {})]
+    for index, name in enumerate(config["grid"].get("axes", {}).get("dataset", [])):
+        if name not in names:
+            key = format_key(("grid", "axes", "dataset", index))
+            _fail(key, name, "one of " + ", ".join(names))
     _check_depth_study(config["depth_study"])
 
 

@@ -23,6 +23,12 @@ rule aggregate:
             caption="../report/paired.rst",
             category="Tables",
         ),
+        learning=f"{RESULTS}/metrics/learning.csv",
+        times=report(
+            f"{RESULTS}/metrics/times.csv",
+            caption="../report/times.rst",
+            category="Tables",
+        ),
     log:
         f"{RESULTS}/logs/aggregate.log",
     benchmark:
@@ -38,6 +44,7 @@ rule aggregate:
         seeds=SEEDS,
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),
+        notebook_iterations=int(config["analysis"]["notebook_iterations"]),
         threshold=float(config["analysis"]["success_threshold"]),
         stuck_margin=float(config["analysis"]["stuck_margin"]),
         resamples=int(config["analysis"]["bootstrap_resamples"]),
