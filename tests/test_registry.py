@@ -41,7 +41,9 @@ def _name_lists(node: object, path: str = "") -> list[tuple[str, list]]:
     found = []
     if isinstance(node, dict):
         enum = node.get("enum")
-        if isinstance(enum, list) and set(enum) & set(INITIALIZERS):
+        # A declared initializer's kind (initializers.*.kind: orthogonal) is not a name.
+        declared_kind = path.startswith("/properties/initializers/")
+        if isinstance(enum, list) and set(enum) & set(INITIALIZERS) and not declared_kind:
             found.append((path, enum))
         for key, value in node.items():
             found += _name_lists(value, f"{path}/{key}")
@@ -124,8 +126,9 @@ def test_entries_are_keyed_by_name_and_coloured_apart():
 
 
 def test_an_unknown_kind_is_refused():
-    with pytest.raises(ValueError, match=r"'uniform'; allowed: gaussian, orthogonal, zeros"):
-        Initializer("u", "uniform", lambda fan_in, fan_out: 1.0, "#000000", "W_l = ?", "?")
+    allowed = "gaussian, truncated_normal, uniform, orthogonal, zeros"
+    with pytest.raises(ValueError, match=rf"'laplace'; allowed: {allowed}"):
+        Initializer("u", "laplace", lambda fan_in, fan_out: 1.0, "#000000", "W_l = ?", "?")
 
 
 @pytest.mark.parametrize("name", [n for n, e in REGISTRY.items() if e.kind == "gaussian"])

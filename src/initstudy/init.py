@@ -16,6 +16,12 @@ printed matrices.
 Adding a Gaussian initializer is one more entry in :data:`REGISTRY` (and its
 scales in ``config/config.yaml``; the config schema and ``config/README.md``
 list the names, and ``tests/test_registry.py`` fails until they agree).
+
+A config can also declare its own initializers, as Keras and PyTorch define
+them (:func:`initstudy.declared.declare_initializers`): a variance-scaling rule (``scale``, fan
+``mode``, ``distribution`` normal, truncated normal or uniform) or an
+orthogonal matrix with a ``gain``. Each becomes one more registry entry, so it
+can be used wherever a registered name can.
 """
 
 from __future__ import annotations
@@ -29,8 +35,38 @@ from typing import Literal
 import numpy as np
 
 BaseStd = Callable[[int, int], float]
-Kind = Literal["gaussian", "orthogonal", "zeros"]
-KINDS: tuple[Kind, ...] = ("gaussian", "orthogonal", "zeros")
+Kind = Literal["gaussian", "truncated_normal", "uniform", "orthogonal", "zeros"]
+KINDS: tuple[Kind, ...] = ("gaussian", "truncated_normal", "uniform", "orthogonal", "zeros")
+
+#: A truncated normal keeps the draws within this many standard deviations (as Keras does).
+TRUNCATION = 2.0
+
+
+def truncated_normal_std(bound: float) -> float:
+    """Standard deviation of N(0, 1) truncated to ``[-bound, bound]``.
+
+    The truncated density is ``phi(x) / Z`` with ``Z = 2 Phi(bound) - 1``;
+    integrating ``x^2 phi(x)`` by parts (``x phi(x) = -phi'(x)``) gives the
+    variance ``1 - 2 bound phi(bound) / Z``. At ``bound = 2`` the std is
+    0.8796256610342398: a truncated draw is divided by it so that its variance
+    is the one the rule asks for.
+
+    Parameters
+    ----------
+    bound : float
+        Truncation point, in standard deviations (> 0).
+
+    Returns
+    -------
+    float
+    """
+    density = math.exp(-bound * bound / 2) / math.sqrt(2 * math.pi)
+    mass = math.erf(bound / math.sqrt(2))
+    return math.sqrt(1 - 2 * bound * density / mass)
+
+
+#: Standard deviation of a standard normal truncated at +-TRUNCATION.
+TRUNCATED_STD = truncated_normal_std(TRUNCATION)
 
 Params = list[tuple[np.ndarray, np.ndarray]]
 
@@ -43,12 +79,13 @@ class Initializer:
     ----------
     name : str
         The name used in configs, tables, file paths and figures.
-    kind : {"gaussian", "orthogonal", "zeros"}
+    kind : {"gaussian", "truncated_normal", "uniform", "orthogonal", "zeros"}
         How a layer is drawn (see :meth:`draw`).
     base_std : callable (fan_in, fan_out) -> float
-        Standard deviation of one weight at scale 1. For ``orthogonal`` it is
-        the per-entry std an orthogonal matrix behaves like (each unit's second
-        moment ``|x|^2 / max(fan_in, fan_out)``); for ``zeros`` it is 0.
+        Standard deviation of one weight at scale 1, whatever the distribution.
+        For ``orthogonal`` it is the per-entry std an orthogonal matrix behaves
+        like (each unit's second moment ``gain^2 |x|^2 / max(fan_in, fan_out)``);
+        for ``zeros`` it is 0.
     color : str
         Its colour in every figure (hex string).
     formula : str
@@ -56,6 +93,8 @@ class Initializer:
         ``"W_l = scale · sqrt(2 / fan_in) · N(0, 1)"``.
     description : str
         One line on where it comes from or what it does.
+    gain : float
+        Multiplier of an ``orthogonal`` matrix (1 for the registered one).
     """
 
     name: str
@@ -64,6 +103,7 @@ class Initializer:
     color: str
     formula: str
     description: str
+    gain: float = 1.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -91,10 +131,16 @@ class Initializer:
         if self.kind == "zeros":
             return np.zeros((fan_out, fan_in))
         if self.kind == "orthogonal":
-            return scale * _orthogonal(rng, fan_out, fan_in)
+            return scale * self.gain * _orthogonal(rng, fan_out, fan_in)
+        std = scale * self.base_std(fan_in, fan_out)
+        if self.kind == "truncated_normal":
+            return _truncated_normal(rng, (fan_out, fan_in)) * (std / TRUNCATED_STD)
+        if self.kind == "uniform":
+            # U(-a, a) has variance a^2 / 3.
+            return rng.uniform(-1.0, 1.0, (fan_out, fan_in)) * (std * math.sqrt(3.0))
         # std first, then one multiplication: bit-identical to the notebook's
         # ``randn(...) * np.sqrt(2 / fan_in)`` and ``randn(...) * 10``.
-        return rng.randn(fan_out, fan_in) * (scale * self.base_std(fan_in, fan_out))
+        return rng.randn(fan_out, fan_in) * std
 
 
 #: Every initializer of the study, in the order of the default config.
@@ -256,3 +302,13 @@ def _orthogonal(rng: np.random.RandomState, rows: int, cols: int) -> np.ndarray:
     # matrix Haar-distributed and the same on every LAPACK.
     q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
     return q if tall else q.T
+
+
+def _truncated_normal(rng: np.random.RandomState, shape: tuple[int, int]) -> np.ndarray:
+    """N(0, 1) draws within +-TRUNCATION: draws outside are drawn again (as Keras does)."""
+    values = rng.randn(*shape)
+    outside = np.abs(values) > TRUNCATION
+    while outside.any():
+        values[outside] = rng.randn(int(outside.sum()))
+        outside = np.abs(values) > TRUNCATION
+    return values

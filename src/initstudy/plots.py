@@ -68,7 +68,8 @@ def init_color(init: str) -> str:
     str
         A matplotlib colour (hex string).
     """
-    return COLORS.get(init, FALLBACK_COLOR)
+    entry = REGISTRY.get(init)  # initializers a config declares are registered at run time
+    return entry.color if entry else FALLBACK_COLOR
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> None:

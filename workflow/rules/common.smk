@@ -20,6 +20,7 @@ from initstudy.config import (  # noqa: E402
     load_schema,
     validate_config,
 )
+from initstudy.declared import InitializerError, declare_initializers  # noqa: E402
 from initstudy.figures import load_figures  # noqa: E402
 from initstudy.data import data_file_stem, dataset_specs  # noqa: E402
 from initstudy.grid import (  # noqa: E402
@@ -41,10 +42,11 @@ from initstudy.reproduction import setup_differences  # noqa: E402
 # in the defaults, then the rules that relate several keys.
 try:
     check_config_files(workflow.configfiles)
+    declare_initializers(config.get("initializers", {}))
     validate_config(config, load_schema(SCHEMA))
     validate(config, "../schemas/config.schema.yaml")
     check_config(config)
-except ConfigError as error:
+except (ConfigError, InitializerError) as error:
     raise WorkflowError(f"invalid config (nothing was run):\n{error}") from None
 
 AXES = grid_axes(config)

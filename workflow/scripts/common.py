@@ -14,9 +14,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 
+from initstudy.declared import declare_initializers  # noqa: E402
+
 
 def start_log(snakemake) -> logging.Logger:
-    """Send the job's messages and warnings to its ``log:`` file, not the terminal.
+    """Send the job's messages and warnings to its ``log:`` file, not the terminal; register
+    the initializers the config declares (``initializers``), as the workflow did.
 
     An uncaught exception still reaches the terminal as one line (its type and
     message, which for a damaged input names the file and how to rebuild it);
@@ -48,4 +51,5 @@ def start_log(snakemake) -> logging.Logger:
         terminal.flush()
 
     sys.excepthook = report_failure
+    declare_initializers(snakemake.config.get("initializers", {}))
     return logging.getLogger(snakemake.rule)
