@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from initstudy.comparisons import (
+    COMPARISON_COLUMNS,
+    compare_cells,
+    holm,
+    rank_by_threshold,
+    ranking_changes,
+)
 from initstudy.outcomes import classify
+from initstudy.selection import CHOICE_AXES, select_on_validation
 from initstudy.stats import summarize
 from initstudy.survival import learning_curves, median_times, time_to_learn
 
@@ -39,6 +47,13 @@ class AnalysisSettings:
         Bootstrap resamples and base seed.
     level : float
         Confidence level of every interval.
+    reference : str
+        The initializer every other is compared with (He in the default study).
+    equal_gain : dict of str to float
+        Initializer -> its scale at the reference's gain (per-layer ratio 1 for He),
+        for the comparisons at equal gain; empty for none.
+    thresholds : tuple of float
+        Success thresholds at which the ranking is checked.
     """
 
     axes: tuple[str, ...]
@@ -48,6 +63,9 @@ class AnalysisSettings:
     n_resamples: int
     bootstrap_seed: int
     level: float
+    reference: str = "he"
+    equal_gain: dict | None = None
+    thresholds: tuple[float, ...] = ()
 
 
 def budgets(notebook_iterations: int, iterations: int, logged) -> tuple[int, ...]:
@@ -108,6 +126,84 @@ def classified(runs, curves, settings: AnalysisSettings, iteration: int) -> pd.D
     return early
 
 
+def selected(runs, times, settings: AnalysisSettings) -> pd.DataFrame:
+    """Each initializer's (scale, learning rate) chosen on validation, per data set."""
+    keep = tuple(axis for axis in ("dataset",) if axis in settings.axes)
+    return select_on_validation(
+        runs, settings.axes, settings.threshold, settings.n_resamples,
+        settings.bootstrap_seed, settings.level, keep, times,
+    )  # fmt: skip
+
+
+def _levels(table: pd.DataFrame, settings: AnalysisSettings):
+    """The table's rows per data set (one group of all rows without a dataset axis)."""
+    if "dataset" not in settings.axes:
+        yield {}, table
+        return
+    for name, rows in table.groupby("dataset", sort=False):
+        yield {"dataset": name}, rows
+
+
+def _groups(chosen: pd.DataFrame, level: dict, settings: AnalysisSettings) -> dict[str, dict]:
+    """The groups compared on one data set: each chosen cell, and each initializer's cell at
+    the reference's gain and chosen learning rate. Name -> column values of its runs."""
+    choose = [axis for axis in CHOICE_AXES if axis in settings.axes]
+    cells = {
+        f"{row['init']} (chosen)": level | {"init": row["init"]} | {a: row[a] for a in choose}
+        for _, row in chosen.iterrows()
+    }
+    reference = cells.get(f"{settings.reference} (chosen)", {})
+    rate = {a: reference[a] for a in ("learning_rate",) if a in reference}
+    for init, scale in (settings.equal_gain or {}).items():
+        cells[f"{init} at equal gain"] = level | {"init": init, "scale": float(scale)} | rate
+    return cells
+
+
+def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
+    """Every comparison the report makes, Holm-corrected over all of them together: each
+    chosen initializer against the reference's chosen cell, and each initializer at the
+    reference's gain against the reference at its chosen learning rate, per data set."""
+    reference = f"{settings.reference} (chosen)"
+    parts = []
+    for level, chosen in _levels(selection, settings):
+        cells = {
+            name: cell for name, cell in _groups(chosen, level, settings).items()
+            if _has_runs(runs, cell)
+        }  # fmt: skip
+        pairs = [(name, reference) for name in cells if name != reference]
+        if reference not in cells or not pairs:
+            continue
+        table = compare_cells(
+            runs, cells, settings.threshold, settings.n_resamples,
+            settings.bootstrap_seed, settings.level, pairs=pairs,
+        )  # fmt: skip
+        parts.append(table.assign(**level)[[*level, *table.columns]])
+    if not parts:
+        return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    table = pd.concat(parts, ignore_index=True)
+    table["fisher_p_holm"] = holm(table["fisher_p"])
+    table["wilcoxon_p_holm"] = holm(table["wilcoxon_p"])
+    return table
+
+
+def _has_runs(runs: pd.DataFrame, cell: dict) -> bool:
+    mask = np.ones(len(runs), dtype=bool)
+    for column, value in cell.items():
+        mask &= (runs[column] == value).to_numpy()
+    return bool(mask.any())
+
+
+def ranked(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
+    """The ranking of the chosen cells by success rate at each threshold, per data set."""
+    keys = ["init", *(a for a in (*CHOICE_AXES, "dataset") if a in settings.axes)]
+    chosen = runs.merge(selection[keys], on=keys)
+    parts = []
+    for level, rows in _levels(chosen, settings):
+        table = ranking_changes(rank_by_threshold(rows, settings.thresholds))
+        parts.append(table.assign(**level)[[*level, *table.columns]])
+    return pd.concat(parts, ignore_index=True)
+
+
 def analyse(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings) -> dict:
     """Every table of the analysis.
 
@@ -125,7 +221,9 @@ def analyse(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings
         ``runs`` (with ``status``, ``time_to_learn``, ``learned`` at the full
         budget), ``summary`` (one row per cell and budget), ``learning`` (the
         share of runs learned by each logged iteration, per cell) and ``times``
-        (the median time to learn per cell).
+        (the median time to learn per cell), ``selection`` (each initializer's cell
+        chosen on validation, per data set), ``comparisons`` (see :func:`compared`)
+        and ``rankings`` (see :func:`ranked`).
     """
     axes = settings.axes
     parts, final = [], None
@@ -140,9 +238,13 @@ def analyse(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings
         final = at
     times = final[[*axes, "seed", "time_to_learn", "learned"]]
     logged = np.unique(curves["iteration"].to_numpy())
+    selection = selected(final, times, settings)
     return {
         "runs": final,
         "summary": pd.concat(parts, ignore_index=True),
         "learning": learning_curves(times, axes, logged, settings.level),
         "times": median_times(times, axes, settings.level),
+        "selection": selection,
+        "comparisons": compared(final, selection, settings),
+        "rankings": ranked(final, selection, settings),
     }

@@ -24,6 +24,17 @@ rule aggregate:
             category="Tables",
         ),
         learning=f"{RESULTS}/metrics/learning.csv",
+        selection=report(
+            f"{RESULTS}/metrics/selection.csv",
+            caption="../report/selection.rst",
+            category="Tables",
+        ),
+        comparisons=report(
+            f"{RESULTS}/metrics/comparisons.csv",
+            caption="../report/comparisons.rst",
+            category="Tables",
+        ),
+        rankings=f"{RESULTS}/metrics/rankings.csv",
         times=report(
             f"{RESULTS}/metrics/times.csv",
             caption="../report/times.rst",
@@ -46,6 +57,7 @@ rule aggregate:
         log_every=int(config["model"]["log_every"]),
         notebook_iterations=int(config["analysis"]["notebook_iterations"]),
         threshold=float(config["analysis"]["success_threshold"]),
+        thresholds=[float(t) for t in config["analysis"]["thresholds"]],
         stuck_margin=float(config["analysis"]["stuck_margin"]),
         resamples=int(config["analysis"]["bootstrap_resamples"]),
         bootstrap_seed=int(config["analysis"]["bootstrap_seed"]),

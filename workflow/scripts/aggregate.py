@@ -22,6 +22,8 @@ settings = AnalysisSettings(
     n_resamples=p.resamples,
     bootstrap_seed=p.bootstrap_seed,
     level=p.level,
+    reference=p.reference[0],
+    thresholds=tuple(p.thresholds),
 )
 tables = analyse(runs, costs, settings)
 tables["costs"] = costs
