@@ -14,7 +14,7 @@ from initstudy.gain import (
     ratio_columns,
     signal_ratios,
 )
-from initstudy.init import REGISTRY, base_std, initialize
+from initstudy.init import REGISTRY, Initializer, base_std, initialize
 
 NOTEBOOK = [2, 10, 5, 1]
 SQRT2 = math.sqrt(2)
@@ -116,9 +116,33 @@ def test_formula_table_states_every_initializer():
     assert table.loc["glorot", "base_std_W2"] == pytest.approx(math.sqrt(2 / 15))
     assert table.loc["orthogonal", "base_std_W1"] == pytest.approx(math.sqrt(1 / 10))
     assert table.loc["zeros", "base_std_W1"] == 0.0
-    assert table.loc["orthogonal", "scale_multiplies"].startswith("Q: scale is the gain")
+    assert table.loc["orthogonal", "scale_multiplies"] == (
+        "Q: scale is the gain, every singular value of W_l is scale"
+    )
     # random: gain (5 * 2.5) ** (1/4) at scale 1; glorot: (5/9) ** (1/4)
     expected = [12.5**-0.25, 1.0, SQRT2, (9 / 5) ** 0.25, SQRT2]
     assert table["scale_for_he_gain_1"].drop("zeros").tolist() == pytest.approx(expected)
     assert math.isnan(table.loc["zeros", "scale_for_he_gain_1"])
     assert table.loc["he", "formula"] == REGISTRY["he"].formula
+
+
+def test_declared_kinds_use_their_variance_and_orthogonal_its_gain(monkeypatch):
+    he_std = REGISTRY["he"].base_std
+    declared = {
+        "orth_relu": Initializer(
+            "orth_relu", "orthogonal", lambda i, o: 0.0, "#000", "", "", SQRT2
+        ),
+        "he_uniform": Initializer("he_uniform", "uniform", he_std, "#000", "", ""),
+        "he_truncated": Initializer("he_truncated", "truncated_normal", he_std, "#000", "", ""),
+    }
+    for name, entry in declared.items():
+        monkeypatch.setitem(REGISTRY, name, entry)
+    assert signal_ratios("orth_relu", [2, 8, 8, 8], 1.0).tolist() == pytest.approx([1.0, 1.0])
+    for name in ("he_uniform", "he_truncated"):
+        assert he_equivalent_gain(name, NOTEBOOK, 1.0) == pytest.approx(1.0)
+        (_, (weights, _)) = initialize(name, [1, 400, 300], 1.0, seed=0)
+        assert np.mean(weights**2) == pytest.approx(entry_second_moment(name, 400, 300), rel=0.02)
+    table = formula_table(NOTEBOOK).set_index("init")
+    assert table.loc["he_uniform", "scale_multiplies"].endswith("sqrt(3) · U(-1, 1)")
+    assert table.loc["orth_relu", "scale_for_he_gain_1"] == pytest.approx(1.0)
+    assert table.loc["orth_relu", "scale_multiplies"].endswith("is scale · 1.41421")

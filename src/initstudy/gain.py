@@ -10,7 +10,9 @@ its entries uncorrelated with mean 0,
 per unit. Gaussian initializers have ``E[W_ij^2] = (scale * base_std_l)^2``,
 so ``ratio_l = scale^2 * fan_in_l * base_std_l^2 / 2``: 1 for He at scale 1.
 
-Orthogonal (``W = scale * Q``, ``Q`` with orthonormal rows or columns) is not
+The same holds for any draw with that variance (truncated normal, uniform).
+Orthogonal (``W = scale * Q``, ``Q`` with orthonormal rows or columns; a
+declared orthogonal initializer multiplies by its ``gain`` too) is not
 Gaussian, but the same count holds with its actual second moment. ``Q`` has
 ``min(fan_in, fan_out)`` singular values 1, so ``sum Q_ij^2 = min(fan_in,
 fan_out)`` exactly and ``E[Q_ij^2] = 1 / max(fan_in, fan_out)``; and its
@@ -46,7 +48,9 @@ from initstudy.init import REGISTRY, base_std, lookup
 #: What ``scale`` multiplies, per initializer kind.
 SCALE_MULTIPLIES = {
     "gaussian": "the base std: W_l = scale · base_std_l · N(0, 1)",
-    "orthogonal": "Q: scale is the gain, every singular value of W_l equals scale",
+    "truncated_normal": "the base std: W_l = scale · base_std_l · (unit-variance truncated normal)",
+    "uniform": "the base std: W_l = scale · base_std_l · sqrt(3) · U(-1, 1)",
+    "orthogonal": "Q: scale is the gain, every singular value of W_l is {gain}",
     "zeros": "nothing: W_l = 0",
 }
 
@@ -64,13 +68,15 @@ def entry_second_moment(name: str, fan_in: int, fan_out: int) -> float:
     Returns
     -------
     float
-        ``base_std^2`` for a Gaussian initializer, ``min / (fan_in * fan_out)``
-        = ``1 / max(fan_in, fan_out)`` for orthogonal (its squared Frobenius
-        norm is its rank), 0 for zeros.
+        ``base_std^2`` for a variance-scaled draw (Gaussian, truncated normal
+        or uniform, each drawn with that variance), ``gain^2 * min / (fan_in *
+        fan_out)`` = ``gain^2 / max(fan_in, fan_out)`` for orthogonal (the
+        squared Frobenius norm of ``Q`` is its rank; ``gain`` is the registry
+        entry's, 1 for ``orthogonal``), 0 for zeros.
     """
-    kind = lookup(name).kind
-    if kind == "orthogonal":
-        return min(fan_in, fan_out) / (fan_in * fan_out)
+    entry = lookup(name)
+    if entry.kind == "orthogonal":
+        return entry.gain**2 * min(fan_in, fan_out) / (fan_in * fan_out)
     return base_std(name, fan_in, fan_out) ** 2
 
 
@@ -177,7 +183,9 @@ def formula_table(layers: list[int]) -> pd.DataFrame:
             "init": name,
             "kind": entry.kind,
             "formula": entry.formula,
-            "scale_multiplies": SCALE_MULTIPLIES[entry.kind],
+            "scale_multiplies": SCALE_MULTIPLIES[entry.kind].format(
+                gain="scale" if entry.gain == 1 else f"scale · {entry.gain:g}"
+            ),
         }
         for index, (fan_in, fan_out) in enumerate(pairwise(layers), start=1):
             row[f"base_std_W{index}"] = math.sqrt(entry_second_moment(name, fan_in, fan_out))
