@@ -141,6 +141,8 @@ def test_compare_cells_pools_draws_and_pairs_on_them():
     table = compare_cells(runs, CELLS, 0.9, 100, seed=0, pair_on=("seed", "draw"))
     assert table["n_pairs"].tolist() == [40, 40, 40]
     assert table["n_a"].tolist() == [40, 40, 40]
+    with pytest.raises(ValueError, match="several runs per"):
+        compare_cells(runs, CELLS, 0.9, 100, seed=0)  # pooled draws, paired on seed alone
     with pytest.raises(ValueError, match="no runs"):
         compare_cells(runs, {"x": {"init": "glorot"}, "he": CELLS["he"]}, 0.9, 100, seed=0)
 

@@ -177,6 +177,17 @@ def _rows_of(runs: pd.DataFrame, cell: dict) -> pd.DataFrame:
     return rows
 
 
+def _pairs(a: pd.DataFrame, b: pd.DataFrame, pair_on: list[str], name_a: str, name_b: str):
+    """Runs of A and B matched on ``pair_on``, which must name at most one run of each."""
+    for name, rows in ((name_a, a), (name_b, b)):
+        if rows.duplicated(pair_on).any():
+            raise ValueError(
+                f"{name!r} has several runs per ({', '.join(pair_on)}): "
+                "add the pooled axes (e.g. draw) to pair_on"
+            )
+    return a.merge(b, on=pair_on, suffixes=("_a", "_b"))
+
+
 def compare_cells(
     runs: pd.DataFrame,
     cells: dict[str, dict],
@@ -229,7 +240,7 @@ def compare_cells(
         a, b = groups[name_a], groups[name_b]
         k_a, k_b = int((a[metric] >= threshold).sum()), int((b[metric] >= threshold).sum())
         row = {"a": name_a, "b": name_b} | success_comparison(k_a, len(a), k_b, len(b), level)
-        matched = a.merge(b, on=list(pair_on), suffixes=("_a", "_b"))
+        matched = _pairs(a, b, list(pair_on), name_a, name_b)
         pair_seed = derive_seed(seed, "compare", name_a, name_b)
         values = (matched[f"{metric}_a"], matched[f"{metric}_b"])
         rows.append(row | paired_accuracy(*values, n_resamples, pair_seed, level))
