@@ -20,6 +20,7 @@ from initstudy.comparisons import (
     rank_by_threshold,
     ranking_changes,
 )
+from initstudy.gain import cell_gains, formula_table, he_equivalent_gain
 from initstudy.outcomes import classify
 from initstudy.selection import CHOICE_AXES, select_on_validation
 from initstudy.stats import summarize
@@ -54,6 +55,8 @@ class AnalysisSettings:
         for the comparisons at equal gain; empty for none.
     thresholds : tuple of float
         Success thresholds at which the ranking is checked.
+    layers : tuple of int
+        Widths of the networks, for the predicted signal ratios and gains.
     """
 
     axes: tuple[str, ...]
@@ -66,6 +69,34 @@ class AnalysisSettings:
     reference: str = "he"
     equal_gain: dict | None = None
     thresholds: tuple[float, ...] = ()
+    layers: tuple[int, ...] = ()
+
+
+def equal_gain_cells(cells, layers, reference: str, tolerance: float = 1e-3) -> dict:
+    """Each initializer's scale in the grid whose He-equivalent gain equals the reference's
+    at scale 1 (1 for He), for the comparisons at equal gain.
+
+    Parameters
+    ----------
+    cells : iterable of (str, float)
+        The grid's (init, scale) pairs.
+    layers : list of int
+    reference : str
+    tolerance : float
+        Relative difference of gains that counts as equal (config scales are rounded).
+
+    Returns
+    -------
+    dict of str to float
+        Initializer (not the reference) -> its first scale at that gain.
+    """
+    target = he_equivalent_gain(reference, list(layers), 1.0)
+    found = {}
+    for init, scale in cells:
+        gain = he_equivalent_gain(init, list(layers), float(scale))
+        if init != reference and init not in found and abs(gain - target) <= tolerance * target:
+            found[init] = float(scale)
+    return found
 
 
 def budgets(notebook_iterations: int, iterations: int, logged) -> tuple[int, ...]:
@@ -173,9 +204,10 @@ def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
         pairs = [(name, reference) for name in cells if name != reference]
         if reference not in cells or not pairs:
             continue
+        pair_on = tuple(axis for axis in ("seed", "draw") if axis in (*settings.axes, "seed"))
         table = compare_cells(
             runs, cells, settings.threshold, settings.n_resamples,
-            settings.bootstrap_seed, settings.level, pairs=pairs,
+            settings.bootstrap_seed, settings.level, pair_on, pairs=pairs,
         )  # fmt: skip
         parts.append(table.assign(**level)[[*level, *table.columns]])
     if not parts:
@@ -247,4 +279,8 @@ def analyse(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings
         "selection": selection,
         "comparisons": compared(final, selection, settings),
         "rankings": ranked(final, selection, settings),
+        "gain": cell_gains(
+            final[list(axes[:2])].drop_duplicates().reset_index(drop=True), list(settings.layers)
+        ),
+        "formulas": formula_table(list(settings.layers)),
     }

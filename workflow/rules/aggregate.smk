@@ -35,6 +35,12 @@ rule aggregate:
             category="Tables",
         ),
         rankings=f"{RESULTS}/metrics/rankings.csv",
+        gain=report(
+            f"{RESULTS}/metrics/gain.csv",
+            caption="../report/gain.rst",
+            category="Tables",
+        ),
+        formulas=f"{RESULTS}/metrics/formulas.csv",
         times=report(
             f"{RESULTS}/metrics/times.csv",
             caption="../report/times.rst",
@@ -52,6 +58,8 @@ rule aggregate:
         runtime=10,
     params:
         axes=list(AXES),
+        cells=[[cell["init"], cell["scale"]] for cell in CELLS],
+        layers=[int(width) for width in config["model"]["layers"]],
         seeds=SEEDS,
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),

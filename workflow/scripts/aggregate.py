@@ -3,7 +3,7 @@
 from common import start_log
 
 from initstudy.aggregate import collect_cells
-from initstudy.analysis import AnalysisSettings, analyse, budgets
+from initstudy.analysis import AnalysisSettings, analyse, budgets, equal_gain_cells
 from initstudy.paired import paired_comparison
 from initstudy.tables import write_table
 from initstudy.train import logged_iterations
@@ -23,7 +23,9 @@ settings = AnalysisSettings(
     bootstrap_seed=p.bootstrap_seed,
     level=p.level,
     reference=p.reference[0],
+    equal_gain=equal_gain_cells(p.cells, p.layers, p.reference[0]),
     thresholds=tuple(p.thresholds),
+    layers=tuple(p.layers),
 )
 tables = analyse(runs, costs, settings)
 tables["costs"] = costs
