@@ -24,7 +24,7 @@ from initstudy.gain import cell_gains, formula_table, he_equivalent_gain
 from initstudy.outcomes import classify
 from initstudy.selection import CHOICE_AXES, select_on_validation
 from initstudy.stats import summarize
-from initstudy.survival import learning_curves, median_times, time_to_learn
+from initstudy.survival import learning_curves, median_times, speedup, time_to_learn
 
 #: Columns of the runs that change with the budget they are read at.
 AT_BUDGET = ("final_cost", "train_accuracy", "validation_accuracy", "test_accuracy")
@@ -218,6 +218,26 @@ def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
     return table
 
 
+def speedups(times, selection, settings: AnalysisSettings) -> pd.DataFrame:
+    """How many times faster each initializer learns than the reference, each at its cell
+    chosen on validation (median times to learn, bootstrap interval), per data set."""
+    reference = f"{settings.reference} (chosen)"
+    rows = []
+    for level, chosen in _levels(selection, settings):
+        cells = _groups(chosen, level, settings)
+        if reference not in cells:
+            continue
+        for name, cell in cells.items():
+            if name == reference or not name.endswith("(chosen)"):
+                continue
+            ratio = speedup(
+                times, cell, cells[reference], settings.n_resamples,
+                settings.bootstrap_seed, settings.level,
+            )  # fmt: skip
+            rows.append(level | {"a": name, "b": reference} | ratio)
+    return pd.DataFrame(rows)
+
+
 def _has_runs(runs: pd.DataFrame, cell: dict) -> bool:
     mask = np.ones(len(runs), dtype=bool)
     for column, value in cell.items():
@@ -278,6 +298,7 @@ def analyse(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings
         "times": median_times(times, axes, settings.level),
         "selection": selection,
         "comparisons": compared(final, selection, settings),
+        "speedups": speedups(times, selection, settings),
         "rankings": ranked(final, selection, settings),
         "gain": cell_gains(
             final[list(axes[:2])].drop_duplicates().reset_index(drop=True), list(settings.layers)

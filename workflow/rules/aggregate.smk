@@ -35,6 +35,7 @@ rule aggregate:
             category="Tables",
         ),
         rankings=f"{RESULTS}/metrics/rankings.csv",
+        speedups=f"{RESULTS}/metrics/speedups.csv",
         gain=report(
             f"{RESULTS}/metrics/gain.csv",
             caption="../report/gain.rst",
