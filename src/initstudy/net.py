@@ -331,8 +331,7 @@ class NumbaMLP(MLPBase):
         self._acts = np.empty(sum(a_sizes))
         self._dz_a, self._dz_b = np.empty(max(widths) * m), np.empty(max(widths) * m)
         self._dz_out = np.empty((batch, widths[-1], m))
-        self._ones = np.ones((1, m))
-        self._wt = np.empty(max(a * b for a, b in pairwise(widths)))
+        self._bits = np.empty(m, dtype=np.int64)  # the kernels' exp scratch
         self._logits = self._acts[a_off[-1] :].reshape(batch, widths[-1], m)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -358,7 +357,7 @@ class NumbaMLP(MLPBase):
         """Arguments of :func:`kernel_numba.backward` (and the first ones of ``run``)."""
         return (
             np.ascontiguousarray(X), np.ascontiguousarray(y, dtype=np.float64), self._params,
-            self._grads, self._acts, self._dz_out, self._dz_a, self._dz_b, self._ones, self._wt,
+            self._grads, self._acts, self._dz_out, self._dz_a, self._dz_b, self._bits,
             *self._layout, self.batch,
         )  # fmt: skip
 
