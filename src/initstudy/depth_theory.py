@@ -33,6 +33,7 @@ with ``depth`` hidden layers has ``depth - 1`` such transitions,
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 
 import numpy as np
@@ -145,3 +146,93 @@ def predicted_depth_signal(ratio: float, depth: int) -> float:
     """
     with np.errstate(over="ignore"):
         return float(np.float64(ratio) ** (int(depth) - 1))
+
+
+def relu_log_factor(width: int) -> tuple[float, float]:
+    """Mean and variance of the log of one He ReLU layer's random factor, exactly.
+
+    Take one input and a He network (weights ``N(0, 2 / fan_in)``, zero biases)
+    of hidden width ``n``. Given the activations ``a_l`` of layer ``l``, the
+    pre-activations ``z_{l+1} = W a_l`` are i.i.d. ``N(0, 2 |a_l|^2 / n)``, and
+    the ReLU keeps the ``K ~ Binomial(n, 1/2)`` positive ones, so
+
+        |a_{l+1}|^2 / |a_l|^2 = (2 / n) * chi2_K,
+
+    independently from layer to layer (the direction of ``a_l`` does not matter:
+    the Gaussian is rotation invariant). Given ``K``, ``ln chi2_K`` has mean
+    ``psi(K/2) + ln 2`` and variance ``psi'(K/2)`` (digamma, trigamma), so
+
+        mean = E[psi(K/2)] + ln(4 / n),    variance = E[psi'(K/2)] + Var[psi(K/2)],
+
+    with ``K`` conditioned on ``K >= 1`` (all units off, probability ``2^-n``,
+    kills the signal; it is counted as non-finite, not averaged). To leading order
+    ``psi'(K/2) ~ 2/K ~ 4/n`` and ``Var psi(K/2) ~ Var ln K ~ 1/n``, so the variance
+    is ``5/n + O(1/n^2)`` and the mean ``-5/(2n) + O(1/n^2)`` (the factor has mean 1:
+    a log-normal's log has mean minus half its variance). This is Hanin & Rolnick's
+    (2018) constant 5 for Gaussian weights (their ``exp(5 sum_j 1/n_j)`` for the
+    second moment of the squared length).
+
+    Parameters
+    ----------
+    width : int
+        Hidden width ``n``, at least 1.
+
+    Returns
+    -------
+    mean, variance : float
+
+    Examples
+    --------
+    ``n = 2``: ``K`` is 1 or 2 with probabilities 2/3 and 1/3 (given ``K >= 1``);
+    ``psi'(1/2) = pi^2/2``, ``psi'(1) = pi^2/6`` and ``psi(1/2) - psi(1) = -2 ln 2``,
+    so the variance is ``7 pi^2/18 + (2/9) (2 ln 2)^2``:
+
+    >>> import math
+    >>> round(relu_log_factor(2)[1] - (7 * math.pi**2 / 18 + 8 * math.log(2) ** 2 / 9), 12)
+    0.0
+    """
+    if width < 1:
+        raise ValueError(f"width must be at least 1, got {width!r}")
+    from scipy import special, stats
+
+    active = np.arange(1, int(width) + 1)
+    weight = stats.binom.pmf(active, int(width), 0.5)
+    weight = weight / weight.sum()
+    digamma = special.digamma(active / 2)
+    mean_digamma = float(np.dot(weight, digamma))
+    variance = float(np.dot(weight, special.polygamma(1, active / 2)))
+    variance += float(np.dot(weight, (digamma - mean_digamma) ** 2))
+    return mean_digamma + math.log(4 / width), variance
+
+
+def predicted_log_signal(depth: int, width: int) -> tuple[float, float]:
+    """Mean and variance of ``ln(q(depth) / q(1))`` for one input of a He ReLU network.
+
+    ``q(l) = |z_l|^2`` is the squared length of layer ``l``'s pre-activations. The
+    first layer reads the input with no ReLU in front, and ``|z_l|^2`` counts the
+    units the ReLU drops as well as those it keeps, but over the ``depth - 1``
+    hidden-to-hidden steps these corrections cancel exactly: with ``K_1`` the
+    active units of layer 1, ``ln(q(depth)/q(1))`` is the sum of
+    ``ln(2 chi2_n / n)`` (the last layer's full length), ``depth - 2`` factors of
+    :func:`relu_log_factor` and ``ln Beta(K_1/2, (n - K_1)/2)`` (the kept share of
+    layer 1), whose means and variances add up to ``(depth - 1)`` times those of
+    :func:`relu_log_factor` (``psi'(n/2)`` enters once with each sign). So
+
+        Var ln(q(depth)/q(1)) = (depth - 1) * v(n) ~ 5 (depth - 1) / n.
+
+    Parameters
+    ----------
+    depth : int
+        Hidden layers, at least 1.
+    width : int
+        Their width.
+
+    Returns
+    -------
+    mean, variance : float
+        Both 0 for ``depth == 1``.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth!r}")
+    mean, variance = relu_log_factor(width)
+    return (int(depth) - 1) * mean, (int(depth) - 1) * variance
