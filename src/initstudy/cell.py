@@ -48,6 +48,7 @@ def train_cell(
     seeds: list[int],
     settings: TrainSettings,
     progress: Progress | None = None,
+    initial: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
 ) -> CellResult:
     """Train one network per seed and measure each.
 
@@ -62,13 +63,16 @@ def train_cell(
     settings : TrainSettings
     progress : callable, optional
         Passed to :func:`initstudy.train.train_batch`.
+    initial : (weights, biases), optional
+        Stacked initial parameters to train instead of drawing them (the depth
+        study perturbs them); by default :func:`initstudy.init.initialize_batch`.
 
     Returns
     -------
     CellResult
     """
     layers = list(settings.layers)
-    weights, biases = initialize_batch(init, layers, scale, seeds)
+    weights, biases = initial or initialize_batch(init, layers, scale, seeds)
     X_train, y_train = dataset.X_train.T, dataset.y_train.reshape(1, -1).astype(np.float64)
     splits = {name: (X.T, y) for name in SPLITS for X, y in [dataset.split(name)] if y.size}
     events: Counter = Counter()

@@ -8,7 +8,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from initstudy.depth_training import stall_depths
+from initstudy.depth_findings import (
+    he_comparison,
+    matched_facts,
+    robustness_facts,
+    spread_facts,
+    training_facts,
+)
 from initstudy.init import REGISTRY
 from initstudy.labels import cell_label
 from initstudy.templates import render
@@ -16,7 +22,7 @@ from initstudy.templates import render
 
 def report_section(
     ratios: pd.DataFrame,
-    summary: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
     settings: dict,
     threshold: float,
     level: float,
@@ -28,8 +34,13 @@ def report_section(
     ----------
     ratios : pandas.DataFrame
         Table of :func:`initstudy.depth_signal.signal_ratios`.
-    summary : pandas.DataFrame
-        Second table of :func:`initstudy.depth_training.summarize_depths`.
+    tables : dict of str to pandas.DataFrame
+        ``summary`` (:func:`initstudy.depth_training.summarize_depths`), ``rates``
+        (:func:`~initstudy.depth_training.select_learning_rates`), ``robustness``
+        (:func:`initstudy.depth_robustness.compare_variants`), ``matched``
+        (:func:`~initstudy.depth_robustness.compare_with_reference`), ``spread``
+        (:func:`initstudy.depth_spread.spread_table`) and ``failure``
+        (:func:`~initstudy.depth_spread.failure_prediction`).
     settings : dict
         The ``depth_study`` config section.
     threshold : float
@@ -45,13 +56,19 @@ def report_section(
     str
         Markdown, starting with a level-2 heading.
     """
+    summary = tables["summary"]
     return render(
         "depth.md.j2",
         level=level,
         threshold=threshold,
         figures=figures,
         signal=signal_facts(ratios),
-        training=training_facts(summary, settings["training"]),
+        training=training_facts(summary, tables["rates"], settings["training"]),
+        robustness=robustness_facts(tables["robustness"]),
+        matched=matched_facts(tables["matched"]),
+        spread=spread_facts(tables["spread"], tables["failure"]),
+        he=he_comparison(summary, tables["matched"]),
+        perturbation=float(settings["training"]["perturbation"]),
     )
 
 
@@ -145,96 +162,3 @@ def wander_facts(ratios: pd.DataFrame, deepest: int) -> dict | None:
         "median": float(row["signal_median"]),
         "mean": float(row["signal_mean"]),
     }
-
-
-def training_facts(summary: pd.DataFrame, settings: dict) -> dict:
-    """The deep networks' training: settings, the table's cells, where each stalls.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        Second table of :func:`initstudy.depth_training.summarize_depths`.
-    settings : dict
-        The ``depth_study.training`` config section.
-
-    Returns
-    -------
-    dict
-        ``width``, ``last_seed``, ``iterations``, ``learning_rate``, ``columns``
-        (cell labels), ``rows`` (per depth: ``depth`` and ``cells``, each the
-        summary record of that shape or None), ``deepest`` and ``stalls``
-        (:func:`stall_facts`).
-    """
-    shapes = list(dict.fromkeys(zip(summary["init"], summary["scale"])))
-    by_shape = {
-        (row["init"], row["scale"], row["depth"]): row for row in summary.to_dict("records")
-    }
-    depths = sorted(int(depth) for depth in summary["depth"].unique())
-    return {
-        "width": int(settings["width"]),
-        "last_seed": int(settings["seeds"]) - 1,
-        "iterations": int(settings["iterations"]),
-        "learning_rate": float(settings["learning_rate"]),
-        "columns": [cell_label(init, scale) for init, scale in shapes],
-        "rows": [
-            {
-                "depth": depth,
-                "cells": [_training_cell(by_shape.get((i, s, depth))) for i, s in shapes],
-            }
-            for depth in depths
-        ],
-        "deepest": depths[-1],
-        "stalls": stall_facts(summary),
-    }
-
-
-def _training_cell(row: dict | None) -> dict | None:
-    if row is None:
-        return None
-    return {
-        "n_success": int(row["n_success"]),
-        "n_seeds": int(row["n_seeds"]),
-        "n_diverged": int(row["n_diverged"]),
-        "trained": bool(np.isfinite(row["test_accuracy_mean"])),
-        "mean": row["test_accuracy_mean"],
-        "low": row["test_accuracy_ci_low"],
-        "high": row["test_accuracy_ci_high"],
-    }
-
-
-def stall_facts(summary: pd.DataFrame) -> list[dict]:
-    """Per (initializer, scale): the deepest depth it trains at and where it stalls.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        Second table of :func:`initstudy.depth_training.summarize_depths`.
-
-    Returns
-    -------
-    list of dict
-        ``cell``, ``trains_to`` and ``stalls_at`` (:func:`stall_depths`; 0 for none),
-        ``trained`` (the summary counts at ``trains_to``) and ``stalled`` (at
-        ``stalls_at``), each None where that depth is 0.
-    """
-    facts = []
-    for row in stall_depths(summary).itertuples():
-        cell = summary[(summary["init"] == row.init) & (summary["scale"] == row.scale)]
-        facts.append(
-            {
-                "cell": cell_label(row.init, row.scale),
-                "trains_to": int(row.trains_to),
-                "stalls_at": int(row.stalls_at),
-                "trained": _counts_at(cell, row.trains_to),
-                "stalled": _counts_at(cell, row.stalls_at),
-            }
-        )
-    return facts
-
-
-def _counts_at(cell: pd.DataFrame, depth: int) -> dict | None:
-    rows = cell[cell["depth"] == depth]
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
-    return {key: int(row[key]) for key in ("n_success", "n_seeds", "n_diverged")}

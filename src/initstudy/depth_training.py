@@ -1,9 +1,13 @@
-"""The depth study's training: deep networks trained as the main grid trains its cells.
+"""The depth study's training: deep networks, a learning rate chosen on validation, outcomes.
 
-:func:`train_depth` trains one network per seed at a given depth,
-:func:`summarize_depths` classifies them and computes the main grid's seed
-statistics per depth, and :func:`stall_depths` finds the depth at which each
-initializer stops training.
+:func:`train_depth` trains one network per seed at a given depth and learning
+rate (optionally from initial weights perturbed in their last bits);
+:func:`classify_depth_runs` gives each run the main grid's outcome class, or
+``unstable`` when it ended above its starting cost; :func:`select_learning_rates`
+picks each (initializer, scale, depth)'s rate from its candidates on the
+validation split alone; :func:`summarize_depths` computes the main grid's seed
+statistics for the chosen runs, and :func:`depth_verdicts` says where each
+initializer trains and where it stalls, only where the interval says so.
 """
 
 from __future__ import annotations
@@ -13,12 +17,53 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from initstudy import survival
 from initstudy.cell import CellResult, train_cell
 from initstudy.data import Dataset
 from initstudy.depth_theory import layer_widths
-from initstudy.outcomes import classify
-from initstudy.stats import derive_seed, summarize
+from initstudy.init import initialize_batch
+from initstudy.outcomes import STATUSES, classify
+from initstudy.stats import summarize
 from initstudy.train import Progress, TrainSettings
+
+#: Outcome classes of a deep run, best first: the main grid's, and ``unstable`` (a finite
+#: run that ended above its starting cost), which takes precedence over all but ``diverged``.
+DEPTH_STATUSES = (*STATUSES[:-1], "unstable", STATUSES[-1])
+#: The columns that name one trained configuration of the depth study.
+RUN_AXES = ("init", "scale", "depth", "width", "learning_rate")
+#: The columns that name one (initializer, scale, depth) shape.
+SHAPE = ("init", "scale", "depth", "width")
+
+
+def perturb_weights(
+    weights: list[np.ndarray], seeds: list[int], relative: float, perturbation_seed: int
+) -> list[np.ndarray]:
+    """Multiply every weight by ``1 + relative`` or ``1 - relative``, the sign drawn at random.
+
+    Network ``seeds[b]`` (row ``b`` of every stacked matrix) draws its signs layer by
+    layer from ``numpy.random.default_rng([perturbation_seed, seeds[b]])``, so a
+    network is perturbed the same way whatever batch it is trained in.
+
+    Parameters
+    ----------
+    weights : list of ndarray
+        Stacked weights ``(B, n_out, n_in)``; not modified.
+    seeds : list of int
+        The network seed of each row.
+    relative : float
+        Size of the perturbation, e.g. ``1e-13`` (a few hundred units in the last place).
+    perturbation_seed : int
+
+    Returns
+    -------
+    list of ndarray
+    """
+    perturbed = [W.copy() for W in weights]
+    for row, seed in enumerate(seeds):
+        rng = np.random.default_rng([int(perturbation_seed), int(seed)])
+        for W in perturbed:
+            W[row] *= 1.0 + relative * rng.choice((-1.0, 1.0), W[row].shape)
+    return perturbed
 
 
 def train_depth(
@@ -30,6 +75,7 @@ def train_depth(
     seeds: list[int],
     settings: TrainSettings,
     progress: Progress | None = None,
+    perturbation: tuple[float, int] | None = None,
 ) -> CellResult:
     """Train one network per seed of a given depth, as the main grid trains its cells.
 
@@ -42,98 +88,191 @@ def train_depth(
         Hidden layers and their width.
     seeds : list of int
     settings : TrainSettings
-        Learning rate, iterations and log interval (its ``layers`` are replaced
-        by the widths of ``depth`` hidden layers of ``width``).
+        Learning rate, iterations, log interval and backend (its ``layers`` are
+        replaced by the widths of ``depth`` hidden layers of ``width``).
     progress : callable, optional
         Passed to :func:`initstudy.train.train_batch`.
+    perturbation : (relative, seed), optional
+        Train from the initial weights perturbed by :func:`perturb_weights`.
 
     Returns
     -------
     CellResult
-        As :func:`initstudy.cell.train_cell`, with ``depth`` and ``width``
-        columns added to ``runs`` and ``costs`` after ``scale``.
+        As :func:`initstudy.cell.train_cell`, with ``depth``, ``width`` and
+        ``learning_rate`` columns added to ``runs`` and ``costs`` after ``scale``.
     """
     settings = replace(settings, layers=layer_widths(depth, width))
-    result = train_cell(dataset, init, scale, seeds, settings, progress)
+    initial = None
+    if perturbation is not None:
+        weights, biases = initialize_batch(init, list(settings.layers), scale, seeds)
+        initial = (perturb_weights(weights, seeds, *perturbation), biases)
+    result = train_cell(dataset, init, scale, seeds, settings, progress, initial=initial)
     for frame in (result.runs, result.costs):
         frame.insert(2, "depth", int(depth))
         frame.insert(3, "width", int(width))
+        frame.insert(4, "learning_rate", settings.learning_rate)
     return result
 
 
-def summarize_depths(
-    runs: pd.DataFrame,
-    majority_rate: float,
-    chance_tolerance: float,
-    threshold: float,
-    n_resamples: int,
-    seed: int,
-    level: float = 0.95,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Classify the trained deep networks and compute the main grid's statistics per depth.
+def classify_depth_runs(
+    runs: pd.DataFrame, costs: pd.DataFrame, threshold: float, stuck_margin: float
+) -> pd.Series:
+    """Outcome of each deep run: :func:`initstudy.outcomes.classify`, or ``unstable``.
+
+    A run is ``unstable`` when it did not diverge but its final training cost is
+    above its initial one: gradient descent made it worse, a sign of a step too
+    large for the network. It takes precedence over every class but ``diverged``.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        Rows of :func:`train_depth` runs, any number of depths.
-    majority_rate, chance_tolerance : float
-        As in :func:`initstudy.outcomes.classify`.
-    threshold, n_resamples, seed, level
-        As in :func:`initstudy.stats.summarize`; each depth bootstraps from
-        ``derive_seed(seed, "depth", depth)``, so adding a depth changes no other row.
+        Runs of :func:`train_depth` (columns :data:`RUN_AXES`, ``seed`` and those
+        :func:`~initstudy.outcomes.classify` reads).
+    costs : pandas.DataFrame
+        Their learning curves.
+    threshold, stuck_margin : float
+        As in :func:`~initstudy.outcomes.classify` (validation accuracy, never test).
 
     Returns
     -------
-    runs : pandas.DataFrame
-        The input with a ``status`` column.
-    summary : pandas.DataFrame
-        :data:`initstudy.stats.SUMMARY_COLUMNS` with ``depth`` and ``width``
-        after ``scale``, rows in the order of ``runs``.
+    pandas.Series
+        Strings from :data:`DEPTH_STATUSES`, named ``"status"``, on the index of ``runs``.
     """
-    runs = runs.copy()
-    runs["status"] = classify(runs, majority_rate, chance_tolerance)
-    parts = []
-    for (depth, width), rows in runs.groupby(["depth", "width"], sort=False):
-        summary = summarize(rows, threshold, n_resamples, derive_seed(seed, "depth", depth), level)
-        summary.insert(2, "depth", int(depth))
-        summary.insert(3, "width", int(width))
-        parts.append(summary)
-    summary = pd.concat(parts, ignore_index=True)
-    order = list(dict.fromkeys(zip(runs["init"], runs["scale"], runs["depth"])))
-    summary = summary.set_index(["init", "scale", "depth"]).loc[order].reset_index()
-    return runs, summary
+    status = classify(runs, costs, RUN_AXES, threshold, stuck_margin)
+    final, initial = runs["final_cost"].to_numpy(float), runs["initial_cost"].to_numpy(float)
+    unstable = (status != "diverged").to_numpy() & np.isfinite(final) & (final > initial)
+    return status.where(~unstable, "unstable")
 
 
-def stall_depths(summary: pd.DataFrame) -> pd.DataFrame:
-    """Deepest depth at which each initializer trains, and the first at which it stalls.
+def time_to_learn(runs: pd.DataFrame, costs: pd.DataFrame, threshold: float) -> np.ndarray:
+    """First logged iteration at which each run's validation accuracy reaches ``threshold``.
 
-    A depth *trains* when at least half of its seeds succeed (``n_success``
-    from :func:`summarize_depths`); the initializer *stalls* at the first depth
-    that does not.
+    :func:`initstudy.survival.time_to_learn` (a diverged run never learns), with
+    NaN for a run that did not learn within the budget (censored).
 
     Parameters
     ----------
-    summary : pandas.DataFrame
-        Second table of :func:`summarize_depths`.
+    runs, costs : pandas.DataFrame
+        As in :func:`classify_depth_runs`.
+    threshold : float
+
+    Returns
+    -------
+    ndarray of float
+    """
+    times = survival.time_to_learn(runs, costs, RUN_AXES, threshold)
+    return np.where(times["learned"], times["time_to_learn"], np.nan)
+
+
+def select_learning_rates(runs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Every candidate learning rate of each shape, scored on validation, the best marked.
+
+    A rate's score is, in order: the number of seeds whose validation accuracy
+    reaches ``threshold``; their mean validation accuracy (a diverged run counts
+    as 0); the smaller rate. Only validation accuracy is read: the test split
+    cannot change the choice.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Runs of every candidate rate with columns :data:`RUN_AXES`,
+        ``validation_accuracy`` and ``status`` (:func:`classify_depth_runs`).
+    threshold : float
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``init, scale, trains_to, stalls_at`` (0 when no depth trains,
-        resp. when every depth trains), in order of first appearance.
+        Columns :data:`RUN_AXES`, ``n_seeds, n_validation_success,
+        validation_accuracy_mean, n_unstable, n_diverged, chosen``, rows in the
+        order of ``runs``, exactly one chosen per shape.
     """
-    rows = []
-    for (init, scale), cell in summary.groupby(["init", "scale"], sort=False):
-        cell = cell.sort_values("depth")
-        trains = (2 * cell["n_success"] >= cell["n_seeds"]).to_numpy()
-        depths = cell["depth"].to_numpy(dtype=int)
-        first_stall = int(np.argmin(trains)) if not trains.all() else len(trains)
-        rows.append(
-            {
-                "init": init,
-                "scale": float(scale),
-                "trains_to": int(depths[first_stall - 1]) if first_stall > 0 else 0,
-                "stalls_at": int(depths[first_stall]) if first_stall < len(trains) else 0,
-            }
+    scored = runs.assign(
+        _success=runs["validation_accuracy"] >= threshold,
+        _accuracy=runs["validation_accuracy"].fillna(0.0),
+        _unstable=runs["status"] == "unstable",
+        _diverged=runs["status"] == "diverged",
+    )
+    table = (
+        scored.groupby(list(RUN_AXES), sort=False)
+        .agg(
+            n_seeds=("seed", "size"),
+            n_validation_success=("_success", "sum"),
+            validation_accuracy_mean=("_accuracy", "mean"),
+            n_unstable=("_unstable", "sum"),
+            n_diverged=("_diverged", "sum"),
         )
-    return pd.DataFrame(rows, columns=["init", "scale", "trains_to", "stalls_at"])
+        .reset_index()
+    )
+    score = ["n_validation_success", "validation_accuracy_mean", "_rate"]
+    ranked = table.assign(_rate=-table["learning_rate"])
+    ranked = ranked.sort_values(score, ascending=False, kind="stable")
+    best = ranked.drop_duplicates(list(SHAPE)).index
+    table["chosen"] = table.index.isin(best)
+    return table
+
+
+def chosen_runs(runs: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """The runs of each shape's chosen learning rate (:func:`select_learning_rates`)."""
+    chosen = rates.loc[rates["chosen"], list(RUN_AXES)]
+    return runs.merge(chosen, on=list(RUN_AXES), how="inner")
+
+
+def summarize_depths(
+    runs: pd.DataFrame, threshold: float, n_resamples: int, seed: int, level: float = 0.95
+) -> pd.DataFrame:
+    """The main grid's statistics per (initializer, scale, depth) of classified deep runs.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        One learning rate per shape (:func:`chosen_runs`), with ``status``
+        (:data:`DEPTH_STATUSES`) and ``time_to_learn``.
+    threshold, n_resamples, seed, level
+        As in :func:`initstudy.stats.summarize` (success: test accuracy at least
+        ``threshold``); each cell bootstraps from its own axis values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RUN_AXES`, then :data:`initstudy.stats.CELL_STATISTICS` with the
+        outcome counts ``n_{status}`` of :data:`DEPTH_STATUSES`, then
+        ``n_learned`` and ``time_to_learn_max`` (validation criterion reached,
+        the latest first iteration among those runs); rows in the order of ``runs``.
+    """
+    # stats.summarize knows the main grid's classes only; the counts are redone below.
+    summary = summarize(
+        runs.assign(status="ok"), threshold, n_resamples, seed, level, axes=RUN_AXES
+    )
+    for (index, _), (_, cell) in zip(
+        summary.iterrows(), runs.groupby(list(RUN_AXES), sort=False), strict=True
+    ):
+        counts = cell["status"].value_counts()
+        for status in DEPTH_STATUSES:
+            summary.loc[index, f"n_{status}"] = int(counts.get(status, 0))
+        learned = cell["time_to_learn"].dropna()
+        summary.loc[index, "n_learned"] = len(learned)
+        summary.loc[index, "time_to_learn_max"] = learned.max() if len(learned) else np.nan
+    counts = [f"n_{status}" for status in DEPTH_STATUSES] + ["n_learned"]
+    return summary.astype({column: int for column in counts})
+
+
+def depth_verdicts(summary: pd.DataFrame) -> pd.Series:
+    """Whether each (initializer, scale, depth) trains, stalls, or the seeds cannot tell.
+
+    ``trains`` when the success rate's interval lies above 1/2, ``stalls`` when
+    it lies below, ``unclear`` otherwise (also without an interval).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Table of :func:`summarize_depths` (``success_ci_low``, ``success_ci_high``).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``"verdict"``, on the index of ``summary``.
+    """
+    low = summary["success_ci_low"].to_numpy(dtype=float)
+    high = summary["success_ci_high"].to_numpy(dtype=float)
+    verdict = np.select([low > 0.5, high < 0.5], ["trains", "stalls"], "unclear")
+    return pd.Series(verdict.astype(object), index=summary.index, name="verdict")

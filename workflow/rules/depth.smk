@@ -1,5 +1,7 @@
 # Beyond the notebook: the depth study. Signal and gradients of deep ReLU networks at
-# initialization against the theory, then training them to see where each initializer stalls.
+# initialization against the theory, the spread of single networks at finite width, then
+# training them (each shape at the learning rate chosen on validation, and again from
+# perturbed weights and with the NumPy backend) to see where each initializer stalls.
 # The rules always exist; when depth_study.enabled is false, get_final_output() (common.smk)
 # and the report ask for nothing here.
 
@@ -11,7 +13,16 @@ DEPTH_DIR = f"{RESULTS}/depth"
 DEPTH_INITS = [str(init) for init in DEPTH["initializations"]]
 DEPTH_SCALES = [float(scale) for scale in DEPTH["scales"]]
 DEPTH_TRAINING = DEPTH["training"]
-DEPTH_TRAIN_DEPTHS = [int(depth) for depth in DEPTH_TRAINING["depths"]]
+DEPTH_SPREAD = DEPTH["spread"]
+# The trained configurations: (initializer, scale text, hidden layers), one job each.
+DEPTH_JOBS = [
+    (str(init), format_scale(scale), int(depth))
+    for init, scales in DEPTH_TRAINING["initializations"].items()
+    for scale in scales
+    for depth in DEPTH_TRAINING["depths"]
+]
+DEPTH_RERUNS = [str(variant) for variant in DEPTH_TRAINING["reruns"]]
+DEPTH_TRAIN_DIR = f"{DEPTH_DIR}/train/{{depth_variant}}/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}"
 # The analysis settings of the main grid, so that both report the same statistics.
 DEPTH_ANALYSIS = dict(
     threshold=float(config["analysis"]["success_threshold"]),
@@ -20,11 +31,32 @@ DEPTH_ANALYSIS = dict(
     bootstrap_seed=int(config["analysis"]["bootstrap_seed"]),
     level=float(config["analysis"]["confidence_level"]),
 )
+DEPTH_TRAIN_PARAMS = dict(
+    width=int(DEPTH_TRAINING["width"]),
+    seeds=list(range(int(DEPTH_TRAINING["seeds"]))),
+    iterations=int(DEPTH_TRAINING["iterations"]),
+    log_every=int(DEPTH_TRAINING["log_every"]),
+    perturbation=float(DEPTH_TRAINING["perturbation"]),
+    perturbation_seed=int(DEPTH_TRAINING["perturbation_seed"]),
+)
+
+
+def depth_train_files(variant, name):
+    """One table of every trained configuration of one variant (reference, perturbed, numpy)."""
+    return [
+        f"{DEPTH_DIR}/train/{variant}/{init}/scale-{scale}/depth-{depth}/{name}"
+        for init, scale, depth in DEPTH_JOBS
+    ]
 
 
 wildcard_constraints:
-    depth_init="|".join(DEPTH_INITS),
-    depth_scale="|".join(re.escape(format_scale(scale)) for scale in DEPTH_SCALES),
+    depth_init="|".join(sorted({*DEPTH_INITS, *(job[0] for job in DEPTH_JOBS)})),
+    depth_scale="|".join(
+        re.escape(scale)
+        for scale in sorted({*map(format_scale, DEPTH_SCALES), *(job[1] for job in DEPTH_JOBS)})
+    ),
+    depth_layers=r"\d+",
+    depth_variant="reference|perturbed|numpy",
 
 
 localrules:
@@ -89,11 +121,12 @@ rule depth_train:
         data=BASE_DATA_FILE,
         kernels=rules.compile_kernels.output[0],
     output:
-        f"{DEPTH_DIR}/train/{{depth_init}}/scale-{{depth_scale}}.csv",
+        runs=f"{DEPTH_DIR}/train/reference/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}/runs.csv",
+        costs=f"{DEPTH_DIR}/train/reference/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}/costs.csv",
     log:
-        f"{RESULTS}/logs/depth/train/{{depth_init}}/scale-{{depth_scale}}.log",
+        f"{RESULTS}/logs/depth/train/reference/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/depth/train/{{depth_init}}/scale-{{depth_scale}}.tsv"
+        f"{RESULTS}/benchmarks/depth/train/reference/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}.tsv"
     # the longest jobs of the study: started first, the grid's short cells fill in around them
     priority: 1
     conda:
@@ -101,14 +134,69 @@ rule depth_train:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=30,
+        runtime=120,
     params:
-        depths=DEPTH_TRAIN_DEPTHS,
-        width=int(DEPTH_TRAINING["width"]),
-        seeds=list(range(int(DEPTH_TRAINING["seeds"]))),
-        learning_rate=float(DEPTH_TRAINING["learning_rate"]),
-        iterations=int(DEPTH_TRAINING["iterations"]),
-        log_every=int(DEPTH_TRAINING["log_every"]),
+        **DEPTH_TRAIN_PARAMS,
+        variant="reference",
+        learning_rates=[float(rate) for rate in DEPTH_TRAINING["learning_rates"]],
+    script:
+        "../scripts/depth_train.py"
+
+
+rule depth_select:
+    input:
+        script_imports("depth_select.py"),
+        runs=depth_train_files("reference", "runs.csv"),
+        costs=depth_train_files("reference", "costs.csv"),
+    output:
+        rates=report(
+            f"{DEPTH_DIR}/learning_rates.csv",
+            caption="../report/depth_summary.rst",
+            category="Depth study",
+        ),
+        runs=f"{DEPTH_DIR}/candidate_runs.csv",
+    log:
+        f"{RESULTS}/logs/depth/select.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/select.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        threshold=DEPTH_ANALYSIS["threshold"],
+        stuck_margin=DEPTH_ANALYSIS["stuck_margin"],
+    script:
+        "../scripts/depth_select.py"
+
+
+rule depth_rerun:
+    input:
+        script_imports("depth_train.py"),
+        data=BASE_DATA_FILE,
+        kernels=rules.compile_kernels.output[0],
+        rates=rules.depth_select.output.rates,
+    output:
+        runs=f"{DEPTH_TRAIN_DIR}/runs.csv",
+        costs=f"{DEPTH_TRAIN_DIR}/costs.csv",
+    log:
+        f"{RESULTS}/logs/depth/train/{{depth_variant}}/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/train/{{depth_variant}}/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}.tsv"
+    wildcard_constraints:
+        depth_variant="perturbed|numpy",
+    priority: 1
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=120,
+    params:
+        **DEPTH_TRAIN_PARAMS,
+        variant=lambda wildcards: wildcards.depth_variant,
     script:
         "../scripts/depth_train.py"
 
@@ -116,11 +204,10 @@ rule depth_train:
 rule depth_summary:
     input:
         script_imports("depth_summary.py"),
-        runs=expand(
-            f"{DEPTH_DIR}/train/{{depth_init}}/scale-{{depth_scale}}.csv",
-            depth_init=DEPTH_INITS,
-            depth_scale=[format_scale(scale) for scale in DEPTH_SCALES],
-        ),
+        rates=rules.depth_select.output.rates,
+        candidates=rules.depth_select.output.runs,
+        runs=[depth_train_files(variant, "runs.csv") for variant in DEPTH_RERUNS],
+        costs=[depth_train_files(variant, "costs.csv") for variant in DEPTH_RERUNS],
         data=BASE_DATA_FILE,
     output:
         runs=f"{DEPTH_DIR}/runs.csv",
@@ -129,6 +216,9 @@ rule depth_summary:
             caption="../report/depth_summary.rst",
             category="Depth study",
         ),
+        robustness=f"{DEPTH_DIR}/robustness.csv",
+        failure=f"{DEPTH_DIR}/failure_prediction.csv",
+        matched=f"{DEPTH_DIR}/matched_gain.csv",
     log:
         f"{RESULTS}/logs/depth/summary.log",
     benchmark:
@@ -137,12 +227,40 @@ rule depth_summary:
         ENV
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=2000,
         runtime=10,
     params:
         **DEPTH_ANALYSIS,
+        permutations=int(DEPTH_SPREAD["permutations"]),
     script:
         "../scripts/depth_summary.py"
+
+
+rule depth_spread:
+    input:
+        script_imports("depth_spread.py"),
+        data=BASE_DATA_FILE,
+    output:
+        f"{DEPTH_DIR}/spread.csv",
+    log:
+        f"{RESULTS}/logs/depth/spread.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/depth/spread.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        depths=[int(depth) for depth in DEPTH_SPREAD["depths"]],
+        widths=[int(width) for width in DEPTH_SPREAD["widths"]],
+        seeds=list(range(int(DEPTH_SPREAD["seeds"]))),
+        resamples=DEPTH_ANALYSIS["resamples"],
+        bootstrap_seed=DEPTH_ANALYSIS["bootstrap_seed"],
+        level=DEPTH_ANALYSIS["level"],
+    script:
+        "../scripts/depth_spread.py"
 
 
 rule depth_section:
@@ -150,6 +268,11 @@ rule depth_section:
         script_imports("depth_section.py"),
         ratios=rules.depth_ratios.output.ratios,
         summary=rules.depth_summary.output.summary,
+        rates=rules.depth_select.output.rates,
+        robustness=rules.depth_summary.output.robustness,
+        failure=rules.depth_summary.output.failure,
+        matched=rules.depth_summary.output.matched,
+        spread=rules.depth_spread.output[0],
     output:
         f"{DEPTH_DIR}/section.md",
     log:

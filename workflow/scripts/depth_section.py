@@ -4,17 +4,34 @@ from common import start_log
 
 from initstudy.atomic import write_text_atomic
 from initstudy.depth_report import report_section
+from initstudy.depth_robustness import MATCHED_COLUMNS, ROBUSTNESS_COLUMNS
 from initstudy.depth_signal import RATIO_COLUMNS
-from initstudy.stats import SUMMARY_COLUMNS
+from initstudy.depth_spread import FAILURE_COLUMNS, SPREAD_COLUMNS
+from initstudy.depth_training import RUN_AXES
+from initstudy.stats import CELL_STATISTICS
 from initstudy.tables import read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
+rebuild = {
+    "summary": "snakemake --forcerun depth_summary",
+    "rates": "snakemake --forcerun depth_select",
+    "spread": "snakemake --forcerun depth_spread",
+}
+columns = {
+    "summary": (*RUN_AXES, *CELL_STATISTICS, "n_unstable", "n_learned", "time_to_learn_max"),
+    "rates": (*RUN_AXES, "n_seeds", "n_unstable", "chosen"),
+    "robustness": ROBUSTNESS_COLUMNS,
+    "matched": MATCHED_COLUMNS,
+    "spread": SPREAD_COLUMNS,
+    "failure": FAILURE_COLUMNS,
+}
 ratios = read_table(smk.input.ratios, RATIO_COLUMNS, "snakemake --forcerun depth_ratios")
-summary = read_table(
-    smk.input.summary, (*SUMMARY_COLUMNS, "depth", "width"), "snakemake --forcerun depth_summary"
-)
-text = report_section(ratios, summary, p.settings, p.threshold, p.level, p.figures)
+tables = {
+    name: read_table(smk.input[name], wanted, rebuild.get(name, rebuild["summary"]))
+    for name, wanted in columns.items()
+}
+text = report_section(ratios, tables, p.settings, p.threshold, p.level, p.figures)
 write_text_atomic(smk.output[0], text)
 log.info("section written: %s", smk.output[0])
