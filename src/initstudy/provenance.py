@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from initstudy.grid import grid_axes
 from initstudy.net import resolve_backend
 from initstudy.report import seed_facts
 
@@ -73,7 +74,7 @@ def reproducibility_facts(
     return {
         "seeds": seed_facts(config["grid"]["seeds"]),
         "n_networks": len(runs),
-        "n_cells": runs.groupby(["init", "scale"]).ngroups,
+        "n_cells": runs.groupby(list(grid_axes(config))).ngroups,
         "python": platform.python_version(),
         "versions": {name: _version(name) for name in REPORTED_PACKAGES},
         "backend": resolve_backend(None),

@@ -8,12 +8,14 @@ them with the filters of :mod:`initstudy.labels`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
+from initstudy.data import dataset_specs
+from initstudy.gain import formula_table
+from initstudy.grid import BASE_AXES, grid_cells
 from initstudy.labels import cell_label
+from initstudy.outcomes import STATUSES
 from initstudy.templates import render
 
 
@@ -51,6 +53,63 @@ def seed_facts(seeds: list[int]) -> dict:
     return {"numbers": values, "consecutive": consecutive}
 
 
+def learning_rates(config: dict) -> list[float]:
+    """The learning rates of the grid: its ``learning_rate`` axis, else ``model.learning_rate``.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    list of float
+    """
+    axis = config["grid"].get("axes", {}).get("learning_rate")
+    return [float(rate) for rate in axis] if axis else [float(config["model"]["learning_rate"])]
+
+
+def dataset_facts(config: dict) -> list[dict]:
+    """Each data set the grid trains on, with its generator and splits.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    list of dict
+        ``name``, ``kind``, ``noise``, ``n_train``, ``n_validation``, ``n_test`` and the
+        split seeds, in the order of the ``dataset`` axis (the base data set alone without it).
+    """
+    specs = dataset_specs(config)
+    names = config["grid"].get("axes", {}).get("dataset") or [config["dataset"]["name"]]
+    return [{"name": name, "kind": "circles"} | specs[name] for name in names]
+
+
+def formula_facts(layers: list[int], inits: list[str]) -> dict:
+    """The exact rule of every initializer of the grid, with its base std per layer.
+
+    Parameters
+    ----------
+    layers : list of int
+    inits : list of str
+        The grid's initializers (those not registered in this process are left out).
+
+    Returns
+    -------
+    dict
+        ``layers`` (``W1`` ...), ``rows`` (records of
+        :func:`initstudy.gain.formula_table` with ``base_stds``, a list per layer).
+    """
+    table = formula_table(layers)
+    names = [f"W{index}" for index in range(1, len(layers))]
+    rows = []
+    for record in table[table["init"].isin(inits)].to_dict("records"):
+        record["base_stds"] = [record[f"base_std_{name}"] for name in names]
+        rows.append(record)
+    return {"layers": names, "rows": rows}
+
+
 def setup_facts(config: dict) -> dict:
     """Every hyperparameter of the run, from the config.
 
@@ -62,23 +121,33 @@ def setup_facts(config: dict) -> dict:
     Returns
     -------
     dict
-        ``dataset``, ``model`` and ``analysis`` (the config sections), ``scales``
-        (initializer -> its scales), ``n_cells``, ``seeds`` (:func:`seed_facts`),
-        ``n_networks`` and ``reference`` (the reference cell's label).
+        ``dataset``, ``model`` and ``analysis`` (the config sections), ``datasets``
+        (:func:`dataset_facts`), ``learning_rates``, ``notebook_budget`` (the
+        earlier budget the tables also answer at, or None), ``draws`` (the draw
+        axis, or empty), ``scales`` (initializer -> its scales), ``formulas``
+        (:func:`formula_facts`), ``n_cells``, ``seeds`` (:func:`seed_facts`),
+        ``n_networks``, ``reference`` (the reference cell's label) and ``reference_init``.
     """
-    grid, analysis = config["grid"], config["analysis"]
+    grid, analysis, model = config["grid"], config["analysis"], config["model"]
     scales = {name: list(values) for name, values in grid["initializations"].items()}
-    n_cells = sum(len(values) for values in scales.values())
+    n_cells = len(grid_cells(config))
     reference = analysis["reference"]
+    early = int(analysis.get("notebook_iterations", model["iterations"]))
     return {
         "dataset": config["dataset"],
-        "model": config["model"],
+        "model": model,
         "analysis": analysis,
+        "datasets": dataset_facts(config),
+        "learning_rates": learning_rates(config),
+        "notebook_budget": early if early < model["iterations"] else None,
+        "draws": list(grid.get("axes", {}).get("draw", [])),
         "scales": scales,
+        "formulas": formula_facts(model["layers"], list(scales)),
         "n_cells": n_cells,
         "seeds": seed_facts(grid["seeds"]),
         "n_networks": n_cells * len(grid["seeds"]),
         "reference": cell_label(reference["init"], reference["scale"]),
+        "reference_init": reference["init"],
     }
 
 
@@ -143,134 +212,115 @@ def _reproduced_run(name: str, rows: pd.DataFrame) -> dict:
     }
 
 
-def summary_rows(summary: pd.DataFrame) -> list[dict]:
-    """The grid's seed statistics, one record per cell, for the results table.
+#: Columns of ``times.csv`` the results table shows.
+TIME_STATISTICS = ("median_time_to_learn", "median_ci_low", "median_ci_high", "median_note")
+
+
+def budget_split(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The summary's rows at the full budget, and at the earlier (notebook's) budget if any.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        ``summary.csv``.
+        ``summary.csv`` (a ``budget`` column; without it every row is at the full budget).
 
     Returns
     -------
-    list of dict
-        The columns of ``summary.csv`` plus ``cell`` (its label).
+    (pandas.DataFrame, pandas.DataFrame or None)
     """
-    records = summary.to_dict("records")
-    for record in records:
-        record["cell"] = cell_label(record["init"], record["scale"])
-    return records
+    if "budget" not in summary.columns:
+        return summary, None
+    budgets = sorted(summary["budget"].unique())
+    full = summary[summary["budget"] == budgets[-1]]
+    early = summary[summary["budget"] == budgets[0]] if len(budgets) > 1 else None
+    return full, early
 
 
-def findings_facts(
-    summary: pd.DataFrame, runs: pd.DataFrame, paired: pd.DataFrame, config: dict
-) -> dict:
-    """The numbers behind the findings: best cell, each initializer, failures, paired seeds.
+def by_dataset(table: pd.DataFrame, axes) -> list[tuple[str | None, pd.DataFrame]]:
+    """``(data set, rows)`` per data set in table order; ``[(None, table)]`` without the axis.
 
     Parameters
     ----------
-    summary, runs, paired : pandas.DataFrame
-        ``summary.csv``, ``runs.csv`` and ``paired.csv``.
-    config : dict
-        With the ``analysis`` section.
+    table : pandas.DataFrame
+    axes : tuple of str
+
+    Returns
+    -------
+    list of (str or None, pandas.DataFrame)
+    """
+    if "dataset" not in axes:
+        return [(None, table)]
+    return list(table.groupby("dataset", sort=False))
+
+
+def results_facts(summary: pd.DataFrame, times: pd.DataFrame, axes) -> dict:
+    """The grid's statistics per cell at the full budget, with the success count at the
+    notebook's budget and the median time to learn, one table per data set.
+
+    Parameters
+    ----------
+    summary, times : pandas.DataFrame
+        ``summary.csv`` and ``times.csv``.
+    axes : tuple of str
+        The grid's axes.
 
     Returns
     -------
     dict
-        ``threshold``, ``level``, ``best`` (the summary record of the cell with the
-        highest mean test accuracy, with its ``cell`` label; None when no cell has a
-        finite run), ``initializers`` (:func:`initializer_facts` of each),
-        ``failures`` (:func:`failure_facts`), ``reference`` (label) and ``paired``
-        (records of ``paired.csv`` with ``cell`` and ``finite``).
+        ``budget``, ``early_budget`` (None without one), ``columns`` (the axes shown as
+        columns besides the cell: all but ``init``, ``scale`` and ``dataset``) and
+        ``tables`` (``dataset`` and ``rows``: summary records with ``cell``,
+        ``axis_values``, ``n_success_early`` and the :data:`TIME_STATISTICS`).
     """
-    analysis = config["analysis"]
-    best = _best_cell(summary)
-    if best is not None:
-        best["cell"] = cell_label(best["init"], best["scale"])
-    paired_records = paired.to_dict("records")
-    for record in paired_records:
-        record["cell"] = cell_label(record["init"], record["best_scale"])
-        record["finite"] = math.isfinite(record["mean_difference"])
-    reference = analysis["reference"]
+    keys = list(axes)
+    full, early = budget_split(summary)
+    table = full.merge(times[[*keys, *TIME_STATISTICS]], on=keys, how="left")
+    if early is not None:
+        early_counts = early[[*keys, "n_success"]].rename(columns={"n_success": "n_success_early"})
+        table = table.merge(early_counts, on=keys, how="left")
+    columns = [axis for axis in axes if axis not in (*BASE_AXES, "dataset")]
+    tables = []
+    for name, rows in by_dataset(table, axes):
+        records = rows.to_dict("records")
+        for record in records:
+            record["cell"] = cell_label(record["init"], record["scale"])
+            record["axis_values"] = [record[axis] for axis in columns]
+        tables.append({"dataset": name, "rows": records})
     return {
-        "threshold": analysis["success_threshold"],
-        "level": analysis["confidence_level"],
-        "best": best,
-        "initializers": [
-            initializer_facts(init, cells) for init, cells in summary.groupby("init", sort=False)
-        ],
-        "failures": failure_facts(runs),
-        "reference": cell_label(reference["init"], reference["scale"]),
-        "paired": paired_records,
+        "budget": int(full["budget"].iloc[0]) if "budget" in full.columns else None,
+        "early_budget": None if early is None else int(early["budget"].iloc[0]),
+        "columns": columns,
+        "tables": tables,
     }
 
 
-def initializer_facts(init: str, cells: pd.DataFrame) -> dict:
-    """How one initializer fared across its scales.
+def failure_facts(summary: pd.DataFrame) -> dict:
+    """How many networks ended in each status, at each budget, and in which cells.
 
     Parameters
     ----------
-    init : str
-    cells : pandas.DataFrame
-        The rows of ``summary.csv`` of ``init``.
+    summary : pandas.DataFrame
+        ``summary.csv`` (``n_<status>`` per cell and budget).
 
     Returns
     -------
     dict
-        ``init``, ``n_seeds``, ``first`` (the record of its first scale, which for
-        ``zeros`` is its only one), ``best`` (the record of its scale with the
-        highest mean test accuracy; None when no scale gave a finite network),
-        ``always`` and ``never`` (the scales where every seed / no seed succeeds).
+        ``n_networks``, ``counts`` (status -> runs at the full budget), ``early_counts``
+        (the same at the notebook's budget, or None) and ``cells`` (each status but
+        ``ok`` -> ``(cell label, runs)`` pairs summed over the further axes, in table order).
     """
-    n_seeds = int(cells["n_seeds"].iloc[0])
-    scales = list(zip(cells["scale"], cells["n_success"]))
+    full, early = budget_split(summary)
+    columns = {status: f"n_{status}" for status in STATUSES}
+    cells = {}
+    for status in STATUSES[1:]:
+        totals = full.groupby(["init", "scale"], sort=False)[columns[status]].sum()
+        cells[status] = [(cell_label(*key), int(n)) for key, n in totals.items() if n]
     return {
-        "init": init,
-        "n_seeds": n_seeds,
-        "first": cells.iloc[0].to_dict(),
-        "best": _best_cell(cells),
-        "always": [float(scale) for scale, k in scales if k == n_seeds],
-        "never": [float(scale) for scale, k in scales if k == 0],
-    }
-
-
-def _best_cell(summary: pd.DataFrame) -> dict | None:
-    """The record of the cell with the highest mean test accuracy among those with a finite run."""
-    finite = summary[summary["n_finite"] > 0]
-    if finite.empty:
-        return None
-    return finite.loc[finite["test_accuracy_mean"].idxmax()].to_dict()
-
-
-def failure_facts(runs: pd.DataFrame) -> dict:
-    """How many networks failed in each way, and in which cells.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        ``runs.csv``.
-
-    Returns
-    -------
-    dict
-        ``n_networks``, ``counts`` (``diverged``, ``symmetric``, ``chance`` -> number of
-        runs) and ``cells`` (the same keys -> ``(cell label, runs)`` pairs in table order).
-    """
-    statuses = ("diverged", "symmetric", "chance")
-    counts = runs["status"].value_counts()
-    cells = {
-        status: [
-            (cell_label(init, scale), int(n))
-            for (init, scale), n in runs[runs["status"] == status]
-            .groupby(["init", "scale"], sort=False)
-            .size()
-            .items()
-        ]
-        for status in statuses
-    }
-    return {
-        "n_networks": len(runs),
-        "counts": {status: int(counts.get(status, 0)) for status in statuses},
+        "n_networks": int(full["n_seeds"].sum()),
+        "counts": {status: int(full[column].sum()) for status, column in columns.items()},
+        "early_counts": None
+        if early is None
+        else {status: int(early[column].sum()) for status, column in columns.items()},
         "cells": cells,
     }
 

@@ -12,8 +12,38 @@ from initstudy.init import initialize_batch
 from initstudy.net import batched_mlp, sigmoid
 
 
+def _learning_rates(config: dict) -> list[float]:
+    """The learning rates the grid trains at: its ``learning_rate`` axis, else the model's."""
+    axis = config["grid"].get("axes", {}).get("learning_rate")
+    return [float(rate) for rate in axis] if axis else [float(config["model"]["learning_rate"])]
+
+
+def _model_differences(config: dict) -> list[str]:
+    """The notebook's model settings the grid lacks (its learning rate and budget)."""
+    model, expected = config["model"], notebook.SETUP["model"]
+    differences = []
+    if model["layers"] != expected["layers"]:
+        differences.append(f"model.layers: {model['layers']} (notebook: {expected['layers']})")
+    rates = _learning_rates(config)
+    if expected["learning_rate"] not in rates:
+        given = rates if "learning_rate" in config["grid"].get("axes", {}) else rates[0]
+        differences.append(f"model.learning_rate: {given} (notebook: {expected['learning_rate']})")
+    budget = int(config.get("analysis", {}).get("notebook_iterations", model["iterations"]))
+    longer = model["iterations"] > expected["iterations"] and budget == expected["iterations"]
+    if model["iterations"] != expected["iterations"] and not longer:
+        differences.append(
+            f"model.iterations: {model['iterations']} (notebook: {expected['iterations']})"
+        )
+    return differences
+
+
 def setup_differences(config: dict) -> list[str]:
     """Config keys whose values differ from the notebook's setup.
+
+    The grid may train longer than the notebook (its runs are then read at
+    ``analysis.notebook_iterations``) and at several learning rates (one of
+    them the notebook's); the base data set must be the notebook's (further
+    data sets and a validation split, drawn with its own seed, change nothing).
 
     Parameters
     ----------
@@ -26,11 +56,13 @@ def setup_differences(config: dict) -> list[str]:
         run can be compared with the notebook's printed numbers.
     """
     differences = []
-    for section in ("dataset", "model"):
-        for key, expected in notebook.SETUP[section].items():
-            value = config[section][key]
-            if value != expected:
-                differences.append(f"{section}.{key}: {value} (notebook: {expected})")
+    for key, expected in notebook.SETUP["dataset"].items():
+        value = config["dataset"][key]
+        if value != expected:
+            differences.append(f"dataset.{key}: {value} (notebook: {expected})")
+    if config["dataset"].get("kind", "circles") != "circles":
+        differences.append(f"dataset.kind: {config['dataset']['kind']} (notebook: circles)")
+    differences += _model_differences(config)
     if notebook.PRINTED_EVERY % config["model"]["log_every"]:
         differences.append(
             f"model.log_every: {config['model']['log_every']} "
@@ -43,6 +75,55 @@ def setup_differences(config: dict) -> list[str]:
         if scale not in [float(s) for s in config["grid"]["initializations"].get(init, [])]:
             differences.append(f"grid.initializations.{init} lacks the notebook's scale {scale:g}")
     return differences
+
+
+def notebook_cell(config: dict) -> dict:
+    """The values of the grid's further axes at which the notebook's runs sit: its learning
+    rate, the base data set, the first draw (only the axes the grid has).
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    dict
+        Axis name -> value, e.g. ``{"learning_rate": 0.01, "dataset": "circles"}``.
+    """
+    axes = config["grid"].get("axes", {})
+    values = {
+        "learning_rate": float(notebook.SETUP["model"]["learning_rate"]),
+        "dataset": config["dataset"].get("name", "circles"),
+        "draw": 0,
+    }
+    return {axis: value for axis, value in values.items() if axis in axes}
+
+
+def notebook_runs(
+    runs: pd.DataFrame, costs: pd.DataFrame, cell: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs and learning curves of the grid at the notebook's further-axis values.
+
+    Parameters
+    ----------
+    runs, costs : pandas.DataFrame
+        Per-run table (as it stood at the notebook's budget) and learning curves.
+    cell : dict
+        :func:`notebook_cell`.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The rows of ``runs`` and ``costs`` on ``cell``, at most the notebook's
+        iterations of the curves.
+    """
+    budget = notebook.SETUP["model"]["iterations"]
+    keep_runs = np.ones(len(runs), dtype=bool)
+    keep_costs = (costs["iteration"] <= budget).to_numpy()
+    for axis, value in cell.items():
+        keep_runs &= (runs[axis] == value).to_numpy()
+        keep_costs &= (costs[axis] == value).to_numpy()
+    return runs[keep_runs], costs[keep_costs]
 
 
 def reproduction_table(
