@@ -1,34 +1,29 @@
 """Compiled forward and backward passes for :class:`initstudy.net.NumbaMLP` (optional).
 
 Imported only when ``numba`` is installed. The arrays have the NumPy backend's
-layout (weights ``(B, n_out, n_in)``, activations ``(B, n, m)``) and each
-network is computed on its own, layer by layer, with the examples as the
-innermost, vectorized loop. Each network sees the notebook's operations in the
-notebook's order: ``dot`` summed over the inner index in order, then ``+ b``;
-``maximum(0, z)``; ``1/m * (sigmoid(z) - y)``; ``da * (a > 0)``;
-``W - lr * dW``; no fused multiply-adds. Two things differ in the last bits:
+layout (weights ``(B, n_out, n_in)``, activations ``(B, n, m)``); each network is
+computed on its own, layer by layer, with the examples as the innermost,
+vectorized loop, in the notebook's operations and order: ``dot`` summed over the
+inner index in order, then ``+ b``; ``maximum(0, z)``; ``1/m * (sigmoid(z) - y)``;
+``da * (a > 0)``; ``W - lr * dW``; no fused multiply-adds. Two things differ in
+the last bits: the sums over the examples (``dW``, ``db``) are split into SIMD
+partial sums (as BLAS splits them its own way; the split depends on the CPU's
+vector width, never on the run or the batch), and ``exp`` is fdlibm's
+(:mod:`initstudy.kernel_numba_exp`), where NumPy has its own.
 
-- the sums over the examples (``dW``, ``db``) are split into SIMD partial sums,
-  as BLAS and NumPy split them in their own ways (the split depends on the CPU's
-  vector width, never on the run or the batch);
-- ``exp`` is fdlibm's algorithm (error below 1 ulp) written so that it
-  vectorizes, where NumPy calls its own SIMD ``exp`` or the C library's.
-
-The loops are shaped for the CPU: a row of outputs takes up to four inputs per
-pass over the examples, with the bias and the ReLU (or the backward mask) in its
-last pass; the backward pass that forms row ``k`` of a layer's input gradient
-also accumulates column ``k`` of its weight gradient from the same loads.
+Speed: a row of outputs takes up to eight inputs per pass over the examples, with
+the bias and ReLU (or the backward mask) in its last pass; the backward pass
+that forms row ``k`` of a layer's input gradient accumulates column ``k`` of its
+weight gradient from the same loads; rows are indices, not views; and no
+reference counting (``_nrt=False``: the kernels allocate nothing).
 
 All buffers are flat float64 arrays; ``widths`` holds the layer widths and the
 ``*_off`` arrays the start of each layer's block, so one compiled function
-serves every depth and width. Networks are independent, so a network trained
-in a batch is bit for bit the network trained alone.
-
-Entry points: :func:`forward` (the trainer's logged costs and predictions) and
-:func:`run` (the training itself). :func:`backward` and :func:`step`, with
-:func:`forward`, are the step-by-step reference: :func:`run` calls the same
-per-network functions in the same order, and the tests check that it ends bit
-for bit where the loop of the three leaves the networks.
+serves every depth and width. Networks are independent: a network trained in a
+batch is bit for bit the network trained alone. Entry points: :func:`forward`
+and :func:`run` (the training); :func:`backward` and :func:`step` are the
+step-by-step reference, and :func:`run` ends bit for bit where the loop of
+:func:`forward`, :func:`backward`, :func:`step` leaves the networks.
 """
 
 from __future__ import annotations
@@ -42,14 +37,13 @@ _JIT = {
     "nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False,
     "_nrt": False,
 }  # fmt: skip
-# Functions that take arrays are inlined into their caller, where numba drops the
-# reference counting of their array arguments; a call costs 30-80 ns otherwise, as
-# much as the arithmetic of a pass. Inlined code takes the caller's flags.
+# Functions that take arrays are inlined into their caller (a call costs as much as
+# a short pass); inlined code takes the caller's flags.
 _INLINE = {**_JIT, "inline": "always"}
 # The one place where sums may be reassociated: the sums over the examples, which
 # LLVM then splits into SIMD partial sums. Every other operation in these
-# functions goes through the strict scalar helpers (_finish, _in_order*), which
-# LLVM inlines with their own, strict, flags.
+# functions goes through the strict scalar helpers (_finish, _first_term, _term),
+# which LLVM inlines with their own, strict, flags.
 _SUMS = {**_JIT, "fastmath": {"reassoc"}}
 
 # What the last pass of a row does with its sum ``s``.
@@ -72,70 +66,71 @@ def _finish(s, mode, b, a):  # pragma: no cover
 
 
 @numba.jit(**_JIT)
-def _in_order1(w0, v0):  # pragma: no cover
-    return w0 * v0
+def _first_term(first, prev, w, v):  # pragma: no cover
+    """``w * v``, the first term of a dot product, or ``prev + w * v`` after earlier terms."""
+    return w * v if first else prev + w * v
 
 
 @numba.jit(**_JIT)
-def _in_order2(w0, v0, w1, v1):  # pragma: no cover
-    return w0 * v0 + w1 * v1
-
-
-@numba.jit(**_JIT)
-def _in_order3(w0, v0, w1, v1, w2, v2):  # pragma: no cover
-    return (w0 * v0 + w1 * v1) + w2 * v2
-
-
-@numba.jit(**_JIT)
-def _in_order4(first, prev, w0, v0, w1, v1, w2, v2, w3, v3):  # pragma: no cover
-    """Four more terms of a dot product, added in order to ``prev`` unless ``first``."""
-    if first:
-        return ((w0 * v0 + w1 * v1) + w2 * v2) + w3 * v3
-    return (((prev + w0 * v0) + w1 * v1) + w2 * v2) + w3 * v3
+def _term(s, w, v):  # pragma: no cover
+    """``s + w * v``: the next term of a dot product, in order."""
+    return s + w * v
 
 
 @numba.jit(**_INLINE)
-def _dense_pass(Z, j, w, A, k, r, first, mode, b, M, i):  # pragma: no cover
-    """``Z[j] (+)= w[k] A[k] + ... + w[k+r-1] A[k+r-1]`` (``r`` in 1..4), then ``_finish``.
+def _dense_pass(Z, j, w, A, k, r, first, mode, b):  # pragma: no cover
+    """``Z[j] (+)= w[k] A[k] + ... + w[k+r-1] A[k+r-1]`` (``r`` in 1..8), then ``_finish``.
 
-    ``M[i]`` is the row the mask mode reads. Each ``r`` has its own loop, so that
-    the number of terms is fixed inside it; only a pass of four may add to what
-    ``Z[j]`` holds. Rows are indices, not views: a view costs two calls into
-    numba's reference counting, as much as a short pass.
+    ``r`` is a constant at each (inlined) call, so that the loop has exactly ``r``
+    terms; ``mode`` is not ``_MASK``. Every pass stores ``Z[j]`` and the next
+    reloads it, so the fewer the passes the better: one pass per eight inputs.
     """
-    m = Z.shape[1]
-    w0 = w[k]
-    if r == 1:
-        for e in range(m):
-            Z[j, e] = _finish(_in_order1(w0, A[k, e]), mode, b, M[i, e])
-        return
-    w1 = w[k + 1]
-    if r == 2:
-        for e in range(m):
-            Z[j, e] = _finish(_in_order2(w0, A[k, e], w1, A[k + 1, e]), mode, b, M[i, e])
-        return
-    w2 = w[k + 2]
-    if r == 3:
-        for e in range(m):
-            s = _in_order3(w0, A[k, e], w1, A[k + 1, e], w2, A[k + 2, e])
-            Z[j, e] = _finish(s, mode, b, M[i, e])
-        return
-    w3 = w[k + 3]
-    for e in range(m):
-        s = _in_order4(
-            first, Z[j, e], w0, A[k, e], w1, A[k + 1, e], w2, A[k + 2, e], w3, A[k + 3, e]
-        )
-        Z[j, e] = _finish(s, mode, b, M[i, e])
+    w0, w1, w2, w3 = w[k], w[k + 1] if r > 1 else 0.0, w[k + 2] if r > 2 else 0.0, w[k + 3] if r > 3 else 0.0  # fmt: skip  # noqa: E501
+    w4, w5, w6, w7 = w[k + 4] if r > 4 else 0.0, w[k + 5] if r > 5 else 0.0, w[k + 6] if r > 6 else 0.0, w[k + 7] if r > 7 else 0.0  # fmt: skip  # noqa: E501
+    for e in range(Z.shape[1]):
+        s = _first_term(first, Z[j, e], w0, A[k, e])
+        if r > 1:
+            s = _term(s, w1, A[k + 1, e])
+        if r > 2:
+            s = _term(s, w2, A[k + 2, e])
+        if r > 3:
+            s = _term(s, w3, A[k + 3, e])
+        if r > 4:
+            s = _term(s, w4, A[k + 4, e])
+        if r > 5:
+            s = _term(s, w5, A[k + 5, e])
+        if r > 6:
+            s = _term(s, w6, A[k + 6, e])
+        if r > 7:
+            s = _term(s, w7, A[k + 7, e])
+        Z[j, e] = _finish(s, mode, b, 0.0)
 
 
 @numba.jit(**_INLINE)
-def _dense_row(Z, j, w, A, mode, b, M, i):  # pragma: no cover
-    """``Z[j] = _finish(w @ A)``: the first pass takes ``n % 4`` (or 4) inputs, the rest 4 each."""
+def _dense_row(Z, j, w, A, mode, b):  # pragma: no cover
+    """``Z[j] = _finish(w @ A)``: the first pass takes ``n % 8`` (or 8) inputs, the rest 8 each."""
     n = A.shape[0]
-    r = n - 4 * ((n - 1) // 4)
-    _dense_pass(Z, j, w, A, 0, r, True, mode if r == n else _KEEP, b, M, i)
-    for k in range(r, n, 4):
-        _dense_pass(Z, j, w, A, k, 4, False, mode if k + 4 == n else _KEEP, b, M, i)
+    r = n - 8 * ((n - 1) // 8)
+    first_mode = mode if r == n else _KEEP
+    # One call per width, so that the pass is compiled with a constant r.
+    if r == 1:
+        _dense_pass(Z, j, w, A, 0, 1, True, first_mode, b)
+    elif r == 2:
+        _dense_pass(Z, j, w, A, 0, 2, True, first_mode, b)
+    elif r == 3:
+        _dense_pass(Z, j, w, A, 0, 3, True, first_mode, b)
+    elif r == 4:
+        _dense_pass(Z, j, w, A, 0, 4, True, first_mode, b)
+    elif r == 5:
+        _dense_pass(Z, j, w, A, 0, 5, True, first_mode, b)
+    elif r == 6:
+        _dense_pass(Z, j, w, A, 0, 6, True, first_mode, b)
+    elif r == 7:
+        _dense_pass(Z, j, w, A, 0, 7, True, first_mode, b)
+    else:
+        _dense_pass(Z, j, w, A, 0, 8, True, first_mode, b)
+    for k in range(r, n, 8):
+        _dense_pass(Z, j, w, A, k, 8, False, mode if k + 8 == n else _KEEP, b)
 
 
 @numba.jit(**_INLINE)
@@ -158,70 +153,60 @@ def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net):  # pragma: 
         Z = _layer_block(acts, a_off[l], net, n_out, m)
         mode = _BIAS_RELU if l < n_layers - 1 else _BIAS
         for j in range(n_out):
-            # The forward modes do not read the mask: any row will do.
-            _dense_row(Z, j, W[j], inp, mode, params[b0 + j], inp, 0)
+            _dense_row(Z, j, W[j], inp, mode, params[b0 + j])
         inp = Z
 
 
 @numba.jit(**_INLINE)
 def _row_sums(D, out):  # pragma: no cover
-    """``out[j] = sum(D[j])``, two rows per pass over the examples (reassociated by the caller)."""
-    n, m = D.shape
-    for j in range(0, n - 1, 2):
-        s0 = s1 = 0.0
-        for e in range(m):
-            s0, s1 = s0 + D[j, e], s1 + D[j + 1, e]
-        out[j], out[j + 1] = s0, s1
-    if n % 2:
-        s0 = 0.0
-        for e in range(m):
-            s0 += D[n - 1, e]
-        out[n - 1] = s0
+    """``out[j] = sum(D[j])`` (reassociated by the caller)."""
+    for j in range(D.shape[0]):
+        s = 0.0
+        for e in range(D.shape[1]):
+            s += D[j, e]
+        out[j] = s
 
 
 @numba.jit(**_INLINE)
 def _back_pass(out, W, dz, A, k, j0, r, first, last, dW):  # pragma: no cover
-    """Rows ``j0 .. j0+r-1`` (``r`` in 1..4) of ``dz``: their share of input gradient row ``k``.
+    """Rows ``j0 .. j0+r-1`` (``r`` in 1..8) of ``dz``: their share of input gradient row ``k``.
 
     ``out[k] (+)= W[j0, k] dz[j0] + ...`` added in order (times ``A[k] > 0`` if
     ``last``), and from the same loads ``dW[j, k] = sum(dz[j] * A[k])``, the sums
-    the caller reassociates.
+    the caller reassociates. ``r`` is a constant at each (inlined) call.
     """
-    m = A.shape[1]
     mode = _MASK if last else _KEEP
-    w0 = W[j0, k]
-    w1 = W[j0 + 1, k] if r > 1 else 0.0
-    w2 = W[j0 + 2, k] if r > 2 else 0.0
-    w3 = W[j0 + 3, k] if r > 3 else 0.0
-    s0 = s1 = s2 = s3 = 0.0
-    if r == 4:
-        for e in range(m):
-            x, v0, v1, v2, v3 = A[k, e], dz[j0, e], dz[j0 + 1, e], dz[j0 + 2, e], dz[j0 + 3, e]
-            s = _in_order4(first, out[k, e], w0, v0, w1, v1, w2, v2, w3, v3)
-            out[k, e] = _finish(s, mode, 0.0, x)
-            s0, s1, s2, s3 = s0 + v0 * x, s1 + v1 * x, s2 + v2 * x, s3 + v3 * x
-    elif r == 3:
-        for e in range(m):
-            x, v0, v1, v2 = A[k, e], dz[j0, e], dz[j0 + 1, e], dz[j0 + 2, e]
-            out[k, e] = _finish(_in_order3(w0, v0, w1, v1, w2, v2), mode, 0.0, x)
-            s0, s1, s2 = s0 + v0 * x, s1 + v1 * x, s2 + v2 * x
-    elif r == 2:
-        for e in range(m):
-            x, v0, v1 = A[k, e], dz[j0, e], dz[j0 + 1, e]
-            out[k, e] = _finish(_in_order2(w0, v0, w1, v1), mode, 0.0, x)
-            s0, s1 = s0 + v0 * x, s1 + v1 * x
-    else:
-        for e in range(m):
-            x, v0 = A[k, e], dz[j0, e]
-            out[k, e] = _finish(_in_order1(w0, v0), mode, 0.0, x)
-            s0 += v0 * x
-    dW[j0, k] = s0
-    if r > 1:
-        dW[j0 + 1, k] = s1
-    if r > 2:
-        dW[j0 + 2, k] = s2
-    if r > 3:
-        dW[j0 + 3, k] = s3
+    w0, w1, w2, w3 = W[j0, k], W[j0 + 1, k] if r > 1 else 0.0, W[j0 + 2, k] if r > 2 else 0.0, W[j0 + 3, k] if r > 3 else 0.0  # fmt: skip  # noqa: E501
+    w4, w5, w6, w7 = W[j0 + 4, k] if r > 4 else 0.0, W[j0 + 5, k] if r > 5 else 0.0, W[j0 + 6, k] if r > 6 else 0.0, W[j0 + 7, k] if r > 7 else 0.0  # fmt: skip  # noqa: E501
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    for e in range(A.shape[1]):
+        x, v = A[k, e], dz[j0, e]
+        s, s0 = _first_term(first, out[k, e], w0, v), s0 + v * x
+        if r > 1:
+            v = dz[j0 + 1, e]
+            s, s1 = _term(s, w1, v), s1 + v * x
+        if r > 2:
+            v = dz[j0 + 2, e]
+            s, s2 = _term(s, w2, v), s2 + v * x
+        if r > 3:
+            v = dz[j0 + 3, e]
+            s, s3 = _term(s, w3, v), s3 + v * x
+        if r > 4:
+            v = dz[j0 + 4, e]
+            s, s4 = _term(s, w4, v), s4 + v * x
+        if r > 5:
+            v = dz[j0 + 5, e]
+            s, s5 = _term(s, w5, v), s5 + v * x
+        if r > 6:
+            v = dz[j0 + 6, e]
+            s, s6 = _term(s, w6, v), s6 + v * x
+        if r > 7:
+            v = dz[j0 + 7, e]
+            s, s7 = _term(s, w7, v), s7 + v * x
+        out[k, e] = _finish(s, mode, 0.0, x)
+    for i, total in enumerate((s0, s1, s2, s3, s4, s5, s6, s7)):
+        if i < r:
+            dW[j0 + i, k] = total
 
 
 @numba.jit(**_SUMS)
@@ -229,15 +214,32 @@ def _back_layer(dz, W, A, out, dW, db):  # pragma: no cover
     """A hidden layer's ``db``, ``dW = dz @ A.T`` and ``out = (W.T @ dz) * (A > 0)``.
 
     Row ``k`` of ``out`` and column ``k`` of ``dW`` come from the same passes over
-    ``dz``, four of its rows at a time (the first pass takes ``n_out % 4`` or 4).
+    ``dz``, eight of its rows at a time (the first pass takes ``n_out % 8`` or 8).
     """
     _row_sums(dz, db)
     n_out = dz.shape[0]
-    r = n_out - 4 * ((n_out - 1) // 4)
+    r = n_out - 8 * ((n_out - 1) // 8)
+    last = r == n_out
     for k in range(A.shape[0]):
-        _back_pass(out, W, dz, A, k, 0, r, True, r == n_out, dW)
-        for j0 in range(r, n_out, 4):
-            _back_pass(out, W, dz, A, k, j0, 4, False, j0 + 4 == n_out, dW)
+        # One call per width, so that the pass is compiled with a constant r.
+        if r == 1:
+            _back_pass(out, W, dz, A, k, 0, 1, True, last, dW)
+        elif r == 2:
+            _back_pass(out, W, dz, A, k, 0, 2, True, last, dW)
+        elif r == 3:
+            _back_pass(out, W, dz, A, k, 0, 3, True, last, dW)
+        elif r == 4:
+            _back_pass(out, W, dz, A, k, 0, 4, True, last, dW)
+        elif r == 5:
+            _back_pass(out, W, dz, A, k, 0, 5, True, last, dW)
+        elif r == 6:
+            _back_pass(out, W, dz, A, k, 0, 6, True, last, dW)
+        elif r == 7:
+            _back_pass(out, W, dz, A, k, 0, 7, True, last, dW)
+        else:
+            _back_pass(out, W, dz, A, k, 0, 8, True, last, dW)
+        for j0 in range(r, n_out, 8):
+            _back_pass(out, W, dz, A, k, j0, 8, False, j0 + 8 == n_out, dW)
 
 
 @numba.jit(**_INLINE)
