@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from initstudy.plausibility import expected_rows
 from initstudy.tables import (
     COST_COLUMNS,
     COST_NUMBERS,
@@ -14,7 +15,7 @@ from initstudy.tables import (
     read_table,
 )
 
-REBUILD_CELL = "rerun the study's snakemake command (it retrains this cell)"
+REBUILD_CELL = "rerun the study's snakemake command (rule train_cell retrains this cell)"
 
 
 def collect_cells(
@@ -23,13 +24,16 @@ def collect_cells(
     seeds: list[int],
     logged: np.ndarray,
     axes: tuple[str, ...] = ("init", "scale"),
+    cells: list[dict] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate per-cell tables in the given (config) order.
 
     Every cell file must hold one cell, exactly one row per seed, and every
     cost file one row per seed and logged iteration of that same cell: a
     truncated or edited file is refused rather than silently giving a shorter
-    or wrong table.
+    or wrong table. Given the config's ``cells``, file ``i`` must hold exactly
+    ``cells[i]`` with every seed (and every logged iteration), and every value
+    must be plausible (:mod:`initstudy.plausibility`).
 
     Parameters
     ----------
@@ -41,6 +45,9 @@ def collect_cells(
         Logged iterations every cost curve must contain.
     axes : tuple of str
         The grid's axes: the columns that name a cell.
+    cells : list of dict, optional
+        The cell each pair of files must hold, in the same order (the config's
+        :func:`initstudy.grid.grid_cells`).
 
     Returns
     -------
@@ -50,18 +57,28 @@ def collect_cells(
     ------
     CorruptTableError
         Naming the damaged file and how to rebuild it.
+    ImplausibleTableError
+        Naming the file, the line and the implausible value, missing or foreign row.
     """
     runs, costs, seen = [], [], {}
     expected = pd.MultiIndex.from_product([list(seeds), logged], names=["seed", "iteration"])
-    for runs_path, costs_path in zip(runs_paths, costs_paths, strict=True):
-        cell_runs = read_table(runs_path, RUN_COLUMNS, REBUILD_CELL, numeric=RUN_NUMBERS)
+    for index, (runs_path, costs_path) in enumerate(zip(runs_paths, costs_paths, strict=True)):
+        rows = {}
+        if cells is not None:
+            rows = {"runs": expected_rows([cells[index]], seeds)}
+            rows["costs"] = expected_rows([cells[index]], seeds, logged)
+        cell_runs = read_table(
+            runs_path, RUN_COLUMNS, REBUILD_CELL, numeric=RUN_NUMBERS, expected=rows.get("runs")
+        )
         cell = _one_cell(cell_runs, runs_path, axes)
         if cell_runs["seed"].tolist() != list(seeds):
             _refuse(runs_path, f"it does not hold one row for each seed {list(seeds)}")
         if cell in seen:
             _refuse(runs_path, f"it holds the cell of '{seen[cell]}'")
         seen[cell] = runs_path
-        cell_costs = read_table(costs_path, COST_COLUMNS, REBUILD_CELL, numeric=COST_NUMBERS)
+        cell_costs = read_table(
+            costs_path, COST_COLUMNS, REBUILD_CELL, numeric=COST_NUMBERS, expected=rows.get("costs")
+        )
         if _one_cell(cell_costs, costs_path, axes) != cell:
             _refuse(costs_path, f"it does not hold the cell of '{runs_path}'")
         got = pd.MultiIndex.from_frame(cell_costs[["seed", "iteration"]])

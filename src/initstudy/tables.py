@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from initstudy.atomic import atomic_path
+from initstudy.plausibility import check_complete, check_plausible
 
 RUN_COLUMNS = (
     "init",
@@ -69,12 +72,15 @@ def read_table(
     rebuild: str,
     *,
     numeric: tuple[str, ...] = (),
+    expected: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Read a CSV table written by :func:`write_table` and check that it is whole.
 
     The file must end with a line break (a truncated file rarely does), every
     line must have as many fields as the header, the table must have
-    ``columns``, at least one row, and numbers in the ``numeric`` columns.
+    ``columns``, at least one row, and numbers in the ``numeric`` columns;
+    every value must be plausible (:func:`initstudy.plausibility.check_plausible`)
+    and, given ``expected``, the rows exactly those the config asks for.
 
     Parameters
     ----------
@@ -85,6 +91,10 @@ def read_table(
         How to rebuild the file, quoted in the error message.
     numeric : tuple of str, optional
         Columns that must hold only numbers or empty fields.
+    expected : pandas.DataFrame, optional
+        The key columns of every row the table must hold
+        (:func:`initstudy.plausibility.expected_rows`), checked by
+        :func:`initstudy.plausibility.check_complete`.
 
     Returns
     -------
@@ -95,6 +105,9 @@ def read_table(
     CorruptTableError
         If the file cannot be read, is truncated or ragged, lacks a column or
         rows, or holds text in a numeric column; the message names the file.
+    ImplausibleTableError
+        If a value is out of its column's range or empty where it may not be, or a row
+        is missing, repeated or not asked for; the message names file, line and rule.
     """
     path = Path(path)
     try:
@@ -126,7 +139,49 @@ def read_table(
         raise CorruptTableError(
             _damaged(path, f"text in numeric column(s) {', '.join(text_columns)}", rebuild)
         )
+    check_plausible(frame, path, rebuild)
+    if expected is not None:
+        check_complete(frame, expected, path, rebuild)
     return frame
+
+
+def read_parameters(path: str | Path, rebuild: str):
+    """Read a cell's trained parameters (``seeds``, ``W1..WL``, ``b1..bL`` stacked over seeds).
+
+    The archive must open, hold ``seeds`` and each layer's weights and biases, and
+    stack as many networks in every array as it has seeds.
+
+    Parameters
+    ----------
+    path : str or Path
+    rebuild : str
+        How to rebuild the file, quoted in the error message.
+
+    Returns
+    -------
+    seeds : ndarray
+    weights, biases : list of ndarray
+
+    Raises
+    ------
+    CorruptTableError
+        If the file cannot be read (truncated, not an archive) or is inconsistent; the
+        message names the file.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            n_layers = sum(1 for key in stored.files if key.startswith("W"))
+            seeds = stored["seeds"]
+            weights = [stored[f"W{l}"] for l in range(1, n_layers + 1)]
+            biases = [stored[f"b{l}"] for l in range(1, n_layers + 1)]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise CorruptTableError(
+            _damaged(path, f"{type(error).__name__}: {error}", rebuild)
+        ) from None
+    if not n_layers or any(len(a) != len(seeds) for a in (*weights, *biases)):
+        raise CorruptTableError(_damaged(path, "arrays of different numbers of networks", rebuild))
+    return seeds, weights, biases
 
 
 def _damaged(path: Path, detail: str, rebuild: str) -> str:

@@ -4,6 +4,7 @@ from common import start_log
 
 from initstudy.aggregate import collect_cells
 from initstudy.analysis import AnalysisSettings, analyse, budgets, equal_gain_cells
+from initstudy.grid import grid_cells
 from initstudy.paired import paired_comparison
 from initstudy.tables import write_table
 from initstudy.train import logged_iterations
@@ -13,7 +14,14 @@ log = start_log(smk)
 p = smk.params
 axes = tuple(p.axes)
 logged = logged_iterations(p.iterations, p.log_every)
-runs, costs = collect_cells(list(smk.input.runs), list(smk.input.costs), p.seeds, logged, axes)
+runs, costs = collect_cells(
+    list(smk.input.runs),
+    list(smk.input.costs),
+    p.seeds,
+    logged,
+    axes,
+    cells=grid_cells(smk.config),
+)
 settings = AnalysisSettings(
     axes=axes,
     threshold=p.threshold,

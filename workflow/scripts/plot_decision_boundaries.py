@@ -2,8 +2,8 @@
 
 from common import start_log
 
-from initstudy.cell import load_parameters
 from initstudy.data import load_dataset
+from initstudy.plausibility import study_rows
 from initstudy.plots import save_figure
 from initstudy.plots_plane import (
     BoundaryPanel,
@@ -12,21 +12,25 @@ from initstudy.plots_plane import (
     plot_decision_boundaries,
 )
 from initstudy.stats import SUMMARY_COLUMNS
-from initstudy.tables import RUN_COLUMNS, read_table
+from initstudy.tables import RUN_COLUMNS, read_parameters, read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
 rebuild = "snakemake --forcerun aggregate"
-summary = read_table(smk.input.summary, SUMMARY_COLUMNS, rebuild)
-runs = read_table(smk.input.runs, RUN_COLUMNS, rebuild)
+summary = read_table(
+    smk.input.summary, SUMMARY_COLUMNS, rebuild, expected=study_rows(smk.config, "summary")
+)
+runs = read_table(smk.input.runs, RUN_COLUMNS, rebuild, expected=study_rows(smk.config, "runs"))
 # params.cells lists the grid's cells in the order of the input params files.
 cells = [(init, float(scale)) for init, scale in p.cells]
 files = dict(zip(cells, smk.input.params, strict=True))
 notebook = tuple((init, float(scale)) for init, scale in p.notebook)
 panels = []
 for init, scale, role in boundary_cells(summary, notebook):
-    seeds, weights, biases = load_parameters(files[init, scale])
+    seeds, weights, biases = read_parameters(
+        files[init, scale], "rerun the study's snakemake command (rule train_cell)"
+    )
     k = pick_network(seeds, p.seed)
     seed = int(seeds[k])
     row = runs[(runs["init"] == init) & (runs["scale"] == scale) & (runs["seed"] == seed)].iloc[0]

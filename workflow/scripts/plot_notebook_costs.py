@@ -2,6 +2,7 @@
 
 from common import start_log
 
+from initstudy.plausibility import study_rows
 from initstudy.plots import save_figure
 from initstudy.plots_training import plot_notebook_costs
 from initstudy.tables import COST_COLUMNS, read_table
@@ -9,7 +10,12 @@ from initstudy.tables import COST_COLUMNS, read_table
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
-costs = read_table(smk.input.costs, COST_COLUMNS, "snakemake --forcerun aggregate")
+costs = read_table(
+    smk.input.costs,
+    COST_COLUMNS,
+    "snakemake --forcerun aggregate",
+    expected=study_rows(smk.config, "costs"),
+)
 cells = tuple((init, float(scale)) for init, scale in p.notebook)
 save_figure(plot_notebook_costs(costs, p.seed, cells), smk.output[0])
 log.info("notebook runs %s at seed %d drawn", cells, p.seed)

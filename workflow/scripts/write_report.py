@@ -2,26 +2,35 @@
 
 from pathlib import Path
 
-import pandas as pd
 from common import REPO, start_log
 
 from initstudy import report
 from initstudy.atomic import write_text_atomic
 from initstudy.data import load_dataset
+from initstudy.paired import PAIRED_COLUMNS
+from initstudy.plausibility import study_rows
 from initstudy.provenance import reproducibility_facts
 from initstudy.reproduction import output_saturation, reproduction_table
+from initstudy.stats import SUMMARY_COLUMNS
+from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 config = smk.params.config
-runs = pd.read_csv(smk.input.runs)
-costs = pd.read_csv(smk.input.costs)
-summary = pd.read_csv(smk.input.summary)
-paired = pd.read_csv(smk.input.paired)
+rebuild = "snakemake --forcerun aggregate"
+runs, costs, summary, paired = (
+    read_table(path, columns, rebuild, expected=study_rows(config, name))
+    for path, columns, name in (
+        (smk.input.runs, RUN_COLUMNS, "runs"),
+        (smk.input.costs, COST_COLUMNS, "costs"),
+        (smk.input.summary, SUMMARY_COLUMNS, "summary"),
+        (smk.input.paired, PAIRED_COLUMNS, "paired"),
+    )
+)
 
 table, saturation = None, None
 if smk.input.rerun:
-    rerun = pd.read_csv(smk.input.rerun[0])
+    rerun = read_table(smk.input.rerun[0], (), "snakemake --forcerun reproduce_notebook")
     table = reproduction_table(runs, costs, rerun, config["notebook"]["seed"])
     X = load_dataset(smk.input.data).X_train.T
     saturation = output_saturation(
