@@ -1,4 +1,4 @@
-"""Tests of the figures on small real results: panels, labels, NaN safety, PNG output."""
+"""Tests of the figures on small real results: panels, facets, labels, NaN safety, PNG output."""
 
 import math
 
@@ -6,46 +6,65 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy import plots, plots_accuracy, plots_depth, plots_plane, plots_training
+from initstudy import (
+    plots,
+    plots_accuracy,
+    plots_depth,
+    plots_facets,
+    plots_learning,
+    plots_plane,
+    plots_training,
+)
+from initstudy.analysis import AnalysisSettings, analyse
 from initstudy.cell import train_cell
 from initstudy.data import make_dataset
 from initstudy.depth_signal import measure_signal, signal_ratios
-from initstudy.depth_training import summarize_depths, train_depth
+from initstudy.depth_training import classify_depth_runs, summarize_depths, train_depth
+from initstudy.depth_training import time_to_learn as depth_time_to_learn
+from initstudy.grid import add_axis_columns
 from initstudy.init import INITIALIZERS
-from initstudy.labels import TIMES, format_scale
-from initstudy.outcomes import classify, majority_rate
-from initstudy.stats import summarize
+from initstudy.labels import TIMES
 from initstudy.train import TrainSettings, predict
 
 SEEDS = [0, 3]
 NOTEBOOK = [("zeros", 1.0), ("random", 10.0), ("he", 1.0)]
-# random x1e200 overflows in the first forward pass: a real cell whose every run diverged.
-GRID = [("zeros", 1.0), ("random", 10.0), ("random", 1e200), ("he", 0.5), ("he", 1.0)]
+# random x1e150 overflows in the first forward pass: a real cell whose every run diverged.
+GRID = [("zeros", 1.0), ("random", 10.0), ("random", 1e150), ("he", 0.5), ("he", 1.0)]
 GRID += [("orthogonal", 2.0)]
+RATES = [0.05, 0.2]
+AXES = ("init", "scale", "learning_rate", "dataset")
+LAYERS = [2, 4, 3, 1]
 X = TIMES  # the multiplication sign of the labels, e.g. "he ×1"
 
 
 @pytest.fixture(scope="module")
 def study():
-    """Train a tiny grid and build its tables as the workflow does."""
-    dataset = make_dataset(60, 40, 0.05, 1, 2)
-    results = {
-        (init, scale): train_cell(
-            dataset, init, scale, SEEDS, TrainSettings([2, 4, 3, 1], 0.05, 60, 20)
-        )
-        for init, scale in GRID
+    """Train a tiny grid on two data sets at two learning rates; analyse it as the workflow."""
+    datasets = {
+        "circles": make_dataset(60, 40, 0.05, 1, 2, n_validation=40),
+        "moons": make_dataset(60, 40, 0.2, 1, 2, n_validation=40, kind="moons"),
     }
-    runs = pd.concat([r.runs for r in results.values()], ignore_index=True)
-    costs = pd.concat([r.costs for r in results.values()], ignore_index=True)
-    runs["status"] = classify(runs, majority_rate(dataset.y_test), 0.05)
-    summary = summarize(runs, 0.9, 50, 0, 0.95)
-    return {
-        "dataset": dataset,
-        "results": results,
-        "runs": runs,
-        "costs": costs,
-        "summary": summary,
-    }
+    results, runs, costs = {}, [], []
+    for init, scale in GRID:
+        for rate in RATES:
+            for name, dataset in datasets.items():
+                cell = {"init": init, "scale": scale, "learning_rate": rate, "dataset": name}
+                result = train_cell(
+                    dataset, init, scale, SEEDS, TrainSettings(LAYERS, rate, 60, 20)
+                )
+                for frame in (result.runs, result.costs):
+                    add_axis_columns(frame, cell)
+                results[tuple(cell.values())] = result
+                runs.append(result.runs)
+                costs.append(result.costs)
+    costs = pd.concat(costs, ignore_index=True)
+    settings = AnalysisSettings(
+        axes=AXES, threshold=0.9, stuck_margin=0.01, budgets=(40, 60), n_resamples=50,
+        bootstrap_seed=0, level=0.95, reference="he", thresholds=(0.85, 0.9),
+        layers=tuple(LAYERS),
+    )  # fmt: skip
+    tables = analyse(pd.concat(runs, ignore_index=True), costs, settings)
+    return tables | {"datasets": datasets, "results": results, "costs": costs}
 
 
 def texts(fig):
@@ -65,38 +84,45 @@ def check_saves(fig, tmp_path, name="figure.png"):
 
 
 def test_every_initializer_has_its_own_colour():
-    assert set(plots.COLORS) == set(INITIALIZERS)
+    assert set(INITIALIZERS) <= set(plots.COLORS)
     assert len(set(plots.COLORS.values())) == len(plots.COLORS)
     assert plots.init_color("unknown") == plots.FALLBACK_COLOR
 
 
 def test_the_study_contains_a_diverged_cell(study):
-    cell = study["runs"][study["runs"]["scale"] == 1e200]
+    cell = study["runs"][study["runs"]["scale"] == 1e150]
     assert (cell["status"] == "diverged").all() and cell["test_accuracy"].isna().all()
 
 
-def test_dataset_figure_has_train_and_test_panels(study, tmp_path):
-    fig = plots_plane.plot_dataset(study["dataset"], noise=0.05)
+def test_dataset_figure_has_a_row_per_data_set_and_a_panel_per_split(study, tmp_path):
+    fig = plots_plane.plot_dataset(study["datasets"], {"circles": 0.05, "moons": 0.2})
     axes = fig.get_axes()
-    assert [ax.get_title() for ax in axes] == ["train split: 60 points", "test split: 40 points"]
+    assert [ax.get_title() for ax in axes] == [
+        f"{name} (noise std {noise}), {split} split: {n} points"
+        for name, noise in (("circles", 0.05), ("moons", 0.2))
+        for split, n in (("train", 60), ("validation", 40), ("test", 40))
+    ]
     for ax in axes:
         assert len(ax.collections) == 2  # one scatter per class
         assert ax.get_aspect() == 1.0
-        assert len(ax.get_legend().get_texts()) == 2
-    assert "noise std 0.05" in fig.get_suptitle()
     check_saves(fig, tmp_path)
+    single = plots_plane.plot_dataset(study["datasets"]["circles"], noise=0.05)
+    assert single.get_axes()[0].get_title() == "(noise std 0.05), train split: 60 points"
 
 
 def test_saved_png_is_deterministic(study, tmp_path):
-    first = plots_plane.plot_dataset(study["dataset"])
-    second = plots_plane.plot_dataset(study["dataset"])
-    a = check_saves(first, tmp_path, "a.png")
-    b = check_saves(second, tmp_path, "b.png")
-    assert a == b
+    first = plots_plane.plot_dataset(study["datasets"])
+    second = plots_plane.plot_dataset(study["datasets"])
+    assert check_saves(first, tmp_path, "a.png") == check_saves(second, tmp_path, "b.png")
+
+
+def _notebook_costs(study):
+    return plots_facets.facet(study["costs"], learning_rate=0.05, dataset="circles")
 
 
 def test_notebook_costs_draw_present_runs_and_mark_missing_ones(study, tmp_path):
-    costs = study["costs"][study["costs"]["init"] != "he"]  # he x1 absent from this grid
+    costs = _notebook_costs(study)
+    costs = costs[costs["init"] != "he"]  # he x1 absent from this grid
     fig = plots_training.plot_notebook_costs(costs, 3, NOTEBOOK)
     axes = fig.get_axes()
     assert len(axes) == 3
@@ -111,46 +137,49 @@ def test_notebook_costs_draw_present_runs_and_mark_missing_ones(study, tmp_path)
 
 
 def test_notebook_costs_survive_a_diverged_run(study, tmp_path):
-    fig = plots_training.plot_notebook_costs(study["costs"], 3, [("random", 1e200)])
+    fig = plots_training.plot_notebook_costs(_notebook_costs(study), 3, [("random", 1e150)])
     ax = fig.get_axes()[0]
     assert "diverged at iteration 0" in " ".join(t.get_text() for t in ax.texts)
     check_saves(fig, tmp_path)
 
 
-def _panels(study, cells):
+def _grid_cells():
+    return [
+        {"init": init, "scale": scale, "learning_rate": rate, "dataset": name}
+        for init, scale in GRID
+        for rate in RATES
+        for name in ("circles", "moons")
+    ]
+
+
+def _panels(study, chosen):
     panels = []
-    for init, scale, role in cells:
-        result = study["results"][init, scale]
+    for cell, role in chosen:
+        result = study["results"][tuple(cell.values())]
         k = plots_plane.pick_network(SEEDS, 3)
         row = result.runs.iloc[k]
         panels.append(
             plots_plane.BoundaryPanel(
-                init,
-                scale,
-                SEEDS[k],
-                [W[k : k + 1] for W in result.weights],
-                [b[k : k + 1] for b in result.biases],
-                float(row["train_accuracy"]),
-                float(row["test_accuracy"]),
-                role,
+                cell["init"], cell["scale"], SEEDS[k],
+                [W[k : k + 1] for W in result.weights], [b[k : k + 1] for b in result.biases],
+                float(row["train_accuracy"]), float(row["test_accuracy"]), role,
+                study["datasets"][cell["dataset"]],
             )
-        )
+        )  # fmt: skip
     return panels
 
 
-def test_boundary_cells_are_the_notebook_runs_then_each_other_best(study):
-    cells = plots_plane.boundary_cells(study["summary"], NOTEBOOK)
-    assert cells[:3] == [(init, scale, "notebook run") for init, scale in NOTEBOOK]
-    # orthogonal is the only other initializer; its one cell is its best
-    assert cells[3:] == [("orthogonal", 2.0, "best scale of orthogonal")]
-    # without the notebook's he x1, he's best finite cell is shown instead
-    summary = study["summary"][
-        ~((study["summary"]["init"] == "he") & (study["summary"]["scale"] == 1))
+def test_boundary_cells_are_the_notebook_runs_then_each_chosen_cell(study):
+    at = {"learning_rate": 0.05, "dataset": "circles"}
+    cells = plots_plane.boundary_cells(_grid_cells(), study["selection"], NOTEBOOK, at)
+    assert [cell for cell, _ in cells[:3]] == [
+        {"init": init, "scale": scale, **at} for init, scale in NOTEBOOK
     ]
-    assert ("he", 0.5, "best scale of he") in plots_plane.boundary_cells(summary, NOTEBOOK)
-    # an initializer whose only cell diverged everywhere is left out
-    only = study["summary"][study["summary"]["scale"] == 1e200]
-    assert plots_plane.boundary_cells(only, NOTEBOOK) == []
+    chosen = study["selection"][["init", "scale", "learning_rate", "dataset"]]
+    assert [cell for cell, _ in cells[3:]] == chosen.to_dict("records")
+    assert {role for _, role in cells[3:]} == {"chosen on validation"}
+    # the chosen cells depend on validation only: scrambling test accuracies changes nothing
+    assert len(cells) == 3 + 2 * len(set(study["runs"]["init"]))
 
 
 def test_pick_network_falls_back_to_the_first_seed():
@@ -158,124 +187,139 @@ def test_pick_network_falls_back_to_the_first_seed():
     assert plots_plane.pick_network(np.array([5, 7]), 3) == 0
 
 
-def test_decision_boundaries_show_regions_points_and_accuracies(study, tmp_path):
-    cells = plots_plane.boundary_cells(study["summary"], NOTEBOOK)
-    cells.append(("random", 1e200, "diverged example"))
-    fig = plots_plane.plot_decision_boundaries(
-        study["dataset"], _panels(study, cells), resolution=60
-    )
-    axes = fig.get_axes()
-    assert len(axes) == len(cells) == 5
-    for ax, (init, scale, _) in zip(axes[:4], cells[:4], strict=True):
-        assert ax.get_title().startswith(f"{init} {X}{format_scale(scale)}, seed 3")
-        assert "train acc" in ax.get_title() and "test acc" in ax.get_title()
-        assert len(ax.collections) == 3  # decision mesh + two classes of points
-        assert ax.get_xlim() == plots_plane.BOUNDARY_EXTENT
-    diverged = axes[4]
-    assert "diverged" in diverged.get_title()
-    assert len(diverged.collections) == 2  # points only, no mesh
+def test_decision_boundaries_draw_each_panel_on_its_own_data_set(study, tmp_path):
+    cells = [
+        ({"init": "he", "scale": 1.0, "learning_rate": 0.2, "dataset": "moons"}, "moons"),
+        ({"init": "random", "scale": 1e150, "learning_rate": 0.05, "dataset": "circles"}, "x"),
+    ]
+    panels = _panels(study, cells)
+    fig = plots_plane.plot_decision_boundaries(study["datasets"]["circles"], panels, 60)
+    he, diverged = fig.get_axes()
+    assert he.get_title().startswith(f"he {X}1, seed 3\nmoons\ntrain acc")
+    assert len(he.collections) == 3  # decision mesh + two classes of points
+    moons = study["datasets"]["moons"].X_train
+    np.testing.assert_array_equal(he.collections[1].get_offsets(), moons[moons[:, 0] * 0 == 0][
+        study["datasets"]["moons"].y_train == 0])  # fmt: skip
+    assert "diverged" in diverged.get_title() and len(diverged.collections) == 2
     check_saves(fig, tmp_path)
 
 
 def test_decision_regions_match_the_networks_predictions(study):
-    panel = _panels(study, [("orthogonal", 2.0, "")])[0]
-    fig = plots_plane.plot_decision_boundaries(study["dataset"], [panel], resolution=40)
+    cell = {"init": "orthogonal", "scale": 2.0, "learning_rate": 0.05, "dataset": "circles"}
+    (panel,) = _panels(study, [(cell, "")])
+    fig = plots_plane.plot_decision_boundaries(study["datasets"]["circles"], [panel], 40)
     mesh = fig.get_axes()[0].collections[0].get_array().reshape(40, 40)
     xx, yy = np.meshgrid(np.linspace(-1.5, 1.5, 40), np.linspace(-1.5, 1.5, 40))
     labels = predict(panel.weights, panel.biases, np.vstack([xx.ravel(), yy.ravel()]))
     np.testing.assert_array_equal(mesh, labels[0].reshape(40, 40))
 
 
-def test_accuracy_vs_scale_has_two_log_panels_and_a_legend(study, tmp_path):
-    fig = plots_accuracy.plot_accuracy_vs_scale(study["summary"], 0.9, 0.95)
-    acc, success = fig.get_axes()
-    for ax in (acc, success):
-        assert ax.get_xscale() == "log"
-        assert ax.get_xlabel() == f"scale ({X} base std, log)"
-    assert "95% bootstrap CI" in acc.get_ylabel() and "Wilson" in success.get_ylabel()
-    legend = [t.get_text() for t in acc.get_legend().get_texts()]
-    assert legend == ["zeros", "random", "he", "orthogonal", "success threshold 0.9"]
-    # he has two finite cells: a line with two points and a CI band
-    (he_line,) = [line for line in acc.get_lines() if line.get_label() == "he"]
-    assert len(he_line.get_xdata()) == 2
-    assert any(list(line.get_ydata()) == [0.9, 0.9] for line in success.get_lines())
-    check_saves(fig, tmp_path)
-
-
-def test_heatmap_annotates_values_and_success_counts(study, tmp_path):
+def test_accuracy_vs_scale_never_mixes_data_sets_or_learning_rates(study, tmp_path):
     summary = study["summary"]
-    fig = plots_accuracy.plot_heatmap(summary, 0.9)
-    ax = fig.get_axes()[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["zeros", "random", "he", "orthogonal"]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "1", "2", "10", "1e+200"]
-    notes = [t.get_text() for t in ax.texts]
-    assert len(notes) == len(summary)
-    row = summary[(summary["init"] == "he") & (summary["scale"] == 1.0)].iloc[0]
-    expected = f"{row['test_accuracy_mean']:.2f}\n{int(row['n_success'])}/2"
-    assert expected in notes
-    assert "diverged\n0/2" in notes
-    image = ax.get_images()[0].get_array()
-    assert image.mask[0, 0] and not image.mask[0, 1]  # zeros has no x0.5 cell: blank
-    check_saves(fig, tmp_path)
-
-
-def test_nearest_scale_works_on_a_log_axis():
-    assert plots_training.nearest_scale([0.25, 1.0, 4.0]) == 1.0
-    assert plots_training.nearest_scale([0.5, 4.0]) == 0.5
-    assert plots_training.nearest_scale([0.5, 2.0]) == 0.5  # tie: the smaller one
-    assert plots_training.nearest_scale([10.0]) == 10.0
-    with pytest.raises(ValueError):
-        plots_training.nearest_scale([])
-
-
-def test_cost_quantiles_skip_diverged_seeds(study):
-    costs = study["costs"]
-    cell = costs[(costs["init"] == "he") & (costs["scale"] == 1.0)]
-    q = plots_training.cost_quantiles(cell)
-    assert list(q["iteration"]) == [0, 20, 40, 60]
-    first = cell[cell["iteration"] == 0]["cost"]
-    assert q["median"].iloc[0] == pytest.approx(first.median())
-    dead = plots_training.cost_quantiles(costs[costs["scale"] == 1e200])
-    assert dead["median"].isna().all() and (dead["n_finite"] == 0).all()
-
-
-def test_cost_curves_one_panel_per_initializer_at_scale_one(study, tmp_path):
-    fig = plots_training.plot_cost_curves(study["costs"])
+    fig = plots_facets.plot_accuracy_vs_scale(summary, 0.9, 0.95)
     axes = fig.get_axes()
-    titles = [ax.get_title() for ax in axes]
-    cells = ["zeros", 1], ["random", 10], ["he", 1], ["orthogonal", 2]
-    assert titles == [f"{init} {X}{scale} (2 seeds)" for init, scale in cells]
-    assert axes[0].get_yscale() == "log"
-    he = axes[2]
-    # two faint seed lines, the ln 2 line and the median
-    assert len(he.get_lines()) == 4
+    assert len(axes) == 2 * 2 * 2  # (accuracy, success) per data set x learning rate
+    assert [axes[k].get_title() for k in (0, 1, 4, 5)] == [
+        "circles, learning rate 0.05", "circles, learning rate 0.2",
+        "moons, learning rate 0.05", "moons, learning rate 0.2",
+    ]  # fmt: skip
+    full = summary[summary["budget"] == 60]
+    for k, (name, rate) in zip((4, 5), (("moons", 0.05), ("moons", 0.2)), strict=True):
+        (he,) = [line for line in axes[k].get_lines() if line.get_label() == "he"]
+        rows = full[(full["init"] == "he") & (full["dataset"] == name)]
+        rows = rows[rows["learning_rate"] == rate].sort_values("scale")
+        np.testing.assert_array_equal(he.get_ydata(), rows["test_accuracy_mean"])
+    assert all(ax.get_xscale() == "log" for ax in axes)
     check_saves(fig, tmp_path)
 
 
-def test_initial_cost_panels_and_reference_line(study, tmp_path):
+def test_heatmap_has_a_panel_per_data_set_and_a_column_per_learning_rate(study, tmp_path):
+    summary = study["summary"]
+    fig = plots_facets.plot_heatmap(summary, 0.9)
+    circles, moons = fig.get_axes()[:2]
+    assert (circles.get_title(), moons.get_title()) == ("circles", "moons")
+    assert [t.get_text() for t in moons.get_xticklabels()] == ["0.05", "0.2"]
+    assert [t.get_text() for t in moons.get_yticklabels()] == [
+        plots_facets.short_cell_label(init, scale) for init, scale in GRID
+    ]
+    row = summary[(summary["budget"] == 60) & (summary["init"] == "he") & (summary["scale"] == 1)]
+    row = row[(row["dataset"] == "moons") & (row["learning_rate"] == 0.2)].iloc[0]
+    notes = [t.get_text() for t in moons.texts]
+    assert len(notes) == len(GRID) * len(RATES)
+    assert f"{row['test_accuracy_mean']:.2f}\n{int(row['n_success'])}/2" in notes
+    assert "diverged\n0/2" in notes
+    check_saves(fig, tmp_path)
+
+
+def test_effective_gain_puts_he_at_its_scale_and_zeros_in_a_note(study, tmp_path):
+    fig = plots_learning.plot_effective_gain(study["summary"], study["gain"], 0.9)
+    axes = fig.get_axes()
+    assert len(axes) == 4 and axes[0].get_xscale() == "log"
+    (he,) = [c for c in axes[0].containers if c.get_label() == "he"]
+    np.testing.assert_allclose(sorted(he.lines[0].get_xdata()), [0.5, 1.0], rtol=1e-12)
+    assert any("zeros (gain 0): 0/2" in t.get_text() for t in axes[0].texts)
+    check_saves(fig, tmp_path)
+
+
+def test_time_to_learn_has_a_curve_per_chosen_cell_on_each_data_set(study, tmp_path):
+    fig = plots_learning.plot_time_to_learn(study["runs"], study["selection"], 0.9, 0.95)
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["circles", "moons"]
+    selection = study["selection"]
+    for ax, name in zip(axes, ("circles", "moons"), strict=True):
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        chosen = selection[selection["dataset"] == name]
+        assert len(legend) == len(chosen)
+        he = chosen[chosen["init"] == "he"].iloc[0]
+        runs = plots_facets.facet(study["runs"], init="he", dataset=name, scale=he["scale"],
+                                  learning_rate=he["learning_rate"])  # fmt: skip
+        (line,) = [line for line in ax.get_lines() if line.get_label().startswith("he ")]
+        assert line.get_ydata()[-1] == pytest.approx(runs["learned"].mean())
+        assert line.get_xdata()[-1] == 60
+    check_saves(fig, tmp_path)
+
+
+def test_cost_curves_one_panel_per_chosen_cell_and_data_set(study, tmp_path):
+    fig = plots_training.plot_cost_curves(study["costs"], study["selection"])
+    axes = fig.get_axes()
+    selection = study["selection"]
+    assert len(axes) == len(selection)
+    he = selection[(selection["init"] == "he") & (selection["dataset"] == "moons")].iloc[0]
+    title = f"he {X}{he['scale']:.4g}, lr {he['learning_rate']:g} (moons)\n2 seeds"
+    assert title in [ax.get_title() for ax in axes]
+    assert axes[0].get_yscale() == "log"
+    check_saves(fig, tmp_path)
+
+
+def test_initial_cost_panels_per_data_set_at_one_learning_rate(study, tmp_path):
     fig = plots_training.plot_initial_cost(study["runs"])
     axes = fig.get_axes()
-    assert [ax.get_title() for ax in axes] == ["zeros", "random", "he", "orthogonal"]
-    assert axes[0].get_yscale() == "log"
+    inits = ["zeros", "random", "he", "orthogonal"]
+    assert [ax.get_title() for ax in axes] == [
+        f"{init} ({name})" for name in ("circles", "moons") for init in inits
+    ]
     for ax in axes:
         assert any(list(line.get_ydata()) == [math.log(2)] * 2 for line in ax.get_lines())
-    # random: only x10 has finite initial costs; x1e200 is counted as not shown
-    assert len(axes[1].collections) == 2  # scatter + median bar
-    assert "2 non-finite costs not shown" in fig.get_suptitle()
+    # random: only x10 has finite initial costs (two seeds, one learning rate drawn)
+    assert len(axes[1].collections) == 2 and len(axes[1].collections[0].get_offsets()) == 2
+    assert "4 non-finite costs not shown" in fig.get_suptitle()  # 2 seeds x 2 data sets
     check_saves(fig, tmp_path)
 
 
 def test_a_grid_of_only_diverged_cells_draws_every_figure(study, tmp_path):
-    runs = study["runs"][study["runs"]["scale"] == 1e200]
-    costs = study["costs"][study["costs"]["scale"] == 1e200]
-    summary = study["summary"][study["summary"]["scale"] == 1e200]
+    dead = {name: study[name][study[name]["scale"] == 1e150] for name in ("runs", "summary")}
+    costs = study["costs"][study["costs"]["scale"] == 1e150]
+    selection = study["selection"][study["selection"]["init"] == "random"].assign(scale=1e150)
+    circles = study["datasets"]["circles"]
     figures = {
         "notebook": plots_training.plot_notebook_costs(costs, 3, NOTEBOOK),
-        "boundaries": plots_plane.plot_decision_boundaries(study["dataset"], [], resolution=10),
-        "accuracy": plots_accuracy.plot_accuracy_vs_scale(summary, 0.9, 0.95),
-        "heatmap": plots_accuracy.plot_heatmap(summary, 0.9),
-        "costs": plots_training.plot_cost_curves(costs),
-        "initial": plots_training.plot_initial_cost(runs),
+        "boundaries": plots_plane.plot_decision_boundaries(circles, [], resolution=10),
+        "accuracy": plots_facets.plot_accuracy_vs_scale(dead["summary"], 0.9, 0.95),
+        "heatmap": plots_facets.plot_heatmap(dead["summary"], 0.9),
+        "gain": plots_learning.plot_effective_gain(dead["summary"], study["gain"], 0.9),
+        "learning": plots_learning.plot_time_to_learn(dead["runs"], selection, 0.9, 0.95),
+        "costs": plots_training.plot_cost_curves(costs, selection),
+        "initial": plots_training.plot_initial_cost(dead["runs"]),
     }
     for name, fig in figures.items():
         check_saves(fig, tmp_path, f"{name}.png")
@@ -290,7 +334,7 @@ DEPTH_CELLS = [("he", 1.0), ("random", 1e100)]  # random x1e100 overflows within
 @pytest.fixture(scope="module")
 def depth_study(study):
     """Signal, ratio and summary tables of a tiny real depth study."""
-    dataset = study["dataset"]
+    dataset = study["datasets"]["circles"]
     X, y = dataset.X_train.T, dataset.y_train
     signal = pd.concat(
         [
@@ -301,15 +345,16 @@ def depth_study(study):
         ignore_index=True,
     )
     settings = TrainSettings((), 0.05, 40, 20)
-    runs = pd.concat(
-        [
-            train_depth(dataset, init, scale, depth, 4, SEEDS, settings).runs
-            for init, scale in DEPTH_CELLS
-            for depth in (1, 3)
-        ],
-        ignore_index=True,
-    )
-    _, summary = summarize_depths(runs, majority_rate(dataset.y_test), 0.05, 0.9, 50, 0)
+    results = [
+        train_depth(dataset, init, scale, depth, 4, SEEDS, settings)
+        for init, scale in DEPTH_CELLS
+        for depth in (1, 3)
+    ]
+    runs = pd.concat([r.runs for r in results], ignore_index=True)
+    costs = pd.concat([r.costs for r in results], ignore_index=True)
+    runs["outcome"] = classify_depth_runs(runs, costs, 0.9, 0.01)
+    runs["time_to_learn"] = depth_time_to_learn(runs, costs, 0.9)
+    summary = summarize_depths(runs, 0.9, 50, 0)
     return {"signal": signal, "ratios": signal_ratios(signal, 0.9), "summary": summary}
 
 
@@ -375,7 +420,8 @@ def test_accuracy_against_depth_shares_the_panels_of_the_scale_figure(depth_stud
 
 
 def test_one_accuracy_panel_function_takes_the_x_axis_as_a_parameter(study):
-    summary = study["summary"]
+    full = plots_facets.full_budget(study["summary"])
+    summary = plots_facets.facet(full, dataset="circles", learning_rate=0.05)
     series = [plots_accuracy.Series("he", summary[summary["init"] == "he"], {"color": "k"})]
     for axis, ticks in ((plots_accuracy.SCALE_AXIS, ["0.5", "1"]),):
         _, acc, success = plots_accuracy.plot_accuracy_panels(series, axis, (4, 3))

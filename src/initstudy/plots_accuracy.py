@@ -1,9 +1,10 @@
-"""Accuracy figures: accuracy and success rate against scale or depth, and the grid's heatmap.
+"""Accuracy panels: accuracy and success rate against scale or depth, and heatmap panels.
 
-The scale figure (the grid) and the depth figure (the depth study) are the same
-two panels, mean test accuracy and success rate, drawn by
-:func:`plot_accuracy_panels` with the x axis (a column of the summary) as a
-parameter.
+The depth figure (the depth study) draws two panels, mean test accuracy and
+success rate, with :func:`plot_accuracy_panels`, whose x axis (a column of the
+summary) is a parameter; the grid's figures, faceted by data set and learning
+rate, are in :mod:`initstudy.plots_facets` and draw their heatmap panels with
+:func:`draw_heat_panel`.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from initstudy.labels import TIMES, cell_label, format_scale
+from initstudy.labels import cell_label
 from initstudy.plots import (
     SCALE_LABEL,
     cells_in_order,
     init_color,
-    inits_in_order,
     log_value_axis,
     panel_grid,
 )
 
 #: Columns of the accuracy panel: statistic, low and high end of its interval.
-ACCURACY_COLUMNS = ("test_accuracy_mean", "test_accuracy_ci_low", "test_accuracy_ci_high")
+ACCURACY_COLUMNS = ("test_accuracy_mean", "test_accuracy_mean_ci_low", "test_accuracy_mean_ci_high")
 #: Columns of the success-rate panel: statistic, low and high end of its interval.
 SUCCESS_COLUMNS = ("success_rate", "success_ci_low", "success_ci_high")
 #: Line styles of the scales of one initializer in the depth figure.
@@ -131,11 +131,13 @@ def _columns(rows: pd.DataFrame, names: tuple[str, str, str]) -> list[np.ndarray
 
 
 def _draw_bars(ax, x: np.ndarray, rows: pd.DataFrame, columns, line: Series) -> None:
-    """A statistic with its interval as error bars, where all three are finite."""
+    """A statistic with its interval as error bars where it is finite; a value without an
+    interval (identical seeds) is drawn without bars, a missing value not at all."""
     y, low, high = _columns(rows, columns)
-    ok = np.isfinite(y) & np.isfinite(low) & np.isfinite(high)
+    ok = np.isfinite(y)
     if ok.any():
-        yerr = np.clip(np.vstack([y[ok] - low[ok], high[ok] - y[ok]]), 0, None)
+        yerr = np.vstack([y[ok] - low[ok], high[ok] - y[ok]])
+        yerr = np.where(np.isfinite(yerr), np.clip(yerr, 0, None), 0.0)
         ax.errorbar(x[ok], y[ok], yerr=yerr, label=line.label, **line.style)
 
 
@@ -165,49 +167,6 @@ def _legend_entries(ax, labels: list[str]) -> tuple[list, list[str]]:
 
 def _reference_line(ax, y: float, label: str | None = None) -> None:
     ax.axhline(y, color="black", ls="--", lw=0.8, label=label)
-
-
-def plot_accuracy_vs_scale(summary: pd.DataFrame, threshold: float, level: float) -> Figure:
-    """Mean test accuracy and success rate of every cell against its scale.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        Per-cell table (``initstudy.stats.SUMMARY_COLUMNS``).
-    threshold : float
-        Test accuracy counted as a success, drawn as a dashed line.
-    level : float
-        Confidence level of the intervals, quoted in the labels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two panels: mean test accuracy with its bootstrap band; success rate
-        with Wilson error bars. An initializer with one scale is one marker.
-    """
-    inits = inits_in_order(summary)
-    series = []
-    for init in inits:
-        rows = summary[summary["init"] == init]
-        single = len(rows) == 1
-        style = dict(fmt="s" if single else "o-", ms=6 if single else 4, color=init_color(init),
-                     capsize=2, elinewidth=0.9, lw=1.2)  # fmt: skip
-        series.append(Series(init, rows, style))
-    fig, acc, success = plot_accuracy_panels(series, SCALE_AXIS, (5.6, 4.4))
-    success_line = f"success threshold {threshold:g}"
-    _reference_line(success, threshold)
-    _reference_line(acc, threshold, success_line)
-    acc.set_ylim(-0.02, 1.02)
-    pct = f"{level:.0%}"
-    acc.set_ylabel(f"mean test accuracy (fraction; band: {pct} bootstrap CI)")
-    success.set_ylabel(f"success rate (fraction of seeds; bars: {pct} Wilson CI)")
-    acc.set_title("Test accuracy, mean over seeds")
-    success.set_title(f"Share of seeds with test accuracy ≥ {threshold:g} (dashed line)")
-    acc.legend(*_legend_entries(acc, [*inits, success_line]), fontsize=8, loc="lower left")
-    fig.suptitle(
-        "Accuracy against the initial weight scale (markers offset slightly to stay visible)"
-    )
-    return fig
 
 
 def plot_accuracy_vs_depth(summary: pd.DataFrame, threshold: float, level: float) -> Figure:
@@ -243,7 +202,7 @@ def plot_accuracy_vs_depth(summary: pd.DataFrame, threshold: float, level: float
     _reference_line(success, 0.5)
     for ax in (acc, success):
         ax.grid(True, color="#eeeeee", lw=0.6)
-    lows = summary["test_accuracy_ci_low"].to_numpy(dtype=float)
+    lows = summary["test_accuracy_mean_ci_low"].to_numpy(dtype=float)
     acc.set_ylim(min(0.3, lows[np.isfinite(lows)].min(initial=1.0) - 0.05), 1.02)
     acc.set_ylabel(f"mean test accuracy (bars: {level:.0%} bootstrap CI)")
     success.set_ylabel(f"share of seeds with accuracy ≥ {threshold:g} ({level:.0%} Wilson)")
@@ -264,53 +223,30 @@ def _no_finite_run(rows: pd.DataFrame, label: str) -> str:
     return f"{label}: no finite run at depth " + ", ".join(str(int(d)) for d in sorted(missing))
 
 
-def plot_heatmap(summary: pd.DataFrame, threshold: float) -> Figure:
-    """Mean test accuracy of every (initializer, scale) cell, with its success count.
+def draw_heat_panel(ax, values: np.ndarray, notes: dict):
+    """One heatmap panel: values as colours (from 0.5 or the lowest value up to 1), each
+    entry's text in a colour readable on its shade, grey where an entry has no value.
 
     Parameters
     ----------
-    summary : pandas.DataFrame
-        Per-cell table (``initstudy.stats.SUMMARY_COLUMNS``).
-    threshold : float
-        Test accuracy counted as a success (quoted in the title).
+    ax : matplotlib.axes.Axes
+    values : ndarray
+        NaN where the entry is blank or has no value.
+    notes : dict
+        ``(row, column) -> (text, value or None)``.
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Initializers as rows (table order), scales as columns (sorted); a cell
-        not in the grid is blank, a cell without finite accuracy is grey.
+    matplotlib.image.AxesImage
     """
-    inits = inits_in_order(summary)
-    scales = sorted({float(s) for s in summary["scale"]})
-    values = np.full((len(inits), len(scales)), np.nan)
-    notes: dict[tuple[int, int], tuple[str, float | None]] = {}
-    for row in summary.itertuples(index=False):
-        i, j = inits.index(row.init), scales.index(float(row.scale))
-        mean = float(row.test_accuracy_mean)
-        count = f"{int(row.n_success)}/{int(row.n_seeds)}"
-        if np.isfinite(mean):
-            values[i, j] = mean
-            notes[i, j] = (f"{mean:.2f}\n{count}", mean)
-        else:
-            notes[i, j] = (f"diverged\n{count}", None)
-    fig = Figure(
-        figsize=(max(5.5, 2.2 + 0.95 * len(scales)), 1.6 + 0.62 * max(1, len(inits))),
-        layout="constrained",
-    )
-    ax = fig.subplots()
     finite = values[np.isfinite(values)]
     vmin = min(0.5, float(finite.min())) if finite.size else 0.5
     cmap = _heat_cmap()
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=1.0, aspect="auto")
     _annotate_cells(ax, notes, cmap, vmin)
-    _label_heatmap_axes(ax, inits, scales)
-    fig.colorbar(image, ax=ax, label="mean test accuracy (fraction)", shrink=0.9)
-    ax.set_title(
-        "Mean test accuracy over seeds\n"
-        f"(below it: k of n seeds reached test accuracy ≥ {threshold:g})",
-        fontsize=10,
-    )
-    return fig
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return image
 
 
 def _annotate_cells(ax, notes: dict, cmap, vmin: float) -> None:
@@ -323,17 +259,6 @@ def _annotate_cells(ax, notes: dict, cmap, vmin: float) -> None:
             r, g, b, _ = cmap((mean - vmin) / (1.0 - vmin) if vmin < 1 else 1.0)
             color = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
         ax.text(j, i, text, ha="center", va="center", fontsize=8, color=color)
-
-
-def _label_heatmap_axes(ax, inits: list[str], scales: list[float]) -> None:
-    ax.set_xticks(range(len(scales)), [format_scale(s) for s in scales])
-    ax.set_yticks(range(len(inits)), inits)
-    for tick, init in zip(ax.get_yticklabels(), inits, strict=True):
-        tick.set_color(init_color(init))
-    ax.set_xlabel(f"scale ({TIMES} base std)")
-    ax.set_ylabel("initializer")
-    for spine in ax.spines.values():
-        spine.set_visible(False)
 
 
 def _heat_cmap():

@@ -10,16 +10,15 @@ import pandas as pd
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 
-from initstudy.labels import cell_label
 from initstudy.plots import (
     CLASS_COLORS,
     CLASS_NAMES,
     init_color,
-    inits_in_order,
     panel_grid,
     panel_message,
     tidy_axes,
 )
+from initstudy.plots_facets import short_cell_label
 
 if TYPE_CHECKING:
     from initstudy.data import Dataset
@@ -36,37 +35,43 @@ def _scatter_classes(ax, X: np.ndarray, y, counted: bool, **style) -> None:
         ax.scatter(points[:, 0], points[:, 1], color=CLASS_COLORS[cls], label=label, **style)
 
 
-def plot_dataset(dataset: Dataset, noise: float | None = None) -> Figure:
-    """Train and test points of the circles dataset, coloured by class.
+def plot_dataset(dataset, noise=None) -> Figure:
+    """Train, validation and test points of every data set, coloured by class.
 
     Parameters
     ----------
-    dataset : Dataset
-    noise : float, optional
-        Noise of the dataset, quoted in the title.
+    dataset : Dataset or dict of str to Dataset
+        One data set, or several by name (one panel row each).
+    noise : float or dict of str to float, optional
+        Noise of each data set, quoted in its row's titles.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two panels (train, test) with equal aspect.
+        One row per data set, one panel per non-empty split, equal aspect.
     """
-    fig, axes = panel_grid(2, 2, (4.2, 4.4), sharex=True, sharey=True)
-    splits = (
-        ("train", dataset.X_train, dataset.y_train),
-        ("test", dataset.X_test, dataset.y_test),
-    )
-    for ax, (name, X, y) in zip(axes, splits, strict=True):
-        _scatter_classes(ax, X, y, True, s=14, edgecolors="white", linewidths=0.3)
-        ax.set_title(f"{name} split: {len(X)} points")
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.set_aspect("equal")
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.9)
-    title = "Circles dataset: two classes, not linearly separable"
-    if noise is not None:
-        title += f" (noise std {noise:g})"
-    fig.suptitle(title)
-    tidy_axes(axes, 2)
+    datasets = dataset if isinstance(dataset, dict) else {"": dataset}
+    noises = noise if isinstance(noise, dict) else dict.fromkeys(datasets, noise)
+    splits = [
+        split
+        for split in ("train", "validation", "test")
+        if any(len(data.split(split)[1]) for data in datasets.values())
+    ]
+    ncols = len(splits)
+    fig, axes = panel_grid(len(datasets) * ncols, ncols, (3.6, 3.8), sharex=True, sharey=True)
+    for row, (name, data) in enumerate(datasets.items()):
+        prefix = f"{name} (noise std {noises[name]:g}), " if noises.get(name) is not None else ""
+        prefix = prefix if name else prefix.replace(" (", "(", 1)
+        for ax, split in zip(axes[row * ncols :], splits, strict=False):
+            X, y = data.split(split)
+            _scatter_classes(ax, X, y, True, s=12, edgecolors="white", linewidths=0.3)
+            ax.set_title(f"{prefix}{split} split: {len(X)} points", fontsize=9)
+            ax.set_xlabel("$x_1$")
+            ax.set_ylabel("$x_2$")
+            ax.set_aspect("equal")
+            ax.legend(loc="upper right", fontsize=6, framealpha=0.9)
+    fig.suptitle("The data sets: two classes in the plane, not linearly separable")
+    tidy_axes(axes, ncols)
     return fig
 
 
@@ -85,7 +90,10 @@ class BoundaryPanel:
     train_accuracy, test_accuracy : float
         NaN for a network that diverged.
     role : str
-        Why it is shown, e.g. ``"notebook run"`` or ``"best scale of lecun"``.
+        Why it is shown, e.g. ``"notebook run"`` or ``"chosen on validation"``.
+    data : Dataset or None
+        The data set it was trained on, whose training points are drawn (None:
+        the figure's data set).
     """
 
     init: str
@@ -96,41 +104,53 @@ class BoundaryPanel:
     train_accuracy: float
     test_accuracy: float
     role: str = ""
+    data: Dataset | None = None
 
 
 def boundary_cells(
-    summary: pd.DataFrame, notebook: list[tuple[str, float]]
-) -> list[tuple[str, float, str]]:
+    cells: list[dict], selection: pd.DataFrame, notebook: list[tuple[str, float]], at: dict
+) -> list[tuple[dict, str]]:
     """The cells whose networks the decision-boundary figure shows.
 
-    The notebook's runs present in ``summary``, then for every other
-    initializer the cell with the highest mean test accuracy (the first in
-    table order on ties; an initializer whose cells have no finite accuracy is
-    left out).
+    The notebook's runs (at the notebook's learning rate on its data set, ``at``)
+    present in the grid, then each initializer's cell chosen on validation,
+    data set by data set (never chosen on test).
 
     Parameters
     ----------
-    summary : pandas.DataFrame
-        Per-cell table with ``init``, ``scale`` and ``test_accuracy_mean``.
+    cells : list of dict
+        The grid's cells (axis name -> value).
+    selection : pandas.DataFrame
+        ``selection.csv``: ``init``, the chosen axes and, with the axis, ``dataset``.
     notebook : list of (str, float)
         The notebook's runs (``initstudy.notebook.PRINTED``'s keys).
+    at : dict
+        The further-axis values of the notebook's runs, e.g. ``{"learning_rate": 0.01}``.
 
     Returns
     -------
-    list of (init, scale, role)
+    list of (cell, role)
+        ``cell`` is one of ``cells``.
     """
-    present = set(zip(summary["init"], summary["scale"].astype(float), strict=True))
-    chosen = [(init, float(s), "notebook run") for init, s in notebook if (init, s) in present]
-    shown = {init for init, _, _ in chosen}
-    for init in inits_in_order(summary):
-        if init in shown:
-            continue
-        rows = summary[summary["init"] == init]
-        means = rows["test_accuracy_mean"].to_numpy(dtype=float)
-        if not np.isfinite(means).any():
-            continue
-        best = rows.iloc[int(np.nanargmax(means))]
-        chosen.append((init, float(best["scale"]), f"best scale of {init}"))
+    present = {tuple(sorted(cell.items())): cell for cell in cells}
+
+    def find(values: dict) -> dict | None:
+        matches = [
+            cell for cell in present.values()
+            if all(cell.get(axis) == value for axis, value in values.items() if axis in cell)
+        ]  # fmt: skip
+        return matches[0] if matches else None
+
+    chosen = []
+    for init, scale in notebook:
+        cell = find({"init": init, "scale": float(scale), **at})
+        if cell is not None:
+            chosen.append((cell, "notebook run"))
+    axes = [axis for axis in selection.columns if axis in next(iter(present.values()), {})]
+    for record in selection.to_dict("records"):
+        cell = find({axis: record[axis] for axis in axes})
+        if cell is not None:
+            chosen.append((cell, "chosen on validation"))
     return chosen
 
 
@@ -174,8 +194,9 @@ def plot_decision_boundaries(
         panel_message(axes[0], "no network to show")
     for ax, panel in zip(axes, panels, strict=False):  # one spare axis if none
         _draw_regions(ax, panel, mesh)
+        data = panel.data if panel.data is not None else dataset
         _scatter_classes(
-            ax, dataset.X_train, dataset.y_train, False, s=8, edgecolors="black", linewidths=0.2
+            ax, data.X_train, data.y_train, False, s=8, edgecolors="black", linewidths=0.2
         )
         _frame_panel(ax, panel)
     if panels:
@@ -203,8 +224,8 @@ def _draw_regions(ax, panel: BoundaryPanel, mesh: tuple[np.ndarray, np.ndarray])
 
 def _frame_panel(ax, panel: BoundaryPanel) -> None:
     """Title, coloured frame and the square extent of one network's panel."""
-    role = f" ({panel.role})" if panel.role else ""
-    title = f"{cell_label(panel.init, panel.scale)}, seed {panel.seed}{role}\n"
+    role = f"\n{panel.role}" if panel.role else ""
+    title = f"{short_cell_label(panel.init, panel.scale)}, seed {panel.seed}{role}\n"
     title += _accuracy_text(panel.train_accuracy, panel.test_accuracy)
     ax.set_title(title, fontsize=9, color=init_color(panel.init))
     for spine in ax.spines.values():

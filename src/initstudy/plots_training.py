@@ -15,10 +15,17 @@ from initstudy.plots import (
     init_color,
     inits_in_order,
     log_cost_axis,
-    log_value_axis,
     panel_grid,
     panel_message,
     tidy_axes,
+)
+from initstudy.plots_facets import (
+    COLUMN_AXIS,
+    ROW_AXIS,
+    facet,
+    levels,
+    scale_axis,
+    short_cell_label,
 )
 
 
@@ -145,49 +152,69 @@ def cost_quantiles(costs: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def plot_cost_curves(costs: pd.DataFrame, target: float = 1.0) -> Figure:
-    """Cost over training of each initializer at its scale nearest ``target``.
+def plot_cost_curves(costs: pd.DataFrame, selection: pd.DataFrame) -> Figure:
+    """Cost over training of each initializer at its cell chosen on validation.
 
     Parameters
     ----------
     costs : pandas.DataFrame
-        Long-form costs: ``init, scale, seed, iteration, cost``.
-    target : float
-        Scale to show (the nearest one on a log axis where it is not in the grid).
+        Long-form costs: the grid's axes, ``seed, iteration, cost``.
+    selection : pandas.DataFrame
+        ``selection.csv``: each initializer's chosen (scale, learning rate), per data set.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per initializer: median over seeds, interquartile band, and
-        every seed as a faint line; log-scale cost.
+        One panel row per data set, one panel per initializer: median over seeds,
+        interquartile band and every seed as a faint line; log-scale cost.
     """
-    inits = inits_in_order(costs)
-    fig, axes = panel_grid(max(1, len(inits)), 3, (3.8, 3.2), sharex=True, sharey=True)
+    datasets = levels(selection, ROW_AXIS)
+    inits = inits_in_order(selection)
+    ncols = max(1, len(inits))
+    fig, axes = panel_grid(max(1, len(datasets) * len(inits)), ncols, (3.2, 2.8), sharex=True,
+                           sharey=True)  # fmt: skip
     drawn = False
-    for ax, init in zip(axes, inits, strict=False):  # one spare axis if none
-        rows = costs[costs["init"] == init]
-        scale = nearest_scale(rows["scale"], target)
-        drawn |= _draw_seed_curves(ax, rows[rows["scale"] == scale], init, scale)
+    for k, record in enumerate(_chosen_in_grid(selection, datasets, inits)):
+        if record is None:
+            panel_message(axes[k], "not chosen")
+            continue
+        cell = {axis: record[axis] for axis in ("scale", COLUMN_AXIS) if axis in record}
+        rows = facet(costs, init=record["init"], dataset=record.get(ROW_AXIS), **cell)
+        drawn |= _draw_seed_curves(axes[k], rows, record)
     if drawn:
         log_cost_axis(axes[0])
         axes[0].legend(fontsize=7, loc="upper right")
     if not inits:
         panel_message(axes[0], "no cost curves")
-    for ax in axes[:: min(3, len(axes))]:
+    for ax in axes[::ncols]:
         ax.set_ylabel("cross-entropy cost (log)")
     fig.suptitle(
-        "Training cost over seeds at scale 1 (or nearest): median, interquartile band, "
-        "faint lines: single seeds; dashed: ln 2"
+        "Training cost of each initializer at its cell chosen on validation: median, "
+        "interquartile band, faint lines: single seeds; dashed: ln 2",
+        fontsize=10,
     )
-    tidy_axes(axes, 3)
+    tidy_axes(axes, ncols)
     return fig
 
 
-def _draw_seed_curves(ax, cell: pd.DataFrame, init: str, scale: float) -> bool:
+def _chosen_in_grid(selection: pd.DataFrame, datasets: list, inits: list[str]):
+    """The selection record of each (data set, initializer) panel, row by row; None if absent."""
+    for dataset in datasets:
+        rows = facet(selection, dataset=dataset)
+        for init in inits:
+            match = rows[rows["init"] == init]
+            yield match.iloc[0].to_dict() if len(match) else None
+
+
+def _draw_seed_curves(ax, cell: pd.DataFrame, record: dict) -> bool:
     """Every seed's curve of one cell, their median and quartiles; True if any is finite."""
+    init = record["init"]
     color = init_color(init)
     seeds = cell["seed"].nunique()
-    ax.set_title(f"{cell_label(init, scale)} ({seeds} seeds)", color=color, fontsize=10)
+    title = short_cell_label(init, record["scale"])
+    title += f", lr {record[COLUMN_AXIS]:g}" if COLUMN_AXIS in record else ""
+    title += f" ({record[ROW_AXIS]})" if ROW_AXIS in record else ""
+    ax.set_title(f"{title}\n{seeds} seeds", color=color, fontsize=9)
     ax.set_xlabel("iteration")
     for _, curve in cell.groupby("seed", sort=True):
         y = curve["cost"].to_numpy(dtype=float)
@@ -213,26 +240,34 @@ def _draw_seed_curves(ax, cell: pd.DataFrame, init: str, scale: float) -> bool:
 
 
 def plot_initial_cost(runs: pd.DataFrame) -> Figure:
-    """Cost of the untrained networks against their scale, one panel per initializer.
+    """Cost of the untrained networks against their scale, per data set and initializer.
+
+    The initial cost does not depend on the learning rate, so one learning rate's
+    runs (the first) are drawn.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        Per-run table with ``init, scale, seed, initial_cost``.
+        Per-run table with the grid's axes, ``seed`` and ``initial_cost``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per initializer (table order), every seed a point (spread
-        sideways a little), a black bar at each cell's median, log-scale cost
-        shared by all panels and a dashed line at ln 2.
+        One panel row per data set, one panel per initializer (table order), every
+        seed a point (spread sideways a little), a black bar at each cell's median,
+        log-scale cost shared by all panels and a dashed line at ln 2.
     """
     inits = inits_in_order(runs)
-    fig, axes = panel_grid(max(1, len(inits)), 3, (3.6, 3.0), sharey=True)
+    datasets = levels(runs, ROW_AXIS)
+    first = facet(runs, learning_rate=levels(runs, COLUMN_AXIS)[0])
+    ncols = max(1, len(inits))
+    fig, axes = panel_grid(max(1, len(inits) * len(datasets)), ncols, (3.0, 2.8), sharey=True)
     skipped = drawn = 0
-    for ax, init in zip(axes, inits, strict=False):  # one spare axis if none
-        rows = runs[runs["init"] == init]
-        ax.set_title(init, color=init_color(init), fontsize=10)
+    panels = [(dataset, init) for dataset in datasets for init in inits]
+    for ax, (dataset, init) in zip(axes, panels, strict=False):  # one spare axis if none
+        rows = facet(first, init=init, dataset=dataset)
+        ax.set_title(init if dataset is None else f"{init} ({dataset})", color=init_color(init),
+                     fontsize=9)  # fmt: skip
         _ln2_line(ax)
         for scale, cell in rows.groupby("scale", sort=True):
             cost = cell["initial_cost"].to_numpy(dtype=float)
@@ -240,13 +275,13 @@ def plot_initial_cost(runs: pd.DataFrame) -> Figure:
             skipped += cost.size - values.size
             drawn += values.size
             _draw_cell_costs(ax, scale, values, init_color(init))
-        log_value_axis(ax, rows["scale"])
+        scale_axis(ax, rows["scale"])
         ax.set_xlim(ax.get_xlim()[0] / 1.1, ax.get_xlim()[1] * 1.1)
     if drawn:
         log_cost_axis(axes[0])
     if not inits:
         panel_message(axes[0], "no runs")
-    for ax in axes[:: min(3, len(axes))]:
+    for ax in axes[::ncols]:
         ax.set_ylabel("cost before training (log)")
     title = (
         "Cost of the untrained networks (dots: seeds, bar: median; dashed: ln 2, output 0.5 "
@@ -256,7 +291,7 @@ def plot_initial_cost(runs: pd.DataFrame) -> Figure:
     if skipped:
         title += f" ({skipped} non-finite costs not shown)"
     fig.suptitle(title, fontsize=10)
-    tidy_axes(axes, 3)
+    tidy_axes(axes, ncols)
     return fig
 
 
