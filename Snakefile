@@ -37,6 +37,12 @@ include: "workflow/rules/report.smk"
 report: "workflow/report/workflow.rst"
 
 
+# One run per results folder: the main process locks it when it is about to run jobs
+# (dry runs, --report, --lint, --list-* and jobs on cluster nodes never get here).
+onstart:
+    take_results_folder()
+
+
 localrules:
     all,
 

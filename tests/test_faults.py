@@ -238,8 +238,86 @@ def test_run_killed_during_training_resumes_to_identical_tables(tmp_path):
     for cell in done:  # written atomically: whatever exists is whole
         read_table(cell / "runs.csv", RUN_COLUMNS, "-", numeric=RUN_NUMBERS)
 
+    # The killed run's lock file is still there, naming it; the kernel released its flock.
+    assert f"pid {proc.pid} " in (workdir / "results/.initstudy.lock").read_text()
+    # A killed job's temporary file (as a killed aggregate leaves) is removed by the next run.
+    stale = workdir / "results/metrics/.costs.csv.k1ll3d_x.csv"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("init,scale\n")
+
     # The README's command, as is: the default profile's rerun-incomplete redoes the
-    # killed jobs, and its nolock keeps the killed run's lock from blocking the rerun.
+    # killed jobs; the results lock died with the killed run and does not block this one.
     proc = snakemake(workdir, TABLES_TARGET, "--cores", "2", *config)
     assert all(str(cell.relative_to(workdir)) in proc.stdout + proc.stderr for cell in training)
     assert table_bytes(workdir) == table_bytes(reference)
+    assert not stale.exists()
+    assert not list((workdir / "results").rglob(".*.csv"))
+
+
+# --------------------------------------------------------------------------- concurrent runs
+
+
+def _start(workdir: Path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    with open(workdir / "first.log", "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "snakemake", *args],
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+def test_second_run_in_one_folder_is_refused_and_the_first_finishes_right(tmp_path):
+    reference = copy_workflow(tmp_path / "alone")
+    snakemake(reference, TABLES_TARGET, "--cores", "2", *_long_config(reference))
+
+    workdir = copy_workflow(tmp_path / "shared")
+    config = _long_config(workdir)
+    other = yaml.safe_load((workdir / "long.yaml").read_text())
+    other["model"]["learning_rate"] = 0.3
+    (workdir / "other.yaml").write_text(yaml.safe_dump(other, sort_keys=False))
+    first = _start(workdir, TABLES_TARGET, "--cores", "2", *config)
+    try:
+        deadline = time.monotonic() + 240
+        while not _training_cells(workdir)[1]:
+            assert first.poll() is None, "the first run ended before it trained"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        started = time.monotonic()
+        second = snakemake(
+            workdir, TABLES_TARGET, "--cores", "2", "--configfile", "other.yaml", check=False
+        )
+        refused_after = time.monotonic() - started
+        assert first.poll() is None, "the first run should still be training"
+    finally:
+        first_rc = first.wait(timeout=300)
+    output = second.stdout + second.stderr
+    assert second.returncode != 0
+    assert "another run is using the results folder 'results' (nothing was run)" in output
+    assert f"pid {first.pid} on host " in output and "long.yaml" in output, output[-2000:]
+    assert refused_after < 60
+    assert first_rc == 0, (workdir / "first.log").read_text()[-3000:]
+    assert table_bytes(workdir) == table_bytes(reference)
+    # Snakemake's records agree with the tables: nothing is left to do for the first config.
+    dry = snakemake(workdir, TABLES_TARGET, "-n", *config)
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_dry_runs_and_reports_need_no_lock(tmp_path):
+    from initstudy.lock import hold_results_lock
+
+    workdir = copy_workflow(tmp_path / "held")
+    held_by_this_test = hold_results_lock(workdir / "results")
+    proc = snakemake(workdir, "-n", *TINY)
+    assert "This config trains 20 networks in 5 training jobs" in proc.stdout + proc.stderr
+    snakemake(workdir, "--list-rules", *TINY)
+    snakemake(workdir, "--lint", *TINY, check=False)
+    busy = snakemake(workdir, TABLES_TARGET, "--cores", "1", *TINY, check=False)
+    assert busy.returncode != 0
+    assert f"pid {os.getpid()} " in busy.stdout + busy.stderr
+    assert held_by_this_test.exists()

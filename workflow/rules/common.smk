@@ -33,6 +33,11 @@ from initstudy.grid import (  # noqa: E402
     grid_cells,
 )
 from initstudy.imports import import_closure  # noqa: E402
+from initstudy.lock import (  # noqa: E402
+    ResultsBusyError,
+    hold_results_lock,
+    remove_stale_temporaries,
+)
 from initstudy.reproduction import setup_differences  # noqa: E402
 
 # Snakemake reads config files with PyYAML's FullLoader through YTE, which
@@ -62,6 +67,17 @@ FIGURES = load_figures(os.path.join(workflow.basedir, "workflow", "figures.yaml"
 ENV = "../envs/initstudy.yaml"
 SETUP_DIFFERENCES = setup_differences(config)
 NOTEBOOK_COMPARABLE = not SETUP_DIFFERENCES
+
+
+def take_results_folder():
+    """Lock the results folder for this run (refused while another run holds it), then delete
+    the temporary files killed jobs left there."""
+    try:
+        hold_results_lock(RESULTS)
+    except ResultsBusyError as error:
+        raise WorkflowError(str(error)) from None
+    for path in remove_stale_temporaries(RESULTS):
+        print(f"removed a temporary file a killed job left behind: {path}", file=sys.stderr)
 
 
 def script_imports(script):
