@@ -1,172 +1,217 @@
-"""Time the project's trainer against the notebook's loop and scikit-learn, on one core.
+"""Time the project's trainer against its peers, on one thread, in one run.
 
-Trains the same K He networks (seeds ``0..K-1``, shape ``[2, 10, 5, 1]``, learning
-rate 0.01, 15000 full-batch iterations on the notebook's 300 training points)
-three ways and prints seconds per network:
+For the default shape ``[2, 10, 5, 1]`` and one deep shape (``[2] + [32] * 30 +
+[1]``), all on the notebook's 300 training points (``m = 300``), float64, He
+initialization (seeds ``0..K-1``), learning rate 0.01, it trains the same
+networks with
 
-(a) the notebook's per-network loop (:mod:`initstudy.notebook`), network by network;
-(b) the project's trainer (:func:`initstudy.train.train_batch`), all K as one batch;
-(c) scikit-learn's ``MLPClassifier`` with the same architecture, full-batch SGD
-    without momentum or regularization, as an independent peer.
+- the notebook's loop (for the default shape its own code, ``initstudy.notebook``;
+  for the deep shape the same operations written for any depth), network after network;
+- scikit-learn's ``MLPClassifier`` (full batch, plain SGD, its own initialization);
+- JAX (``jit`` + ``vmap`` + ``lax.scan``, float64), if installed (the ``bench``
+  extra: ``pip install -e ".[bench]"``);
+- the project (``initstudy.train.train_batch``) with each backend (numba, numpy),
 
-It then checks that (a) and (b) give the same networks: the largest relative
-difference of the logged costs and whether the train/test accuracies agree.
-BLAS is pinned to one thread before NumPy is imported. This is a measurement,
-not a test: nothing here asserts on time.
+and prints seconds per network (min / median / max over the samples: each
+network for the loops, each repeat for the batched trainers), the attained
+GFLOP/s (from the median; the count is printed and derived in
+``trainers.flops_per_iteration``), the ratio to the notebook loop, and the share
+of the practical peak: the GFLOP/s of a 2048 x 2048 float64 matrix product on
+one thread, measured before and after each shape in the same run.
+
+For the default shape it then checks the project against the notebook loop:
+which networks' logged costs (every ``--log-every`` iterations, from the
+logits) differ, by how much (relative), and whether the train and test
+accuracies are equal. Every BLAS and XLA pool is pinned to one thread
+(environment variables before NumPy is imported, then threadpoolctl). This is a
+measurement, not a test: nothing here asserts on time. On a busy machine the
+ratios measured side by side are what to read; the load average is printed.
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_trainer.py --networks 20
-    python benchmarks/bench_trainer.py --networks 20 --notebook-networks 5 --backend numpy
+    python benchmarks/bench_trainer.py                  # everything, a few minutes
+    python benchmarks/bench_trainer.py --clock cpu      # on a busy machine: CPU time
+    python benchmarks/bench_trainer.py --networks 20 --notebook-networks 5 --repeats 5
+    python benchmarks/bench_trainer.py --deep-networks 0 --skip sklearn jax
+
+Options: ``--networks`` (K, default 20), ``--notebook-networks`` (of them, for
+the loop), ``--sklearn-networks`` (3), ``--repeats`` (3), ``--iterations``
+(15000), ``--learning-rate`` (0.01), ``--log-every`` (1000), ``--deep-width``
+(32), ``--deep-hidden`` (30), ``--deep-iterations`` (300), ``--deep-networks``
+(4; 0 skips the deep shape), ``--skip`` (any of notebook, sklearn, jax, numba,
+numpy), ``--clock`` (wall or cpu).
 """
 
 from __future__ import annotations
 
 import os
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_var] = "1"
+os.environ["XLA_FLAGS"] = (
+    os.environ.get("XLA_FLAGS", "")
+    + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
+from itertools import pairwise  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import numpy as np  # noqa: E402
+import trainers  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from initstudy import net as net_module  # noqa: E402
-from initstudy import notebook  # noqa: E402
 from initstudy.data import make_dataset  # noqa: E402
-from initstudy.init import initialize, initialize_batch  # noqa: E402
+from initstudy.init import initialize_batch  # noqa: E402
 from initstudy.provenance import cpu_model  # noqa: E402
-from initstudy.train import TrainSettings, accuracy, train_batch  # noqa: E402
+
+PEERS = ("notebook", "sklearn", "jax", "numba", "numpy")
 
 
-def blas_info() -> str:
-    """Name and version of the BLAS NumPy is linked to."""
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version')}"
-    except Exception:  # informational only
-        return "unknown"
+def spread(samples) -> str:
+    """``min / median / max`` of a list of seconds."""
+    return " / ".join(f"{v:.4f}" for v in (min(samples), np.median(samples), max(samples)))
 
 
-def notebook_params(layers: list[int], seed: int) -> dict:
-    """He initial parameters of one network, as the notebook's dict."""
-    params = {}
-    for l, (W, b) in enumerate(initialize("he", layers, 1.0, seed), start=1):
-        params[f"W{l}"], params[f"b{l}"] = W, b
-    return params
+def print_flops(layers, m, iterations):
+    """The FLOP count of one network's training, with its formula."""
+    per_iteration = trainers.flops_per_iteration(layers, m)
+    pairs = sum(a * b for a, b in pairwise(layers))
+    print("FLOPs per network and iteration = 2m*S (forward) + 2m*S (dW) + 2m*(S - n0*n1) (dA)")
+    print(f"  = 6*{m}*{pairs} - 2*{m}*{layers[0] * layers[1]} = {per_iteration:,}"
+          f"  (S = sum n_in*n_out = {pairs}); x {iterations} iterations"
+          f" = {per_iteration * iterations:.4g} per network")  # fmt: skip
+    return per_iteration * iterations
 
 
-def time_notebook(X, y, Xt, yt, layers, seeds, lr, iterations, log_every):
-    """Train each network with the notebook's loop; seconds per network, costs, accuracies."""
-    costs, accs = [], []
-    start = time.perf_counter()
-    for seed in seeds:
-        params, logged = notebook.model(
-            X, y, notebook_params(layers, seed), lr, iterations, log_every
-        )
-        costs.append(logged)
-        accs.append([np.mean(notebook.predict(A, params) == t) for A, t in ((X, y), (Xt, yt))])
-    return (time.perf_counter() - start) / len(seeds), np.array(costs), np.array(accs)
+def print_table(rows, flops, peak):
+    """One line per trainer: s/network spread, GFLOP/s, ratio to the notebook, share of peak."""
+    peak_med = float(np.median(peak))
+    print(f"matmul peak, 1 thread: {spread(peak).replace(' / ', ' / ')} GFLOP/s (min/med/max)")
+    print(f"{'trainer':34} {'n':>3}  {'s / network: min / med / max':>30}  {'GFLOP/s':>8}"
+          f"  {'x notebook':>10}  {'of peak':>7}")  # fmt: skip
+    notebook = rows.get("notebook")
+    for label, samples in rows.values():
+        med = float(np.median(samples))
+        ratio = f"{np.median(notebook[1]) / med:10.1f}" if notebook else f"{'-':>10}"
+        print(f"{label:34} {len(samples):3d}  {spread(samples):>30}  {flops / med / 1e9:8.2f}"
+              f"  {ratio}  {flops / med / 1e9 / peak_med:7.0%}")  # fmt: skip
 
 
-def time_project(X, y, Xt, yt, layers, seeds, lr, iterations, log_every, backend):
-    """Train all networks as one batch with the project's trainer, on ``backend``."""
-    W, b = initialize_batch("he", layers, 1.0, seeds)
-    warm_up = TrainSettings(layers, lr, 2, 1, backend=backend)
-    train_batch(W, b, X, y, warm_up)  # compile / warm up outside the timing
-    start = time.perf_counter()
-    settings = TrainSettings(layers, lr, iterations, log_every, backend=backend)
-    result = train_batch(W, b, X, y, settings)
-    seconds = (time.perf_counter() - start) / len(seeds)
-    accs = np.stack(
-        [accuracy(result.weights, result.biases, A, t) for A, t in ((X, y), (Xt, yt))], axis=1
+def print_equality(name, seeds, costs, accs, nb_costs, nb_accs, log_every):
+    """Which networks' logged costs differ from the notebook loop's, by how much; accuracies."""
+    n = nb_costs.shape[0]
+    costs = costs[:n, : nb_costs.shape[1]]
+    rel = np.abs(costs - nb_costs) / np.abs(nb_costs)
+    same = [seeds[i] for i in range(n) if np.array_equal(costs[i], nb_costs[i])]
+    print(f"{name}: {len(same)} of {n} networks with every logged cost bit for bit the notebook's")
+    for i in range(n):
+        if seeds[i] not in same:
+            worst = int(np.argmax(rel[i]))
+            print(f"  seed {seeds[i]:2d}: max relative difference {rel[i].max():.2e}"
+                  f" (iteration {worst * log_every})")  # fmt: skip
+    equal = [seeds[i] for i in range(n) if np.array_equal(accs[i], nb_accs[i])]
+    print(
+        f"  train and test accuracies equal for {len(equal)} of {n} networks"
+        + ("" if len(equal) == n else f" (differ: {sorted(set(seeds[:n]) - set(equal))})")
     )
-    return seconds, result.costs[:, :-1], accs
+    if 3 in seeds[:n]:
+        print(
+            f"  He seed 3: max relative cost difference {rel[seeds.index(3)].max():.2e},"
+            f" accuracies {accs[seeds.index(3)].round(5)} vs {nb_accs[seeds.index(3)].round(5)}"
+        )
 
 
-def time_sklearn(X, y, layers, seeds, lr, iterations):
-    """Full-batch gradient descent of the same architecture with scikit-learn."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    points, labels = X.T, y.ravel().astype(int)
-    start = time.perf_counter()
-    for seed in seeds:
-        clf = MLPClassifier(
-            hidden_layer_sizes=tuple(layers[1:-1]), activation="relu", solver="sgd",
-            batch_size=points.shape[0], learning_rate_init=lr, momentum=0.0,
-            nesterovs_momentum=False, alpha=0.0, max_iter=iterations, tol=0.0,
-            n_iter_no_change=iterations + 1, shuffle=False, random_state=seed,
-        )  # fmt: skip
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(points, labels)
-    return (time.perf_counter() - start) / len(seeds)
+def run_shape(args, layers, iterations, networks, nb_networks, data, backends):
+    """Time every trainer on one shape and print the table; the seeds and the checked runs."""
+    lr, every, skip = args.learning_rate, args.log_every, set(args.skip)
+    seeds = list(range(networks))
+    W, b = initialize_batch("he", layers, 1.0, seeds)
+    shown = layers if len(layers) < 6 else [*layers[:3], "...", *layers[-2:]]
+    print(f"\n== layers {shown} ({len(layers) - 2} hidden), m = {data[0].shape[1]},"
+          f" {iterations} iterations,"
+          f" lr {lr}, He seeds 0..{networks - 1} ==")  # fmt: skip
+    flops = print_flops(layers, data[0].shape[1], iterations)
+    peak, rows, runs = trainers.matmul_gflops(), {}, {}
+    if "notebook" not in skip and nb_networks > 0:
+        nb_W, nb_b = [w[:nb_networks] for w in W], [v[:nb_networks] for v in b]
+        seconds, *runs["notebook"] = trainers.notebook_loop(data, nb_W, nb_b, lr, iterations, every)
+        rows["notebook"] = ("notebook loop (per network)", seconds)
+    if "sklearn" not in skip and args.sklearn_networks > 0:
+        seconds = trainers.sklearn_mlp(data, layers, seeds[: args.sklearn_networks], lr, iterations)
+        rows["sklearn"] = ("sklearn MLPClassifier (per network)", seconds)
+    if "jax" not in skip:
+        if trainers.jax_available() is None:
+            print("JAX is not installed: skipped (pip install -e '.[bench]')")
+        else:
+            seconds, jax_final = trainers.jax_trainer(data, W, b, lr, iterations, args.repeats)
+            rows["jax"] = (f"JAX jit+vmap+scan (B={networks})", seconds)
+    for backend in backends:
+        seconds, *runs[backend] = trainers.project(
+            data, W, b, lr, iterations, every, backend, args.repeats
+        )
+        rows[backend] = (f"project {backend} (train_batch, B={networks})", seconds)
+    peak += trainers.matmul_gflops()
+    print_table(rows, flops, peak)
+    if "jax" in rows and backends:
+        final = runs[backends[0]][0][:, -1]
+        print(f"JAX's trained costs vs the project's: max relative difference "
+              f"{np.max(np.abs(jax_final - final) / np.abs(final)):.1e}")  # fmt: skip
+    return seeds, runs
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the options, run the three trainers and print the comparison."""
+    """Parse the options, run both shapes and print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--networks", type=int, default=20, help="K networks for the project")
-    parser.add_argument("--notebook-networks", type=int, default=None,
-                        help="networks for the notebook loop (default: all K)")  # fmt: skip
-    parser.add_argument("--sklearn-networks", type=int, default=3,
-                        help="networks for scikit-learn (0 to skip)")  # fmt: skip
-    parser.add_argument("--iterations", type=int, default=15000)
-    parser.add_argument("--learning-rate", type=float, default=0.01)
-    parser.add_argument("--log-every", type=int, default=1000)
-    parser.add_argument("--layers", type=int, nargs="+", default=[2, 10, 5, 1])
-    parser.add_argument("--backend", choices=net_module.BACKENDS, default="auto",
-                        help="backend of the project's trainer")  # fmt: skip
+    add = parser.add_argument
+    add("--networks", type=int, default=20, help="K networks, default shape")
+    add("--notebook-networks", type=int, default=None, help="of them, for the notebook loop")
+    add("--sklearn-networks", type=int, default=3, help="networks for scikit-learn (0: skip)")
+    add("--repeats", type=int, default=3, help="repeats of the batched trainers (project, JAX)")
+    add("--iterations", type=int, default=15000)
+    add("--learning-rate", type=float, default=0.01)
+    add("--log-every", type=int, default=1000)
+    add("--deep-width", type=int, default=32)
+    add("--deep-hidden", type=int, default=30, help="hidden layers of the deep shape")
+    add("--deep-iterations", type=int, default=300)
+    add("--deep-networks", type=int, default=4, help="networks of the deep shape (0: skip it)")
+    add("--skip", nargs="*", default=[], choices=PEERS, help="trainers to leave out")
+    add("--clock", choices=("wall", "cpu"), default="wall",
+        help="wall time, or the process's CPU time (for a busy machine)")  # fmt: skip
     args = parser.parse_args(argv)
-    layers, lr, its, every = args.layers, args.learning_rate, args.iterations, args.log_every
-    if len(layers) != 4:
-        parser.error("the notebook loop is written for two hidden layers: give 4 widths")
+    if args.clock == "cpu":
+        trainers.use_cpu_clock()
 
-    data = make_dataset(300, 100, 0.05, 1, 2)
-    X, y = np.ascontiguousarray(data.X_train.T), data.y_train.reshape(1, -1).astype(float)
-    Xt, yt = np.ascontiguousarray(data.X_test.T), data.y_test.reshape(1, -1)
-    seeds = list(range(args.networks))
-    nb_seeds = seeds[: args.notebook_networks or args.networks]
-
-    print(f"CPU      : {cpu_model()} ({os.cpu_count()} logical cores, BLAS threads pinned to 1)")
-    print(f"Python   : {platform.python_version()}, NumPy {np.__version__}, BLAS {blas_info()}")
-    backend = net_module.resolve_backend(args.backend)
-    if backend == "numba":
-        import numba
-
-        backend += f" (numba {numba.__version__})"
-    print(f"Setup    : layers {layers}, lr {lr}, {its} iterations, He seeds 0..{len(seeds) - 1}")
-    print(f"Project  : backend {backend}\n")
-
-    t_proj, c_proj, a_proj = time_project(X, y, Xt, yt, layers, seeds, lr, its, every, args.backend)
-    print(f"{f'project  (train_batch, B={len(seeds)})':34}: {t_proj:8.4f} s/network")
-    t_nb, c_nb, a_nb = time_notebook(X, y, Xt, yt, layers, nb_seeds, lr, its, every)
-    print(f"{f'notebook (loop, {len(nb_seeds)} networks)':34}: {t_nb:8.4f} s/network")
-    if args.sklearn_networks > 0:
-        t_sk = time_sklearn(X, y, layers, seeds[: args.sklearn_networks], lr, its)
-        label = f"sklearn  (MLPClassifier, {args.sklearn_networks} networks)"
-        print(f"{label:34}: {t_sk:8.4f} s/network")
-    print(f"\nnotebook / project : {t_nb / t_proj:6.1f} x")
-    if args.sklearn_networks > 0:
-        print(f"sklearn  / project : {t_sk / t_proj:6.1f} x")
-
-    n = len(nb_seeds)
-    rel = np.abs(c_proj[:n] - c_nb) / np.abs(c_nb)
-    same = np.array_equal(a_proj[:n], a_nb)
-    print(f"\nmax relative cost difference, notebook vs project ({n} networks x "
-          f"{c_nb.shape[1]} logged iterations): {rel.max():.3e}")  # fmt: skip
-    print(f"train/test accuracies identical for all {n} networks: {same}")
-    if 3 in nb_seeds:
-        print(f"seed 3 accuracies (train, test): project {a_proj[3].round(5)}, "
-              f"notebook {a_nb[3].round(5)}")  # fmt: skip
+    d = make_dataset(300, 100, 0.05, 1, 2)
+    data = (np.ascontiguousarray(d.X_train.T), d.y_train.reshape(1, -1).astype(float),
+            np.ascontiguousarray(d.X_test.T), d.y_test.reshape(1, -1))  # fmt: skip
+    backends = [name for name in ("numba", "numpy") if name not in args.skip]
+    if "numba" in backends and net_module.kernel_numba is None:
+        print("numba is not installed: the numba backend is skipped")
+        backends.remove("numba")
+    print(f"CPU    : {cpu_model()} ({os.cpu_count()} logical cores; one thread used)")
+    print(f"Load   : {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min) at the start;"
+          f" clock: {args.clock} time")  # fmt: skip
+    print(f"Python : {platform.python_version()}, NumPy {np.__version__}, JAX "
+          f"{trainers.jax_available() or 'not installed'}")  # fmt: skip
+    with threadpool_limits(limits=1):
+        seeds, runs = run_shape(args, [2, 10, 5, 1], args.iterations, args.networks,
+                                min(args.notebook_networks or args.networks, args.networks),
+                                data, backends)  # fmt: skip
+        if "notebook" in runs:
+            print(f"\nThe project against the notebook loop ({args.log_every}-iteration log):")
+            for backend in backends:
+                print_equality(backend, seeds, *runs[backend], *runs["notebook"], args.log_every)
+        if args.deep_networks > 0:
+            deep = [2] + [args.deep_width] * args.deep_hidden + [1]
+            run_shape(args, deep, args.deep_iterations, args.deep_networks,
+                      args.deep_networks, data, backends)  # fmt: skip
+    print(f"\nLoad   : {' '.join(f'{v:.2f}' for v in os.getloadavg())} at the end")
 
 
 if __name__ == "__main__":
