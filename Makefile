@@ -1,13 +1,22 @@
-# The two set-up commands of the README, and the checks CI runs.
+# The two set-up commands of the README, and the checks and publishing steps CI runs.
 #   make study   -- Python environment (pinned, pip) + the whole default study
 #   make test    -- the same environment + test/lint tools, then lint and the test suite
+#   make report  -- the study (if not up to date), then results/report.html and results/report.zip
+#                   (and results/site/index.html, the page publish.yml deploys)
+#   make tiny    -- the tiny study of .test/config/config.yaml and its HTML report (CI)
+# Another study: make study CONFIG=my-study.yaml, then make report CONFIG=my-study.yaml
+# (--report must see the same --configfile as the run).
 
 PYTHON ?= python3
 VENV ?= .venv
 CORES ?= 4
+CONFIG ?=
 BIN := $(VENV)/bin
+CONFIGFILE := $(if $(CONFIG),--configfile $(CONFIG))
+TINY := --configfile .test/config/config.yaml
+GITHUB_WORKFLOWS := .github/workflows/ci.yml .github/workflows/publish.yml
 
-.PHONY: study test lint pytest clean-results
+.PHONY: study report tiny test lint pytest clean-results
 
 $(BIN)/.study-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +29,24 @@ $(BIN)/.dev-installed: $(BIN)/.study-installed requirements-dev.txt
 	touch $@
 
 study: $(BIN)/.study-installed
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) $(CONFIGFILE)
+
+report: study
+	$(BIN)/snakemake --report results/report.html $(CONFIGFILE)
+	$(BIN)/snakemake --report results/report.zip $(CONFIGFILE)
+	mkdir -p results/site && cp results/report.html results/site/index.html
+
+tiny: $(BIN)/.study-installed
+	$(BIN)/snakemake --cores $(CORES) $(TINY)
+	$(BIN)/snakemake --report results/tiny/report.html $(TINY)
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow
 	$(BIN)/snakemake --lint --cores 1
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(GITHUB_WORKFLOWS)
+	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
 
 pytest: $(BIN)/.dev-installed
 	$(BIN)/python -m pytest

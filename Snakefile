@@ -32,6 +32,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/depth.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/publish.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -51,3 +52,4 @@ rule all:
     default_target: True
     input:
         get_final_output(),
+        report_pages(),
