@@ -131,9 +131,13 @@ def validate_config(config: dict, schema: dict) -> None:
         One line per violation, in the order of the keys in the config, each
         naming the key path, the value given and what is allowed.
     """
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, validators
 
-    validator = Draft202012Validator(schema)
+    # JSON Schema's "integer" accepts 100.0; the study's integer keys take only integers.
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    validator = validators.extend(Draft202012Validator, type_checker=checker)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: _position(config, e.absolute_path))
     lines = list(dict.fromkeys(line for error in errors for line in _explain(error)))
     if lines:
@@ -329,6 +333,8 @@ def _note(kind: str, instance: object) -> str:
         for item in instance:
             (repeated if item in seen and item not in repeated else seen).append(item)
         return " (repeated: " + ", ".join(_show(v) for v in repeated) + ")"
+    if kind == "type" and isinstance(instance, float) and instance.is_integer():
+        return f" (a number with a decimal point: write {int(instance)})"
     if kind == "type" and isinstance(instance, str):
         try:
             float(instance)

@@ -55,7 +55,7 @@ rule aggregate:
         ENV
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["aggregate"],
         runtime=10,
     params:
         axes=list(AXES),

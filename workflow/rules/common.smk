@@ -5,6 +5,7 @@ import re
 import sys
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 SRC = os.path.join(workflow.basedir, "src")
@@ -19,6 +20,13 @@ from initstudy.config import (  # noqa: E402
     format_scale,
     load_schema,
     validate_config,
+)
+from initstudy.config_input import (  # noqa: E402
+    check_config_size,
+    check_reference,
+    check_yaml_files,
+    parse_overrides,
+    shorten,
 )
 from initstudy.declared import InitializerError, declare_initializers  # noqa: E402
 from initstudy.figures import load_figures  # noqa: E402
@@ -39,20 +47,43 @@ from initstudy.lock import (  # noqa: E402
     remove_stale_temporaries,
 )
 from initstudy.reproduction import setup_differences  # noqa: E402
+from initstudy.sizing import (  # noqa: E402
+    StudyTooLargeError,
+    check_fits,
+    machine_mb,
+    resolve_backend_name,
+    rule_mem_mb,
+    study_size,
+)
 
 # Snakemake reads config files with PyYAML's FullLoader through YTE, which
 # evaluates Python for files that set __use_yte__; re-reading them with
 # safe_load refuses anything but plain data. Then our own schema pass, whose
 # messages name key, value and what is allowed, then Snakemake's, which fills
 # in the defaults, then the rules that relate several keys.
+# Before all of that, the files' YAML events (no anchors or aliases, bounded size and
+# depth) and the nested --config values, which Snakemake passes as text.
 try:
+    check_yaml_files(workflow.configfiles)
     check_config_files(workflow.configfiles)
+    parse_overrides(config, workflow.config_settings.config)
+    check_config_size(config)
     declare_initializers(config.get("initializers", {}))
     validate_config(config, load_schema(SCHEMA))
     validate(config, "../schemas/config.schema.yaml")
     check_config(config)
+    check_reference(config)
+    BACKEND = resolve_backend_name(config["model"]["backend"])
+    SIZE = study_size(config, len(grid_cells(config)), BACKEND)
+    check_fits(config, SIZE, machine_mb())
 except (ConfigError, InitializerError) as error:
-    raise WorkflowError(f"invalid config (nothing was run):\n{error}") from None
+    raise WorkflowError(f"invalid config (nothing was run):\n{shorten(str(error))}") from None
+except StudyTooLargeError as error:
+    raise WorkflowError(f"study too large (nothing was run):\n{error}") from None
+# Rules whose memory grows with the grid take it from this estimate.
+MEM_MB = rule_mem_mb(SIZE)
+if workflow.is_main_process:
+    logger.info(SIZE.summary(BACKEND))
 
 AXES = grid_axes(config)
 CELLS = grid_cells(config)

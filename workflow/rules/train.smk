@@ -39,7 +39,7 @@ rule train_cell:
         ENV
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=MEM_MB["train_cell"],
         runtime=30,
     params:
         seeds=SEEDS,
@@ -51,5 +51,7 @@ rule train_cell:
         ),
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),
+        # numpy or numba (model.backend, resolved once): switching it retrains.
+        backend=BACKEND,
     script:
         "../scripts/train_cell.py"

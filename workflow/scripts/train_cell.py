@@ -7,7 +7,6 @@ from threadpoolctl import threadpool_info
 from initstudy.cell import save_parameters, train_cell
 from initstudy.data import load_dataset
 from initstudy.grid import add_axis_columns, cell_from_wildcards
-from initstudy.net import resolve_backend
 from initstudy.tables import write_table
 from initstudy.train import TrainSettings
 
@@ -22,7 +21,7 @@ log.info(
     "BLAS threads: %s; job threads: %d; backend: %s",
     blas or "none",
     smk.threads,
-    resolve_backend(None),
+    p.backend,
 )
 log.info(
     "training %s: %d seeds, layers %s, %d iterations at learning rate %g",
@@ -56,7 +55,7 @@ result = train_cell(
     init,
     scale,
     p.seeds,
-    TrainSettings(p.layers, p.learning_rate, p.iterations, p.log_every),
+    TrainSettings(p.layers, p.learning_rate, p.iterations, p.log_every, p.backend),
     progress,
 )
 events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
