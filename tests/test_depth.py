@@ -228,7 +228,7 @@ def test_tiny_depth_study_runs_in_the_workflow(tmp_path):
     assert runs.groupby("variant").size().to_dict() == dict.fromkeys(
         ["numpy", "perturbed", "reference"], configurations * training["seeds"]
     )
-    assert set(runs["status"]) <= set(DEPTH_STATUSES)
+    assert set(runs["outcome"]) <= set(DEPTH_STATUSES)
     assert len(summary) == configurations
     assert (summary["n_seeds"] == training["seeds"]).all()
     robustness = pd.read_csv(results / "robustness.csv")
@@ -313,12 +313,13 @@ def test_failure_prediction_on_constructed_seeds():
          "log_signal": [-d for d in distance] * 2,
          "success": [True] * 4 + [False] * 4 + [True, False] * 4}
     )  # fmt: skip
-    table = failure_prediction(runs, 2000, 0)
-    first, second, pooled = table.to_dict("records")
+    table, pooled = failure_prediction(runs, 2000, 0)
+    first, second = table.to_dict("records")
+    pooled = pooled.iloc[0]
     assert (first["auc"], first["n_fail"], first["n_success"]) == (1.0, 4, 4)
     assert first["p_value"] == pytest.approx(2 / math.comb(8, 4))  # exact, two-sided
     assert second["auc"] == pytest.approx(10 / 16)  # failing ranks 2, 4, 6, 8: U = 10
-    assert pooled["init"] == "pooled" and pooled["auc"] == pytest.approx(26 / 32)
+    assert pooled["n_cells"] == 2 and pooled["auc"] == pytest.approx(26 / 32)
     assert 0.0 < pooled["p_value"] < 0.05
 
 
@@ -351,7 +352,7 @@ def _two_rates(dataset):
         runs.append(result.runs)
         costs.append(result.costs)
     runs, costs = pd.concat(runs, ignore_index=True), pd.concat(costs, ignore_index=True)
-    runs["status"] = classify_depth_runs(runs, costs, 0.9, 0.01)
+    runs["outcome"] = classify_depth_runs(runs, costs, 0.9, 0.01)
     return runs
 
 
@@ -372,7 +373,7 @@ def test_selection_prefers_validation_successes_then_accuracy_then_the_smaller_r
         {"init": "he", "scale": 1.0, "depth": 2, "width": 4,
          "learning_rate": [0.1] * 2 + [0.3] * 2 + [1.0] * 2, "seed": [0, 1] * 3,
          "validation_accuracy": [0.95, 0.5, 0.92, 0.6, 0.95, np.nan],
-         "status": ["ok", "slow", "ok", "slow", "ok", "diverged"]}
+         "outcome": ["ok", "slow", "ok", "slow", "ok", "diverged"]}
     )  # fmt: skip
     rates = select_learning_rates(runs, 0.9)
     assert rates["n_validation_success"].tolist() == [1, 1, 1]

@@ -197,15 +197,15 @@ def matched_facts(matched: pd.DataFrame) -> list[dict]:
     ]
 
 
-def spread_facts(spread: pd.DataFrame, failure: pd.DataFrame) -> dict:
+def spread_facts(spread: pd.DataFrame, failure: pd.DataFrame, pooled: pd.DataFrame) -> dict:
     """The measured variance of ``ln(q(L)/q(1))`` against the prediction, and against failure.
 
     Parameters
     ----------
     spread : pandas.DataFrame
         Table of :func:`initstudy.depth_spread.spread_table`.
-    failure : pandas.DataFrame
-        Table of :func:`initstudy.depth_spread.failure_prediction`.
+    failure, pooled : pandas.DataFrame
+        The two tables of :func:`initstudy.depth_spread.failure_prediction`.
 
     Returns
     -------
@@ -220,16 +220,16 @@ def spread_facts(spread: pd.DataFrame, failure: pd.DataFrame) -> dict:
         row["inside"] = bool(low <= row["predicted_variance"] <= high)
     finite = [row for row in rows if np.isfinite(row["variance_ratio"])]
     worst = max(finite, key=lambda row: abs(row["variance_ratio"] - 1), default=None)
-    cells = failure[failure["init"] != "pooled"].to_dict("records")
+    cells = failure[failure["auc"].notna()].to_dict("records")
     for cell in cells:
         cell["shape"] = shape_label(cell["init"], cell["scale"])
-    pooled = failure[failure["init"] == "pooled"].iloc[0].to_dict()
+    pooled = pooled.iloc[0].to_dict()
     return {
         "rows": rows,
         "n_inside": sum(row["inside"] for row in rows),
         "worst": worst,
         "cells": cells,
-        "pooled": pooled if pooled["n_fail"] and pooled["n_success"] else None,
+        "pooled": pooled if pooled["n_cells"] else None,
     }
 
 

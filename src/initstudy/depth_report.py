@@ -39,7 +39,7 @@ def report_section(
         (:func:`~initstudy.depth_training.select_learning_rates`), ``robustness``
         (:func:`initstudy.depth_robustness.compare_variants`), ``matched``
         (:func:`~initstudy.depth_robustness.compare_with_reference`), ``spread``
-        (:func:`initstudy.depth_spread.spread_table`) and ``failure``
+        (:func:`initstudy.depth_spread.spread_table`), ``failure`` and ``pooled``
         (:func:`~initstudy.depth_spread.failure_prediction`).
     settings : dict
         The ``depth_study`` config section.
@@ -66,7 +66,7 @@ def report_section(
         training=training_facts(summary, tables["rates"], settings["training"]),
         robustness=robustness_facts(tables["robustness"]),
         matched=matched_facts(tables["matched"]),
-        spread=spread_facts(tables["spread"], tables["failure"]),
+        spread=spread_facts(tables["spread"], tables["failure"], tables["pooled"]),
         he=he_comparison(summary, tables["matched"]),
         perturbation=float(settings["training"]["perturbation"]),
     )

@@ -42,7 +42,7 @@ SPREAD_COLUMNS = (
     "variance_ratio",
     "dataset_variance",
 )
-#: Columns of :func:`failure_prediction`'s test table (the last row pools every cell).
+#: Columns of :func:`failure_prediction`'s table per cell.
 FAILURE_COLUMNS = (
     "init",
     "scale",
@@ -54,6 +54,8 @@ FAILURE_COLUMNS = (
     "auc",
     "p_value",
 )
+#: Columns of :func:`failure_prediction`'s pooled test.
+POOLED_COLUMNS = ("n_cells", "n_fail", "n_success", "auc", "p_value")
 _SEEDS_PER_CHUNK = 16
 
 
@@ -235,7 +237,9 @@ def attach_log_signal(runs: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     return runs
 
 
-def failure_prediction(runs: pd.DataFrame, n_permutations: int, seed: int) -> pd.DataFrame:
+def failure_prediction(
+    runs: pd.DataFrame, n_permutations: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Do the seeds whose signal wandered furthest at initialization fail to train?
 
     Within each (init, scale, depth) cell with both failing and succeeding
@@ -243,10 +247,10 @@ def failure_prediction(runs: pd.DataFrame, n_permutations: int, seed: int) -> pd
     0, a network that keeps its signal) of the failing seeds is compared with the
     succeeding ones: ``auc`` is Mann-Whitney's ``U / (n_fail n_success)``, the
     probability that a failing seed wandered further (0.5: no relation), with
-    its exact two-sided p-value. The pooled row sums ``U - n_fail n_success / 2``
-    over the cells and tests it by permuting the outcomes within each cell
+    its exact two-sided p-value. The pooled test sums ``U - n_fail n_success / 2``
+    over those cells and permutes the outcomes within each cell
     (``n_permutations``, ``numpy.random.default_rng(seed)``; two-sided), so that
-    cells with different depths are never compared with each other.
+    seeds of different depths are never compared with each other.
 
     Parameters
     ----------
@@ -257,36 +261,39 @@ def failure_prediction(runs: pd.DataFrame, n_permutations: int, seed: int) -> pd
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`FAILURE_COLUMNS`; the last row has ``init`` "pooled" and no
-        scale or depth. Empty of cell rows (pooled row with NaN) when no cell has both.
+    cells : pandas.DataFrame
+        Columns :data:`FAILURE_COLUMNS`, one row per cell (``auc`` and ``p_value``
+        NaN where all seeds share one outcome).
+    pooled : pandas.DataFrame
+        One row, columns :data:`POOLED_COLUMNS` (NaN ``auc`` and ``p_value``
+        when no cell has both outcomes).
     """
     rows, cells = [], []
     for (init, scale, depth), cell in runs.groupby(["init", "scale", "depth"], sort=False):
         distance = np.abs(cell["log_signal"].to_numpy(dtype=float))
         failed = ~cell["success"].to_numpy(dtype=bool)
-        if failed.all() or not failed.any():
-            continue
-        test = stats.mannwhitneyu(distance[failed], distance[~failed], method="exact")
         n_fail, n_success = int(failed.sum()), int((~failed).sum())
-        rows.append(
-            {"init": init, "scale": float(scale), "depth": int(depth), "n_fail": n_fail,
-             "n_success": n_success, "fail_median": float(np.median(distance[failed])),
-             "success_median": float(np.median(distance[~failed])),
-             "auc": float(test.statistic) / (n_fail * n_success), "p_value": float(test.pvalue)}
-        )  # fmt: skip
-        cells.append((stats.rankdata(distance), failed))
-    rows.append(_pooled_row(rows, cells, n_permutations, seed))
-    return pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+        row = {"init": init, "scale": float(scale), "depth": int(depth), "n_fail": n_fail,
+               "n_success": n_success, "fail_median": math.nan, "success_median": math.nan,
+               "auc": math.nan, "p_value": math.nan}  # fmt: skip
+        if n_fail and n_success:
+            test = stats.mannwhitneyu(distance[failed], distance[~failed], method="exact")
+            row.update(fail_median=float(np.median(distance[failed])))
+            row.update(success_median=float(np.median(distance[~failed])))
+            row.update(auc=float(test.statistic) / (n_fail * n_success))
+            row.update(p_value=float(test.pvalue))
+            cells.append((stats.rankdata(distance), failed))
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+    pooled = _pooled(table[table["auc"].notna()], cells, n_permutations, seed)
+    return table, pd.DataFrame([pooled], columns=list(POOLED_COLUMNS))
 
 
-def _pooled_row(rows: list[dict], cells: list, n_permutations: int, seed: int) -> dict:
-    """The stratified permutation test over every cell of :func:`failure_prediction`."""
-    n_fail = sum(row["n_fail"] for row in rows)
-    n_success = sum(row["n_success"] for row in rows)
-    pooled = {"init": "pooled", "scale": math.nan, "depth": math.nan, "n_fail": n_fail,
-              "n_success": n_success, "fail_median": math.nan, "success_median": math.nan,
-              "auc": math.nan, "p_value": math.nan}  # fmt: skip
+def _pooled(tested: pd.DataFrame, cells: list, n_permutations: int, seed: int) -> dict:
+    """The stratified permutation test over the cells of :func:`failure_prediction`."""
+    pooled = {"n_cells": len(tested), "n_fail": int(tested["n_fail"].sum()),
+              "n_success": int(tested["n_success"].sum()), "auc": math.nan,
+              "p_value": math.nan}  # fmt: skip
     if not cells:
         return pooled
     rng = np.random.default_rng(seed)
@@ -301,7 +308,7 @@ def _pooled_row(rows: list[dict], cells: list, n_permutations: int, seed: int) -
     for ranks, failed in cells:
         shuffled = rng.permuted(np.tile(failed, (n_permutations, 1)), axis=1)
         permuted += centred_u(ranks, shuffled)
-    pairs = sum(row["n_fail"] * row["n_success"] for row in rows)
+    pairs = float((tested["n_fail"] * tested["n_success"]).sum())
     pooled["auc"] = float(observed / pairs + 0.5)
     as_extreme = np.sum(np.abs(permuted) >= abs(observed) - 1e-9)
     pooled["p_value"] = float((1 + as_extreme) / (1 + n_permutations))

@@ -122,6 +122,8 @@ def classify_depth_runs(
     A run is ``unstable`` when it did not diverge but its final training cost is
     above its initial one: gradient descent made it worse, a sign of a step too
     large for the network. It takes precedence over every class but ``diverged``.
+    The depth tables keep it in an ``outcome`` column: a ``status`` column holds
+    the main grid's classes only.
 
     Parameters
     ----------
@@ -136,12 +138,12 @@ def classify_depth_runs(
     Returns
     -------
     pandas.Series
-        Strings from :data:`DEPTH_STATUSES`, named ``"status"``, on the index of ``runs``.
+        Strings from :data:`DEPTH_STATUSES`, named ``"outcome"``, on the index of ``runs``.
     """
     status = classify(runs, costs, RUN_AXES, threshold, stuck_margin)
     final, initial = runs["final_cost"].to_numpy(float), runs["initial_cost"].to_numpy(float)
     unstable = (status != "diverged").to_numpy() & np.isfinite(final) & (final > initial)
-    return status.where(~unstable, "unstable")
+    return status.where(~unstable, "unstable").rename("outcome")
 
 
 def time_to_learn(runs: pd.DataFrame, costs: pd.DataFrame, threshold: float) -> np.ndarray:
@@ -176,7 +178,7 @@ def select_learning_rates(runs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     ----------
     runs : pandas.DataFrame
         Runs of every candidate rate with columns :data:`RUN_AXES`,
-        ``validation_accuracy`` and ``status`` (:func:`classify_depth_runs`).
+        ``validation_accuracy`` and ``outcome`` (:func:`classify_depth_runs`).
     threshold : float
 
     Returns
@@ -189,8 +191,8 @@ def select_learning_rates(runs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     scored = runs.assign(
         _success=runs["validation_accuracy"] >= threshold,
         _accuracy=runs["validation_accuracy"].fillna(0.0),
-        _unstable=runs["status"] == "unstable",
-        _diverged=runs["status"] == "diverged",
+        _unstable=runs["outcome"] == "unstable",
+        _diverged=runs["outcome"] == "diverged",
     )
     table = (
         scored.groupby(list(RUN_AXES), sort=False)
@@ -225,7 +227,7 @@ def summarize_depths(
     Parameters
     ----------
     runs : pandas.DataFrame
-        One learning rate per shape (:func:`chosen_runs`), with ``status``
+        One learning rate per shape (:func:`chosen_runs`), with ``outcome``
         (:data:`DEPTH_STATUSES`) and ``time_to_learn``.
     threshold, n_resamples, seed, level
         As in :func:`initstudy.stats.summarize` (success: test accuracy at least
@@ -246,7 +248,7 @@ def summarize_depths(
     for (index, _), (_, cell) in zip(
         summary.iterrows(), runs.groupby(list(RUN_AXES), sort=False), strict=True
     ):
-        counts = cell["status"].value_counts()
+        counts = cell["outcome"].value_counts()
         for status in DEPTH_STATUSES:
             summary.loc[index, f"n_{status}"] = int(counts.get(status, 0))
         learned = cell["time_to_learn"].dropna()

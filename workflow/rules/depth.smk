@@ -218,6 +218,7 @@ rule depth_summary:
         ),
         robustness=f"{DEPTH_DIR}/robustness.csv",
         failure=f"{DEPTH_DIR}/failure_prediction.csv",
+        pooled=f"{DEPTH_DIR}/failure_pooled.csv",
         matched=f"{DEPTH_DIR}/matched_gain.csv",
     log:
         f"{RESULTS}/logs/depth/summary.log",
@@ -271,6 +272,7 @@ rule depth_section:
         rates=rules.depth_select.output.rates,
         robustness=rules.depth_summary.output.robustness,
         failure=rules.depth_summary.output.failure,
+        pooled=rules.depth_summary.output.pooled,
         matched=rules.depth_summary.output.matched,
         spread=rules.depth_spread.output[0],
     output:

@@ -6,7 +6,7 @@ from initstudy.atomic import write_text_atomic
 from initstudy.depth_report import report_section
 from initstudy.depth_robustness import MATCHED_COLUMNS, ROBUSTNESS_COLUMNS
 from initstudy.depth_signal import RATIO_COLUMNS
-from initstudy.depth_spread import FAILURE_COLUMNS, SPREAD_COLUMNS
+from initstudy.depth_spread import FAILURE_COLUMNS, POOLED_COLUMNS, SPREAD_COLUMNS
 from initstudy.depth_training import RUN_AXES
 from initstudy.stats import CELL_STATISTICS
 from initstudy.tables import read_table
@@ -26,6 +26,7 @@ columns = {
     "matched": MATCHED_COLUMNS,
     "spread": SPREAD_COLUMNS,
     "failure": FAILURE_COLUMNS,
+    "pooled": POOLED_COLUMNS,
 }
 ratios = read_table(smk.input.ratios, RATIO_COLUMNS, "snakemake --forcerun depth_ratios")
 tables = {

@@ -19,7 +19,7 @@ def gather(paths, columns):
 
 
 runs, costs = gather(smk.input.runs, RUN_COLUMNS), gather(smk.input.costs, COST_COLUMNS)
-runs["status"] = classify_depth_runs(runs, costs, p.threshold, p.stuck_margin)
+runs["outcome"] = classify_depth_runs(runs, costs, p.threshold, p.stuck_margin)
 runs["time_to_learn"] = time_to_learn(runs, costs, p.threshold)
 rates = select_learning_rates(runs, p.threshold)
 write_table(rates, smk.output.rates)
@@ -28,4 +28,4 @@ for row in rates[rates["chosen"]].itertuples():
     log.info("%s x%g, %d layers: learning rate %g (%d of %d seeds reach the threshold on "
              "validation)", row.init, row.scale, row.depth, row.learning_rate,
              row.n_validation_success, row.n_seeds)  # fmt: skip
-log.info("statuses of all candidate runs: %s", runs["status"].value_counts().to_dict())
+log.info("statuses of all candidate runs: %s", runs["outcome"].value_counts().to_dict())

@@ -34,7 +34,7 @@ def gather(paths, columns, rebuild):
 
 rates = read_table(smk.input.rates, (*RUN_AXES, "chosen"), "snakemake --forcerun depth_select")
 candidates = read_table(
-    smk.input.candidates, (*RUN_COLUMNS, *extra, "status", "time_to_learn"),
+    smk.input.candidates, (*RUN_COLUMNS, *extra, "outcome", "time_to_learn"),
     "snakemake --forcerun depth_select",
 )  # fmt: skip
 parts = [chosen_runs(candidates, rates).assign(variant="reference")]
@@ -42,7 +42,7 @@ rebuild = "snakemake --forcerun depth_rerun"
 reruns = gather(smk.input.runs, RUN_COLUMNS, rebuild) if smk.input.runs else None
 if reruns is not None:
     costs = gather(smk.input.costs, COST_COLUMNS, rebuild)
-    reruns["status"] = classify_depth_runs(reruns, costs, p.threshold, p.stuck_margin)
+    reruns["outcome"] = classify_depth_runs(reruns, costs, p.threshold, p.stuck_margin)
     reruns["time_to_learn"] = time_to_learn(reruns, costs, p.threshold)
     parts.append(reruns)
 runs = pd.concat(parts, ignore_index=True)
@@ -53,12 +53,13 @@ robustness = compare_variants(runs, p.level)
 matched = compare_with_reference(reference, ("he", 1.0), p.level)
 X = load_dataset(smk.input.data).X_train.T
 with_signal = attach_log_signal(reference, X)
-failure = failure_prediction(with_signal, p.permutations, p.bootstrap_seed)
+failure, pooled = failure_prediction(with_signal, p.permutations, p.bootstrap_seed)
 runs["log_signal"] = with_signal["log_signal"].reindex(runs.index)
 write_table(runs, smk.output.runs)
 write_table(summary, smk.output.summary)
 write_table(robustness, smk.output.robustness)
 write_table(failure, smk.output.failure)
+write_table(pooled, smk.output.pooled)
 write_table(matched, smk.output.matched)
-statuses = reference["status"].value_counts().to_dict()
+statuses = reference["outcome"].value_counts().to_dict()
 log.info("%d runs; statuses of the chosen: %s", len(runs), statuses)
