@@ -95,8 +95,7 @@ CASES = [
         "blank-accuracy-on-ok-row",
         "results/metrics/runs.csv",
         lambda path: _set(path, 12, "test_accuracy", ""),
-        "line 14, init he, scale 1.0, seed 0: test_accuracy is empty, but the run did not "
-        "diverge",
+        "line 14, init he, scale 1.0, seed 0: test_accuracy is empty, but the run did not diverge",
         "snakemake --forcerun aggregate",
     ),
     (
@@ -166,7 +165,7 @@ def test_rules_are_declared_per_column_and_new_columns_slot_in():
     with pytest.raises(ImplausibleTableError, match=r"line 3, .*seed 1: test_accuracy is empty"):
         check_plausible(frame, "t.csv", "rule x")
     frame.loc[1, ["diverged_at", "test_accuracy"]] = [40, 0.5]
-    with pytest.raises(ImplausibleTableError, match="is 0.5, but the run diverged"):
+    with pytest.raises(ImplausibleTableError, match=r"is 0\.5, but the run diverged"):
         check_plausible(frame, "t.csv", "rule x")
 
 
@@ -175,10 +174,10 @@ def test_completeness_names_missing_repeated_and_foreign_rows():
     expected = expected_rows(cells, [0, 1])
     table = expected.copy()
     check_complete(table, expected, "t.csv", "rule x")
-    with pytest.raises(ImplausibleTableError, match="no row for init he, scale 2.0, seed 1"):
+    with pytest.raises(ImplausibleTableError, match=r"no row for init he, scale 2\.0, seed 1"):
         check_complete(table.iloc[:3], expected, "t.csv", "rule x")
-    with pytest.raises(ImplausibleTableError, match="line 6, .*repeats an earlier row"):
+    with pytest.raises(ImplausibleTableError, match=r"line 6, .*repeats an earlier row"):
         check_complete(pd.concat([table, table.iloc[:1]]), expected, "t.csv", "rule x")
     foreign = table.assign(seed=[0, 1, 0, 7])
-    with pytest.raises(ImplausibleTableError, match="line 5, .*seed 7: is a row the config"):
+    with pytest.raises(ImplausibleTableError, match=r"line 5, .*seed 7: is a row the config"):
         check_complete(foreign, expected, "t.csv", "rule x")
