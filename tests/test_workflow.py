@@ -66,6 +66,9 @@ def test_report_states_computed_numbers_and_links_figures(tiny_study):
     summary = pd.read_csv(tiny_study / "results/metrics/summary.csv")
     he = summary[(summary["init"] == "he") & (summary["scale"] == 1.0)].iloc[0]
     assert f"| he ×1 | {he.n_success}/{he.n_seeds} |" in report
+    selection = pd.read_csv(tiny_study / "results/metrics/selection.csv")
+    for row in selection.itertuples():
+        assert f"- **{row.init}**: chosen {row.init} ×{format_scale(row.scale)} (of" in report
     assert "## Reproducibility" in report and "## Findings" in report
     assert "nan" not in report.lower().replace("nan-", "")
     for figure in sorted((tiny_study / "results/figures").glob("*.png")):
@@ -89,3 +92,35 @@ def test_html_report_is_self_contained_with_figures_and_tables(tiny_study, tmp_p
     for name in ("heatmap.png", "accuracy_vs_scale.png", "summary.csv", "runs.csv"):
         assert name in html
     assert "Figures" in html and "Tables" in html
+
+
+@pytest.fixture(scope="module")
+def axes_study(tmp_path_factory):
+    """The tiny study with two learning rates and two data sets, run to the end."""
+    from conftest import copy_workflow, snakemake
+
+    workdir = copy_workflow(tmp_path_factory.mktemp("axes_study"))
+    snakemake(workdir, "--cores", "2", "--configfile", "tests/configs/tiny_axes.yaml")
+    return workdir
+
+
+def test_report_and_figures_follow_the_learning_rate_and_data_set_axes(axes_study):
+    report = (axes_study / "results/report.md").read_text()
+    selection = pd.read_csv(axes_study / "results/metrics/selection.csv")
+    assert set(selection["dataset"]) == {"circles", "moons"}
+    for name in ("circles", "moons"):
+        assert f"### Data set `{name}`" in report and f"### On `{name}`" in report
+    # every initializer's cell chosen on validation is named with its learning rate
+    for row in selection.itertuples():
+        cell = f"{row.init} ×{format_scale(row.scale)} at learning rate {row.learning_rate:g}"
+        assert f"chosen {cell} (of {row.n_candidates} candidates" in report
+    summary = pd.read_csv(axes_study / "results/metrics/summary.csv")
+    he = summary[(summary["init"] == "he") & (summary["scale"] == 1.0)]
+    he = he[(he["dataset"] == "moons") & (he["learning_rate"] == 0.3)]
+    early, full = he.sort_values("budget")["n_success"]
+    assert f"| he ×1 | 0.3 | {early}/4 | {full}/4 |" in report
+    assert "Holm p = " in report and "### On both data sets" in report
+    figures = {path.name for path in (axes_study / "results/figures").glob("*.png")}
+    assert {"time_to_learn.png", "effective_gain.png", "heatmap.png"} <= figures
+    for name in figures:
+        assert f"](figures/{name})" in report

@@ -2,6 +2,10 @@
 # workflow/figures.yaml, so that editing one plotting script redraws only its figure.
 
 from initstudy.notebook import PRINTED
+from initstudy.reproduction import notebook_cell
+
+# The data sets of the grid (the base one alone without a dataset axis), in axis order.
+FIGURE_DATASETS = config["grid"].get("axes", {}).get("dataset") or [BASE_DATA]
 
 # The tables a figure may read, by the names figures.yaml uses.
 FIGURE_INPUTS = {
@@ -9,6 +13,9 @@ FIGURE_INPUTS = {
     "runs": rules.aggregate.output.runs,
     "costs": rules.aggregate.output.costs,
     "summary": rules.aggregate.output.summary,
+    "selection": rules.aggregate.output.selection,
+    "gain": rules.aggregate.output.gain,
+    "datasets": [data_file({"dataset": name}) for name in FIGURE_DATASETS],
     "cell_params": cell_files("params.npz"),
     "depth_signal": rules.depth_ratios.output.signal,
     "depth_ratios": rules.depth_ratios.output.ratios,
@@ -21,7 +28,11 @@ FIGURE_PARAMS = {
     # The notebook's three runs (zeros x1, random x10, he x1), as plain lists.
     "notebook": [[init, float(scale)] for init, scale in PRINTED],
     # The grid's cells, in the order of the cell_params input.
-    "cells": [[cell["init"], cell["scale"]] for cell in CELLS],
+    "cells": CELLS,
+    # The data sets, in the order of the datasets input, and the noise of each.
+    "dataset_noise": {name: float(DATASETS[name]["noise"]) for name in FIGURE_DATASETS},
+    # The further-axis values of the notebook's runs (its learning rate, the base data set).
+    "notebook_cell": notebook_cell(config),
     "threshold": float(config["analysis"]["success_threshold"]),
     "level": float(config["analysis"]["confidence_level"]),
     "target_scale": 1.0,
@@ -35,7 +46,7 @@ for figure in FIGURES:
             f"plot_{figure.name}"
         input:
             script_imports(figure.script),
-            os.path.relpath(os.path.join(SCRIPTS, figure.script)),
+            os.path.relpath(shipped(workflow.source_path(f"../scripts/{figure.script}"))),
             **{name: FIGURE_INPUTS[table] for name, table in figure.inputs.items()},
         output:
             report(

@@ -32,7 +32,12 @@ rule report:
         runs=rules.aggregate.output.runs,
         costs=rules.aggregate.output.costs,
         summary=rules.aggregate.output.summary,
-        paired=rules.aggregate.output.paired,
+        times=rules.aggregate.output.times,
+        selection=rules.aggregate.output.selection,
+        comparisons=rules.aggregate.output.comparisons,
+        speedups=rules.aggregate.output.speedups,
+        rankings=rules.aggregate.output.rankings,
+        gain=rules.aggregate.output.gain,
         data=BASE_DATA_FILE,
         figures=drawn_figures(),
         benchmarks=[f"{RESULTS}/benchmarks/train/{cell_path(cell)}.tsv" for cell in CELLS],
@@ -51,7 +56,10 @@ rule report:
         mem_mb=1000,
         runtime=10,
     params:
-        config={key: config[key] for key in ("dataset", "model", "grid", "analysis", "notebook")},
+        config={
+            key: config.get(key, {})
+            for key in ("dataset", "datasets", "model", "grid", "analysis", "notebook")
+        },
         setup_differences=SETUP_DIFFERENCES,
         figures=figure_links("main"),
     script:

@@ -1,10 +1,11 @@
-"""Figure: mean test accuracy and success rate of every cell against its scale."""
+"""Figure: mean test accuracy and success rate against the scale, per data set and learning
+rate."""
 
 from common import start_log
 
 from initstudy.plausibility import study_rows
 from initstudy.plots import save_figure
-from initstudy.plots_accuracy import plot_accuracy_vs_scale
+from initstudy.plots_facets import plot_accuracy_vs_scale
 from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import read_table
 

@@ -1,4 +1,4 @@
-"""Figure: cost over training of each initializer at scale 1 (or the nearest scale)."""
+"""Figure: cost over training of each initializer at its cell chosen on validation."""
 
 from common import start_log
 
@@ -9,11 +9,8 @@ from initstudy.tables import COST_COLUMNS, read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
-costs = read_table(
-    smk.input.costs,
-    COST_COLUMNS,
-    "snakemake --forcerun aggregate",
-    expected=study_rows(smk.config, "costs"),
-)
-save_figure(plot_cost_curves(costs, smk.params.target_scale), smk.output[0])
-log.info("%d initializers drawn", costs["init"].nunique())
+rebuild = "snakemake --forcerun aggregate"
+costs = read_table(smk.input.costs, COST_COLUMNS, rebuild, expected=study_rows(smk.config, "costs"))
+selection = read_table(smk.input.selection, ("init", "scale"), rebuild)
+save_figure(plot_cost_curves(costs, selection), smk.output[0])
+log.info("%d chosen cells drawn", len(selection))

@@ -1,4 +1,4 @@
-"""Figure: the train and test points of the circles dataset."""
+"""Figure: the train, validation and test points of every data set of the grid."""
 
 from common import start_log
 
@@ -8,6 +8,8 @@ from initstudy.plots_plane import plot_dataset
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
-dataset = load_dataset(smk.input.data)
-save_figure(plot_dataset(dataset, smk.params.noise), smk.output[0])
-log.info("%d train and %d test points drawn", len(dataset.y_train), len(dataset.y_test))
+noise = dict(smk.params.dataset_noise)
+# params.dataset_noise lists the data sets in the order of the datasets input.
+datasets = {name: load_dataset(path) for name, path in zip(noise, smk.input.datasets, strict=True)}
+save_figure(plot_dataset(datasets, noise), smk.output[0])
+log.info("data sets drawn: %s", ", ".join(datasets))

@@ -1,50 +1,55 @@
-"""Figure: decision regions of the notebook's runs and of each other initializer's best cell."""
+"""Figure: decision regions of the notebook's runs and of each initializer's cell chosen on
+validation, data set by data set."""
 
 from common import start_log
 
 from initstudy.data import load_dataset
 from initstudy.plausibility import study_rows
 from initstudy.plots import save_figure
+from initstudy.plots_facets import facet
 from initstudy.plots_plane import (
     BoundaryPanel,
     boundary_cells,
     pick_network,
     plot_decision_boundaries,
 )
-from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import RUN_COLUMNS, read_parameters, read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
 rebuild = "snakemake --forcerun aggregate"
-summary = read_table(
-    smk.input.summary, SUMMARY_COLUMNS, rebuild, expected=study_rows(smk.config, "summary")
-)
 runs = read_table(smk.input.runs, RUN_COLUMNS, rebuild, expected=study_rows(smk.config, "runs"))
-# params.cells lists the grid's cells in the order of the input params files.
-cells = [(init, float(scale)) for init, scale in p.cells]
-files = dict(zip(cells, smk.input.params, strict=True))
-notebook = tuple((init, float(scale)) for init, scale in p.notebook)
+selection = read_table(smk.input.selection, ("init", "scale"), rebuild)
+# params.cells lists the grid's cells in the order of the input params files, and
+# params.dataset_noise the data sets in the order of the datasets input.
+cells = [dict(cell) for cell in p.cells]
+files = dict(zip((tuple(sorted(cell.items())) for cell in cells), smk.input.params, strict=True))
+data = dict(zip(p.dataset_noise, map(load_dataset, smk.input.datasets), strict=True))
+base = next(iter(data.values()))
+notebook = [(init, float(scale)) for init, scale in p.notebook]
 panels = []
-for init, scale, role in boundary_cells(summary, notebook):
+for cell, role in boundary_cells(cells, selection, notebook, dict(p.notebook_cell)):
     seeds, weights, biases = read_parameters(
-        files[init, scale], "rerun the study's snakemake command (rule train_cell)"
+        files[tuple(sorted(cell.items()))], "rerun the study's snakemake command (rule train_cell)"
     )
     k = pick_network(seeds, p.seed)
     seed = int(seeds[k])
-    row = runs[(runs["init"] == init) & (runs["scale"] == scale) & (runs["seed"] == seed)].iloc[0]
+    row = facet(runs, seed=seed, **cell).iloc[0]
+    where = [f"lr {cell['learning_rate']:g}"] if "learning_rate" in cell else []
+    where += [str(cell["dataset"])] if "dataset" in cell else []
     panels.append(
         BoundaryPanel(
-            init,
-            scale,
+            cell["init"],
+            cell["scale"],
             seed,
             [W[k : k + 1] for W in weights],
             [b[k : k + 1] for b in biases],
             float(row["train_accuracy"]),
             float(row["test_accuracy"]),
-            role,
+            ", ".join([role, *where]),
+            data.get(cell.get("dataset"), base),
         )
     )
-    log.info("%s x%s seed %d (%s)", init, scale, seed, role)
-save_figure(plot_decision_boundaries(load_dataset(smk.input.data), panels), smk.output[0])
+    log.info("%s seed %d (%s)", cell, seed, role)
+save_figure(plot_decision_boundaries(base, panels), smk.output[0])

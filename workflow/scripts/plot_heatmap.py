@@ -1,10 +1,11 @@
-"""Figure: heatmap of mean test accuracy over initializer x scale, with success counts."""
+"""Figure: heatmap of mean test accuracy, rows initializer x scale, columns learning rate, one
+panel per data set, with success counts."""
 
 from common import start_log
 
 from initstudy.plausibility import study_rows
 from initstudy.plots import save_figure
-from initstudy.plots_accuracy import plot_heatmap
+from initstudy.plots_facets import plot_heatmap
 from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import read_table
 

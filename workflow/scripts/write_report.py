@@ -5,46 +5,66 @@ from pathlib import Path
 from common import REPO, start_log
 
 from initstudy import report
+from initstudy.analysis import runs_at
 from initstudy.atomic import write_text_atomic
 from initstudy.data import load_dataset
-from initstudy.paired import PAIRED_COLUMNS
+from initstudy.grid import grid_axes
+from initstudy.notebook import SETUP
 from initstudy.plausibility import study_rows
 from initstudy.provenance import reproducibility_facts
-from initstudy.reproduction import output_saturation, reproduction_table
+from initstudy.report_findings import findings_facts
+from initstudy.reproduction import (
+    notebook_cell,
+    notebook_runs,
+    output_saturation,
+    reproduction_table,
+)
 from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 config = smk.params.config
-rebuild = "snakemake --forcerun aggregate"
-runs, costs, summary, paired = (
-    read_table(path, columns, rebuild, expected=study_rows(config, name))
-    for path, columns, name in (
-        (smk.input.runs, RUN_COLUMNS, "runs"),
-        (smk.input.costs, COST_COLUMNS, "costs"),
-        (smk.input.summary, SUMMARY_COLUMNS, "summary"),
-        (smk.input.paired, PAIRED_COLUMNS, "paired"),
+axes = grid_axes(config)
+names = ("runs", "costs", "summary", "times", "selection", "comparisons", "speedups")
+# Every table is checked (ranges, empty fields) and the per-run, per-curve and per-cell
+# ones hold exactly the rows the config asks for (initstudy.plausibility).
+expected = {name: study_rows(config, name) for name in ("runs", "costs", "summary")}
+columns = {"runs": RUN_COLUMNS, "costs": COST_COLUMNS, "summary": SUMMARY_COLUMNS}
+tables = {
+    name: read_table(
+        smk.input[name],
+        columns.get(name, ()),
+        "snakemake --forcerun aggregate",
+        expected=expected.get(name),
     )
-)
+    for name in (*names, "rankings", "gain")
+}
+runs, costs = tables["runs"], tables["costs"]
 
 table, saturation = None, None
 if smk.input.rerun:
+    # The notebook's runs: seed 3 at its learning rate on its data, read at its 15000 iterations.
+    at_budget = runs_at(runs, costs, axes, SETUP["model"]["iterations"])
+    notebook_grid, notebook_costs = notebook_runs(at_budget, costs, notebook_cell(config))
     rerun = read_table(smk.input.rerun[0], (), "snakemake --forcerun reproduce_notebook")
-    table = reproduction_table(runs, costs, rerun, config["notebook"]["seed"])
+    table = reproduction_table(notebook_grid, notebook_costs, rerun, config["notebook"]["seed"])
     X = load_dataset(smk.input.data).X_train.T
     saturation = output_saturation(
         X, "random", 10.0, config["notebook"]["seed"], config["model"]["layers"]
     )
 
+# Initial costs differ between data sets (not between learning rates): the base data set's.
+base = runs[runs["dataset"] == config["dataset"]["name"]] if "dataset" in axes else runs
 depth_sections = [Path(p) for p in smk.input.depth if p.endswith(".md")]
 text = report.render_report(
     {
         "setup": report.setup_facts(config),
         "reproduction": report.reproduction_facts(table, smk.params.setup_differences, saturation),
-        "summary_rows": report.summary_rows(summary),
-        "findings": report.findings_facts(summary, runs, paired, config),
-        "initial_costs": report.initial_cost_facts(runs),
+        "results": report.results_facts(tables["summary"], tables["times"], axes),
+        "findings": findings_facts(tables, config, axes),
+        "failures": report.failure_facts(tables["summary"]),
+        "initial_costs": report.initial_cost_facts(base),
         "figures": smk.params.figures,
         "depth_section": depth_sections[0].read_text(encoding="utf-8") if depth_sections else "",
         "reproducibility": reproducibility_facts(config, runs, list(smk.input.benchmarks), REPO),
