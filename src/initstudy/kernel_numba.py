@@ -56,13 +56,13 @@ def _finish(s, mode, b, a):  # pragma: no cover
     if mode == _KEEP:
         return s
     if mode == _MASK:
-        # np.multiply(da, int64(a > 0)): keeps NaN and inf * 0.
-        return s * (1.0 if a > 0.0 else 0.0)
+        # np.multiply(da, int64(a > 0)): s * 1 is s, and s * 0 keeps NaN and inf * 0.
+        return s if a > 0.0 else s * 0.0
     v = s + b
     if mode == _BIAS:
         return v
-    # np.maximum(0, z): NaN propagates.
-    return v if (v > 0.0 or v != v) else 0.0
+    # np.maximum(0, z): NaN propagates (NaN <= 0 is false), -0.0 becomes 0.0.
+    return 0.0 if v <= 0.0 else v
 
 
 @numba.jit(**_JIT)
@@ -242,40 +242,30 @@ def _back_layer(dz, W, A, out, dW, db):  # pragma: no cover
             _back_pass(out, W, dz, A, k, j0, 8, False, j0 + 8 == n_out, dW)
 
 
-@numba.jit(**_INLINE)
-def _gemm_nt(D, A, out, transposed):  # pragma: no cover
-    """``out[j, k]`` (or ``out[k, j]``) ``= sum(D[j] * A[k])``, in blocks of 2 x 4 sums.
-
-    Eight sums share each pass over the examples, so each loaded value is used
-    two or four times. The caller reassociates the sums.
-    """
-    n_rows, n_cols, m = D.shape[0], A.shape[0], D.shape[1]
-    for j in range(0, n_rows, 2):
-        j1 = min(j + 1, n_rows - 1)  # an odd last row is summed twice
-        for k in range(0, n_cols, 4):
-            k1, k2, k3 = min(k + 1, n_cols - 1), min(k + 2, n_cols - 1), min(k + 3, n_cols - 1)
-            s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = 0.0
-            for i in range(m):
-                x0, x1, a0, a1, a2, a3 = D[j, i], D[j1, i], A[k, i], A[k1, i], A[k2, i], A[k3, i]
-                s00, s01, s02, s03 = s00 + x0 * a0, s01 + x0 * a1, s02 + x0 * a2, s03 + x0 * a3
-                s10, s11, s12, s13 = s10 + x1 * a0, s11 + x1 * a1, s12 + x1 * a2, s13 + x1 * a3
-            for jj, row in ((j, (s00, s01, s02, s03)), (j1, (s10, s11, s12, s13))):
-                for kk in range(min(4, n_cols - k)):
-                    if transposed:
-                        out[k + kk, jj] = row[kk]
-                    else:
-                        out[jj, k + kk] = row[kk]
-
-
 @numba.jit(**_SUMS)
 def _input_layer_grads(dz, X, dW, db):  # pragma: no cover
-    """The first layer's ``db`` and ``dW = dz @ X.T`` (its input gradient is not needed)."""
-    _row_sums(dz, db)
-    # The smaller of dz and X takes the pairs of rows.
-    if X.shape[0] < dz.shape[0]:
-        _gemm_nt(X, dz, dW, True)
-    else:
-        _gemm_nt(dz, X, dW, False)
+    """The first layer's ``dW = dz @ X.T`` and ``db`` (its input gradient is not needed).
+
+    Two rows of ``X`` (the input has few) against four of ``dz`` per pass over the
+    examples, eight products and the four rows' sums (``db``, kept from the first
+    pass) from six loads; an odd last row of either is taken twice.
+    """
+    n_x, n_dz, m = X.shape[0], dz.shape[0], X.shape[1]
+    for i in range(0, n_x, 2):
+        i1 = min(i + 1, n_x - 1)
+        for k in range(0, n_dz, 4):
+            k1, k2, k3 = min(k + 1, n_dz - 1), min(k + 2, n_dz - 1), min(k + 3, n_dz - 1)
+            s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = t0 = t1 = t2 = t3 = 0.0
+            for e in range(m):
+                x0, x1, a0, a1, a2, a3 = X[i, e], X[i1, e], dz[k, e], dz[k1, e], dz[k2, e], dz[k3, e]  # fmt: skip  # noqa: E501
+                s00, s01, s02, s03 = s00 + x0 * a0, s01 + x0 * a1, s02 + x0 * a2, s03 + x0 * a3
+                s10, s11, s12, s13 = s10 + x1 * a0, s11 + x1 * a1, s12 + x1 * a2, s13 + x1 * a3
+                t0, t1, t2, t3 = t0 + a0, t1 + a1, t2 + a2, t3 + a3
+            for kk, (s0, s1, t) in enumerate(((s00, s10, t0), (s01, s11, t1), (s02, s12, t2), (s03, s13, t3))):  # fmt: skip  # noqa: E501
+                if k + kk < n_dz:
+                    dW[k + kk, i], dW[k + kk, i1] = s0, s1
+                    if i == 0:
+                        db[k + kk] = t
 
 
 @numba.jit(**_INLINE)
