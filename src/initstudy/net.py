@@ -323,13 +323,13 @@ class NumbaMLP(MLPBase):
         resolve_backend("numba")  # the ImportError without numba
         super().__init__(weights, biases, n_examples)
         batch, m, widths = self.batch, n_examples, self._widths
-        a_sizes = [batch * n * m for n in widths[1:]]
-        a_off = np.cumsum([0, *a_sizes[:-1]]).astype(np.int64)
-        # What the kernels index by layer: widths, w_off, b_off, a_off, as int64 arrays.
+        a_rows = [batch * n for n in widths[1:]]
+        a_off = np.cumsum([0, *a_rows[:-1]]).astype(np.int64)
+        # What the kernels index by layer: widths, w_off, b_off, a_off (in rows of acts).
         per_layer = (widths, self._w_off, self._b_off)
         self._layout = (*(np.array(v, dtype=np.int64) for v in per_layer), a_off)
-        self._acts = np.empty(sum(a_sizes))
-        self._dz_a, self._dz_b = np.empty(max(widths) * m), np.empty(max(widths) * m)
+        self._acts = np.empty((sum(a_rows), m))
+        self._dz_a, self._dz_b = np.empty((max(widths), m)), np.empty((max(widths), m))
         self._dz_out = np.empty((batch, widths[-1], m))
         self._bits = np.empty(m, dtype=np.int64)  # the kernels' exp scratch
         self._logits = self._acts[a_off[-1] :].reshape(batch, widths[-1], m)
