@@ -8,10 +8,34 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-SRC = os.path.join(workflow.basedir, "src")
-SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
-SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
-sys.path.insert(0, SRC)
+
+def shipped(entry):
+    """The local path of a workflow.source_path entry: the file itself where it is local (so
+    that rule inputs stay the checkout's files), else its cached copy."""
+    original = entry.flags["sourcecache_entry"]
+    return original if os.path.isfile(original) else str(entry)
+
+
+# Files that ship with the workflow are found from this file (workflow/rules/), not from
+# workflow.basedir, which inside a module is the deploying folder: workflow.source_path gives a
+# local path (a cached copy when the workflow comes from git). The library is the checkout's
+# src/ when there is one (a job then runs exactly the module files its rule declares), else the
+# installed package (pip install initstudy of the workflow's version).
+SCRIPTS = os.path.dirname(shipped(workflow.source_path("../scripts/common.py")))
+SCHEMA = shipped(workflow.source_path("../schemas/config.schema.yaml"))
+FIGURES_FILE = shipped(workflow.source_path("../figures.yaml"))
+SRC = os.path.normpath(os.path.join(SCRIPTS, "..", "..", "src"))
+if os.path.isfile(os.path.join(SRC, "initstudy", "__init__.py")):
+    sys.path.insert(0, SRC)
+else:
+    try:
+        import initstudy
+    except ImportError:
+        raise WorkflowError(
+            "this workflow needs its Python package: pip install the initstudy of the same "
+            "version (pip install 'initstudy @ git+<repository>@<tag>')"
+        ) from None
+    SRC = os.path.dirname(os.path.dirname(initstudy.__file__))
 
 from initstudy.config import (  # noqa: E402
     ConfigError,
@@ -94,7 +118,7 @@ BASE_DATA = config["dataset"]["name"]
 SEEDS = [int(seed) for seed in config["grid"]["seeds"]]
 RESULTS = config["results"]
 FIGURE_DIR = f"{RESULTS}/figures"
-FIGURES = load_figures(os.path.join(workflow.basedir, "workflow", "figures.yaml"), config)
+FIGURES = load_figures(FIGURES_FILE, config)
 ENV = "../envs/initstudy.yaml"
 SETUP_DIFFERENCES = setup_differences(config)
 NOTEBOOK_COMPARABLE = not SETUP_DIFFERENCES
@@ -114,7 +138,7 @@ def take_results_folder():
 def script_imports(script):
     """Project files a rule's script imports, directly or not (``workflow/scripts/common.py``
     and the ``initstudy`` modules): declared as inputs so that editing one reruns its jobs."""
-    path = os.path.join(SCRIPTS, script)
+    path = shipped(workflow.source_path(f"../scripts/{script}"))
     return [os.path.relpath(source) for source in import_closure(path, [SCRIPTS, SRC])]
 
 
