@@ -52,7 +52,7 @@ DEFAULT_DEPTH_STUDY = {
         "depths": [2, 10],
         "width": 8,
         "seeds": 12,
-        "learning_rates": [0.01, 0.03],
+        "learning_rates": [0.03, 0.1],
         "iterations": 2000,
         "log_every": 100,
         "reruns": ["perturbed", "numpy"],

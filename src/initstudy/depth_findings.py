@@ -224,6 +224,8 @@ def spread_facts(spread: pd.DataFrame, failure: pd.DataFrame, pooled: pd.DataFra
     for cell in cells:
         cell["shape"] = shape_label(cell["init"], cell["scale"])
     pooled = pooled.iloc[0].to_dict()
+    for count in ("n_cells", "n_fail", "n_success"):
+        pooled[count] = int(pooled[count])
     return {
         "rows": rows,
         "n_inside": sum(row["inside"] for row in rows),

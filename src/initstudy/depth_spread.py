@@ -49,8 +49,8 @@ FAILURE_COLUMNS = (
     "depth",
     "n_fail",
     "n_success",
-    "fail_median",
-    "success_median",
+    "median_distance_fail",
+    "median_distance_success",
     "auc",
     "p_value",
 )
@@ -274,12 +274,13 @@ def failure_prediction(
         failed = ~cell["success"].to_numpy(dtype=bool)
         n_fail, n_success = int(failed.sum()), int((~failed).sum())
         row = {"init": init, "scale": float(scale), "depth": int(depth), "n_fail": n_fail,
-               "n_success": n_success, "fail_median": math.nan, "success_median": math.nan,
-               "auc": math.nan, "p_value": math.nan}  # fmt: skip
+               "n_success": n_success, "median_distance_fail": math.nan,
+               "median_distance_success": math.nan, "auc": math.nan,
+               "p_value": math.nan}  # fmt: skip
         if n_fail and n_success:
             test = stats.mannwhitneyu(distance[failed], distance[~failed], method="exact")
-            row.update(fail_median=float(np.median(distance[failed])))
-            row.update(success_median=float(np.median(distance[~failed])))
+            row.update(median_distance_fail=float(np.median(distance[failed])))
+            row.update(median_distance_success=float(np.median(distance[~failed])))
             row.update(auc=float(test.statistic) / (n_fail * n_success))
             row.update(p_value=float(test.pvalue))
             cells.append((stats.rankdata(distance), failed))
