@@ -94,6 +94,7 @@ def test_analysis_at_two_budgets_statuses_selection_and_times():
     # Validation picks the fast learning rate for He (never the test set).
     chosen = tables["selection"].set_index("init")
     assert chosen.loc["he", "learning_rate"] == 0.1
+    assert chosen.loc["he", "median_time_to_learn"] == 100
     times = tables["times"].set_index(["init", "learning_rate"])
     assert times.loc[("he", 0.1), "median_time_to_learn"] == 100
     assert times.loc[("he", 0.01), "median_time_to_learn"] == 300

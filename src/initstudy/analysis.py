@@ -160,6 +160,8 @@ def classified(runs, curves, settings: AnalysisSettings, iteration: int) -> pd.D
 def selected(runs, times, settings: AnalysisSettings) -> pd.DataFrame:
     """Each initializer's (scale, learning rate) chosen on validation, per data set."""
     keep = tuple(axis for axis in ("dataset",) if axis in settings.axes)
+    # The times come in through ``times`` (a second copy would shadow them in the merge).
+    runs = runs.drop(columns=["time_to_learn", "learned"], errors="ignore")
     return select_on_validation(
         runs, settings.axes, settings.threshold, settings.n_resamples,
         settings.bootstrap_seed, settings.level, keep, times,

@@ -96,7 +96,8 @@ def predicted_ratio(init: str, scale: float, fan_in: int, fan_out: int) -> float
     >>> predicted_ratio("he", 1.0, 64, 64), predicted_ratio("lecun", 1.0, 64, 64)
     (1.0, 0.5)
     """
-    return float(scale) ** 2 * fan_in * base_std(init, fan_in, fan_out) ** 2 / 2
+    # NumPy floats: a huge scale gives inf, not Python's OverflowError.
+    return float(np.float64(scale) ** 2 * fan_in * base_std(init, fan_in, fan_out) ** 2 / 2)
 
 
 def predicted_signal(init: str, scale: float, depth: int, width: int, X: np.ndarray) -> np.ndarray:

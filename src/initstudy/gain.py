@@ -100,7 +100,8 @@ def signal_ratios(name: str, layers: list[int], scale: float) -> np.ndarray:
     shapes = list(pairwise(layers))[1:]
     return np.array(
         [
-            scale**2 * fan_in * entry_second_moment(name, fan_in, fan_out) / 2
+            # NumPy floats: a huge scale gives inf, not Python's OverflowError.
+            np.float64(scale) ** 2 * fan_in * entry_second_moment(name, fan_in, fan_out) / 2
             for fan_in, fan_out in shapes
         ]
     )
