@@ -3,8 +3,9 @@
 - ``python -m initstudy train --init he --scale 1 --seeds 0 1 2`` trains one
   cell of the grid (all its seeds as one batch) on the config's data and prints
   its per-seed table and its summary, computed as the workflow computes them;
-- ``python -m initstudy size config/config.yaml`` shows a study's grid size and
-  an estimate of its training time on this machine.
+- ``python -m initstudy size config/config.yaml`` shows a study's grid size, the
+  workflow's own estimate of a training job (:mod:`initstudy.sizing`) and the
+  grid's training time from the trainer's speed measured on this machine.
 
 A config given with ``--config`` (or to ``size``) is read as the workflow reads
 it: plain YAML, initializers it declares registered, checked against the
@@ -29,6 +30,7 @@ from initstudy.config import ConfigError, check_config, load_schema, validate_co
 from initstudy.data import dataset_specs, make_dataset
 from initstudy.declared import InitializerError, declare_initializers
 from initstudy.grid import grid_cells
+from initstudy.sizing import resolve_backend_name, study_size
 from initstudy.stats import summarize
 from initstudy.train import TrainSettings, logged_iterations
 
@@ -198,22 +200,26 @@ def grid_size(config: dict) -> dict:
     }
 
 
-def measure_update_time(layers, networks: int = 4, iterations: int = 400) -> float:
+def measure_update_time(
+    layers, n_train: int = 300, networks: int = 4, iterations: int = 400
+) -> float:
     """Seconds per network per gradient-descent update of the trainer on this machine.
 
-    Trains ``networks`` He networks of ``layers`` on the default circles data
+    Trains ``networks`` He networks of ``layers`` on ``n_train`` circles points
     (once briefly first, so that a compiled kernel's start-up is not counted).
 
     Parameters
     ----------
     layers : list of int
+    n_train : int
+        Training points (the cost of an update grows with them).
     networks, iterations : int
 
     Returns
     -------
     float
     """
-    dataset = make_dataset(300, 100, 0.05, 1, 2)
+    dataset = make_dataset(n_train, 100, 0.05, 1, 2)
     seeds = list(range(networks))
     train_cell(dataset, "he", 1.0, seeds, TrainSettings(tuple(layers), 0.01, 2, 1))
     start = time.perf_counter()
@@ -251,7 +257,10 @@ def _size_command(args: argparse.Namespace) -> None:
     print(f"{args.config}: {size['cells']} cells × {size['seeds']} seeds = "
           f"{size['networks']} networks, {size['iterations']} iterations each "
           f"({size['updates']:.3g} network updates)")  # fmt: skip
-    per_update = measure_update_time(config["model"]["layers"])
+    # The workflow's own estimate, printed when a run starts (initstudy.sizing).
+    backend = resolve_backend_name(config["model"]["backend"])
+    print(study_size(config, size["cells"], backend).summary(backend))
+    per_update = measure_update_time(config["model"]["layers"], config["dataset"]["n_train"])
     seconds = size["updates"] * per_update
     print(f"trainer on this machine: {per_update * 1e6:.3g} µs per network update "
           f"(measured now, one core)")  # fmt: skip
