@@ -5,6 +5,7 @@ import re
 import sys
 
 from snakemake.exceptions import WorkflowError
+from snakemake.io import is_flagged
 from snakemake.logging import logger
 from snakemake.utils import validate
 
@@ -201,3 +202,47 @@ def get_final_output():
     (Snakemake does not recreate a missing intermediate while everything after it is up to
     date): the report, the tables and every figure of the parts of the study that run."""
     return [f"{RESULTS}/report.md", *rules.aggregate.output, *drawn_figures(), *depth_section()]
+
+
+# The HTML report's own items (publish.smk).
+
+
+def report_tables():
+    """Every CSV table that a rule marks as a report item and this config builds (the depth
+    study's only when it runs): path -> its report settings (caption, category, ...)."""
+    tables = {}
+    for each in list(workflow.rules):
+        for path in each.output:
+            marked = is_flagged(path, "report") and str(path).endswith(".csv")
+            wanted = "depth" in study_parts() or not str(path).startswith(f"{DEPTH_DIR}/")
+            if marked and wanted and not each.has_wildcards():
+                tables[str(path)] = path.flags["report"]
+    return tables
+
+
+def table_report(table, shown):
+    """The report flag of a table's page: the table's own caption (every caption lives in
+    workflow/report/), category and subcategory."""
+    caption = f"../report/{shown.caption.get_filename()}" if shown.caption else None
+    return report(
+        table_page_path(table),
+        caption=caption,
+        category=shown.category,
+        subcategory=shown.subcategory,
+    )
+
+
+def table_rule_name(table):
+    """The name of the job rendering a table: metrics/summary.csv -> html_metrics_summary."""
+    stem = os.path.splitext(os.path.relpath(table, RESULTS))[0]
+    return "html_" + "_".join(stem.split(os.sep))
+
+
+def table_page_path(table):
+    """The HTML page of a table: results/metrics/summary.csv -> results/html/metrics/summary.html."""
+    return f"{RESULTS}/html/{os.path.splitext(os.path.relpath(table, RESULTS))[0]}.html"
+
+
+def report_pages():
+    """The HTML report's own items: the findings and one page per table."""
+    return [rules.findings_html.output[0], *(table_page_path(t) for t in REPORT_TABLES)]

@@ -1,39 +1,7 @@
 # Stage 6: what `snakemake --report` needs to show everything in the page. It shows an HTML
 # item in the page but offers a CSV only as a download, so the findings (the markdown report,
-# images embedded) and every table a rule marks as a report item get a self-contained HTML page.
-
-from snakemake.io import is_flagged
-
-
-def report_tables():
-    """Every CSV table that a rule marks as a report item and this config builds (the depth
-    study's only when it runs): path -> its report settings (caption, category, ...)."""
-    tables = {}
-    for each in list(workflow.rules):
-        for path in each.output:
-            marked = is_flagged(path, "report") and str(path).endswith(".csv")
-            wanted = "depth" in study_parts() or not str(path).startswith(f"{DEPTH_DIR}/")
-            if marked and wanted and not each.has_wildcards():
-                tables[str(path)] = path.flags["report"]
-    return tables
-
-
-def table_report(table, shown):
-    """The report flag of a table's page: the table's own caption (every caption lives in
-    workflow/report/), category and subcategory."""
-    caption = f"../report/{shown.caption.get_filename()}" if shown.caption else None
-    return report(
-        table_page_path(table),
-        caption=caption,
-        category=shown.category,
-        subcategory=shown.subcategory,
-    )
-
-
-def table_page_path(table):
-    """The HTML page of a table: results/metrics/summary.csv -> results/html/metrics/summary.html."""
-    return f"{RESULTS}/html/{os.path.splitext(os.path.relpath(table, RESULTS))[0]}.html"
-
+# images embedded) and every table a rule marks as a report item get a self-contained HTML page
+# (helpers: report_tables, table_report, table_page_path, report_pages in common.smk).
 
 REPORT_TABLES = report_tables()
 
@@ -70,7 +38,7 @@ for table, shown in REPORT_TABLES.items():
 
     rule:
         name:
-            f"html_{os.path.splitext(os.path.relpath(table, RESULTS))[0].replace('/', '_')}"
+            table_rule_name(table)
         input:
             script_imports("table_html.py"),
             table=table,
@@ -89,8 +57,3 @@ for table, shown in REPORT_TABLES.items():
             title=os.path.relpath(table, RESULTS),
         script:
             "../scripts/table_html.py"
-
-
-def report_pages():
-    """The HTML report's own items: the findings and one page per table."""
-    return [rules.findings_html.output[0], *(table_page_path(t) for t in REPORT_TABLES)]
