@@ -11,11 +11,11 @@ partial sums (as BLAS splits them its own way; the split depends on the CPU's
 vector width, never on the run or the batch), and ``exp`` is fdlibm's
 (:mod:`initstudy.kernel_numba_exp`), where NumPy has its own.
 
-Speed: a row of outputs takes up to eight inputs per pass over the examples, with
-the bias and ReLU (or the backward mask) in its last pass; the backward pass
-that forms row ``k`` of a layer's input gradient accumulates column ``k`` of its
-weight gradient from the same loads; rows are indices, not views; and no
-reference counting (``_nrt=False``: the kernels allocate nothing).
+Speed: a row of outputs takes all its inputs (up to 16; else 8) per pass over
+the examples, with the bias and ReLU (or the backward mask) in its last pass;
+the backward pass that forms row ``k`` of a layer's input gradient accumulates
+column ``k`` of its weight gradient from the same loads; rows are indices, not
+views; no reference counting (``_nrt=False``: the kernels allocate nothing).
 
 Parameters and gradients are flat float64 arrays, activations ``(rows, m)``
 ones; ``widths`` holds the layer widths and the ``*_off`` arrays the start of
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba import literal_unroll
 
 from initstudy.kernel_numba_exp import sigmoid_error
 
@@ -49,6 +50,11 @@ _SUMS = {**_JIT, "fastmath": {"reassoc"}}
 
 # What the last pass of a row does with its sum ``s``.
 _KEEP, _BIAS, _BIAS_RELU, _MASK = 0, 1, 2, 3
+# Inputs per forward pass after the first, output rows per backward pass (the
+# backward keeps a sum per row in a register), and the widths a first pass may take.
+_ROW_PASS, _BACK_PASS = 8, 8
+_WIDTHS = tuple(range(1, 17))
+_BACK_WIDTHS = tuple(range(1, _BACK_PASS + 1))
 
 
 @numba.jit(**_JIT)
@@ -78,16 +84,18 @@ def _term(s, w, v):  # pragma: no cover
     return s + w * v
 
 
-@numba.jit(**_INLINE)
+@numba.jit(**_JIT)
 def _dense_pass(Z, j, w, A, k, r, first, mode, b):  # pragma: no cover
-    """``Z[j] (+)= w[k] A[k] + ... + w[k+r-1] A[k+r-1]`` (``r`` in 1..8), then ``_finish``.
+    """``Z[j] (+)= w[k] A[k] + ... + w[k+r-1] A[k+r-1]`` (``r`` in 1..16), then ``_finish``.
 
     ``r`` is a constant at each (inlined) call, so that the loop has exactly ``r``
     terms; ``mode`` is not ``_MASK``. Every pass stores ``Z[j]`` and the next
-    reloads it, so the fewer the passes the better: one pass per eight inputs.
+    reloads it, so the fewer the passes the better: one per sixteen inputs.
     """
     w0, w1, w2, w3 = w[k], w[k + 1] if r > 1 else 0.0, w[k + 2] if r > 2 else 0.0, w[k + 3] if r > 3 else 0.0  # fmt: skip  # noqa: E501
     w4, w5, w6, w7 = w[k + 4] if r > 4 else 0.0, w[k + 5] if r > 5 else 0.0, w[k + 6] if r > 6 else 0.0, w[k + 7] if r > 7 else 0.0  # fmt: skip  # noqa: E501
+    w8, w9, w10, w11 = w[k + 8] if r > 8 else 0.0, w[k + 9] if r > 9 else 0.0, w[k + 10] if r > 10 else 0.0, w[k + 11] if r > 11 else 0.0  # fmt: skip  # noqa: E501
+    w12, w13, w14, w15 = w[k + 12] if r > 12 else 0.0, w[k + 13] if r > 13 else 0.0, w[k + 14] if r > 14 else 0.0, w[k + 15] if r > 15 else 0.0  # fmt: skip  # noqa: E501
     for e in range(Z.shape[1]):
         s = _first_term(first, Z[j, e], w0, A[k, e])
         if r > 1:
@@ -104,34 +112,40 @@ def _dense_pass(Z, j, w, A, k, r, first, mode, b):  # pragma: no cover
             s = _term(s, w6, A[k + 6, e])
         if r > 7:
             s = _term(s, w7, A[k + 7, e])
+        if r > 8:
+            s = _term(s, w8, A[k + 8, e])
+        if r > 9:
+            s = _term(s, w9, A[k + 9, e])
+        if r > 10:
+            s = _term(s, w10, A[k + 10, e])
+        if r > 11:
+            s = _term(s, w11, A[k + 11, e])
+        if r > 12:
+            s = _term(s, w12, A[k + 12, e])
+        if r > 13:
+            s = _term(s, w13, A[k + 13, e])
+        if r > 14:
+            s = _term(s, w14, A[k + 14, e])
+        if r > 15:
+            s = _term(s, w15, A[k + 15, e])
         Z[j, e] = _finish(s, mode, b, 0.0)
 
 
 @numba.jit(**_INLINE)
 def _dense_row(Z, j, w, A, mode, b):  # pragma: no cover
-    """``Z[j] = _finish(w @ A)``: the first pass takes ``n % 8`` (or 8) inputs, the rest 8 each."""
+    """``Z[j] = _finish(w @ A)``: one pass up to 16 inputs, else passes of 8 (measured best).
+
+    The first pass takes ``n`` or ``n % 8`` (or 8) inputs, each further pass 8.
+    """
     n = A.shape[0]
-    r = n - 8 * ((n - 1) // 8)
+    r = n if n <= _WIDTHS[-1] else n - _ROW_PASS * ((n - 1) // _ROW_PASS)
     first_mode = mode if r == n else _KEEP
-    # One call per width, so that the pass is compiled with a constant r.
-    if r == 1:
-        _dense_pass(Z, j, w, A, 0, 1, True, first_mode, b)
-    elif r == 2:
-        _dense_pass(Z, j, w, A, 0, 2, True, first_mode, b)
-    elif r == 3:
-        _dense_pass(Z, j, w, A, 0, 3, True, first_mode, b)
-    elif r == 4:
-        _dense_pass(Z, j, w, A, 0, 4, True, first_mode, b)
-    elif r == 5:
-        _dense_pass(Z, j, w, A, 0, 5, True, first_mode, b)
-    elif r == 6:
-        _dense_pass(Z, j, w, A, 0, 6, True, first_mode, b)
-    elif r == 7:
-        _dense_pass(Z, j, w, A, 0, 7, True, first_mode, b)
-    else:
-        _dense_pass(Z, j, w, A, 0, 8, True, first_mode, b)
-    for k in range(r, n, 8):
-        _dense_pass(Z, j, w, A, k, 8, False, mode if k + 8 == n else _KEEP, b)
+    for width in literal_unroll(_WIDTHS):  # a pass compiled for each constant width
+        if r == width:
+            _dense_pass(Z, j, w, A, 0, width, True, first_mode, b)
+    for k in range(r, n, _ROW_PASS):
+        last = k + _ROW_PASS == n
+        _dense_pass(Z, j, w, A, k, _ROW_PASS, False, mode if last else _KEEP, b)
 
 
 @numba.jit(**_INLINE)
@@ -222,28 +236,14 @@ def _back_layer(dz, W, A, out, dW, db):  # pragma: no cover
     """
     _row_sums(dz, db)
     n_out = dz.shape[0]
-    r = n_out - 8 * ((n_out - 1) // 8)
-    last = r == n_out
+    r = n_out - _BACK_PASS * ((n_out - 1) // _BACK_PASS)
     for k in range(A.shape[0]):
-        # One call per width, so that the pass is compiled with a constant r.
-        if r == 1:
-            _back_pass(out, W, dz, A, k, 0, 1, True, last, dW)
-        elif r == 2:
-            _back_pass(out, W, dz, A, k, 0, 2, True, last, dW)
-        elif r == 3:
-            _back_pass(out, W, dz, A, k, 0, 3, True, last, dW)
-        elif r == 4:
-            _back_pass(out, W, dz, A, k, 0, 4, True, last, dW)
-        elif r == 5:
-            _back_pass(out, W, dz, A, k, 0, 5, True, last, dW)
-        elif r == 6:
-            _back_pass(out, W, dz, A, k, 0, 6, True, last, dW)
-        elif r == 7:
-            _back_pass(out, W, dz, A, k, 0, 7, True, last, dW)
-        else:
-            _back_pass(out, W, dz, A, k, 0, 8, True, last, dW)
-        for j0 in range(r, n_out, 8):
-            _back_pass(out, W, dz, A, k, j0, 8, False, j0 + 8 == n_out, dW)
+        for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each constant width
+            if r == width:
+                _back_pass(out, W, dz, A, k, 0, width, True, r == n_out, dW)
+        for j0 in range(r, n_out, _BACK_PASS):
+            last = j0 + _BACK_PASS == n_out
+            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, last, dW)
 
 
 @numba.jit(**_SUMS)
