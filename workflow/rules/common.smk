@@ -246,3 +246,11 @@ def table_page_path(table):
 def report_pages():
     """The HTML report's own items: the findings and one page per table."""
     return [rules.findings_html.output[0], *(table_page_path(t) for t in REPORT_TABLES)]
+
+
+def depth_train_files(variant, name):
+    """One table of every trained configuration of one variant (reference, perturbed, numpy)."""
+    return [
+        f"{DEPTH_DIR}/train/{variant}/{init}/scale-{scale}/depth-{depth}/{name}"
+        for init, scale, depth in DEPTH_JOBS
+    ]

@@ -41,14 +41,6 @@ DEPTH_TRAIN_PARAMS = dict(
 )
 
 
-def depth_train_files(variant, name):
-    """One table of every trained configuration of one variant (reference, perturbed, numpy)."""
-    return [
-        f"{DEPTH_DIR}/train/{variant}/{init}/scale-{scale}/depth-{depth}/{name}"
-        for init, scale, depth in DEPTH_JOBS
-    ]
-
-
 wildcard_constraints:
     depth_init="|".join(sorted({*DEPTH_INITS, *(job[0] for job in DEPTH_JOBS)})),
     depth_scale="|".join(

@@ -53,5 +53,7 @@ rule train_cell:
         log_every=int(config["model"]["log_every"]),
         # numpy or numba (model.backend, resolved once): switching it retrains.
         backend=BACKEND,
+        # An initializer declared in the config: changing its definition retrains its cells.
+        declared=lambda wildcards: config.get("initializers", {}).get(wildcards.init, {}),
     script:
         "../scripts/train_cell.py"
