@@ -110,7 +110,10 @@ def test_deep_network_trains(data, backend):
 
 
 @pytest.mark.skipif(len(BACKENDS) < 2, reason="numba is not installed")
-@pytest.mark.parametrize("layers", [[2, 10, 5, 1], [2, 32, 32, 32, 1], [3, 7, 1], [2, 1]])
+# Widths on both sides of the kernel's one-pass limit (16 inputs) and of its passes of 8.
+@pytest.mark.parametrize(
+    "layers", [[2, 10, 5, 1], [2, 32, 32, 32, 1], [3, 7, 1], [2, 1], [2, 16, 17, 9, 1]]
+)
 def test_backends_agree(data, layers):
     X, y, _, _ = data
     X = np.vstack([X, X[:1] * X[1:]])[: layers[0]]
@@ -192,3 +195,27 @@ def test_train_batch_uses_the_settings_backend(data, backend):
         np.testing.assert_array_equal(trained, ran)
     with pytest.raises(ValueError, match="backend='gpu'"):
         train_batch(W, b, X, y, TrainSettings(LAYERS, 0.01, 2, 1, backend="gpu"))
+
+
+@pytest.mark.skipif(len(BACKENDS) < 2, reason="numba is not installed")
+def test_vectorized_sigmoid_error_is_numpys_to_the_last_bits():
+    from initstudy.kernel_numba_exp import sigmoid_error
+
+    rng = np.random.default_rng(0)
+    special = [0.0, -0.0, 1e-300, 40.0, 41.0, -709.0, -709.7827128933841, -709.79, -745.2, 800.0]
+    z = np.concatenate([rng.normal(0, 5, 5000), rng.uniform(-720, 720, 5000), special])
+    z = np.concatenate([z, [np.inf, -np.inf, np.nan]])
+    dz, bits = np.empty_like(z), np.empty(z.size, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        sigmoid = 1 / (1 + np.exp(-z))
+    for y in (np.zeros_like(z), np.ones_like(z)):
+        lo, hi = sigmoid_error(z, y, 1 / 300, dz, bits, 0.0, 0.0)
+        np.testing.assert_array_equal(np.isnan(dz), np.isnan(z))
+        # y = 0: dz / sigmoid is relative; y = 1: cancellation, so relative to 1 / 300.
+        rtol, atol = (5e-16, 1e-320) if y[0] == 0 else (0.0, 5e-16 / 300)
+        finite = ~np.isnan(z)
+        np.testing.assert_allclose(
+            dz[finite], (sigmoid - y)[finite] * (1 / 300), rtol=rtol, atol=atol
+        )
+    exponent_args = -z[np.isfinite(z)]
+    assert (lo, hi) == (exponent_args.min(), exponent_args.max())
