@@ -173,30 +173,31 @@ def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net):  # pragma: 
         inp = Z
 
 
-@numba.jit(**_INLINE)
-def _row_sums(D, out):  # pragma: no cover
-    """``out[j] = sum(D[j])`` (reassociated by the caller)."""
-    for j in range(D.shape[0]):
+@numba.jit(**_SUMS)
+def _bias_grads(dz, db):  # pragma: no cover
+    """The output layer's ``db[j] = sum(dz[j])`` (the other layers' come with ``_back_pass``)."""
+    for j in range(dz.shape[0]):
         s = 0.0
-        for e in range(D.shape[1]):
-            s += D[j, e]
-        out[j] = s
+        for e in range(dz.shape[1]):
+            s += dz[j, e]
+        db[j] = s
 
 
 @numba.jit(**_INLINE)
-def _back_pass(out, W, dz, A, k, j0, r, first, last, dW):  # pragma: no cover
+def _back_pass(out, W, dz, A, k, j0, r, first, last, dW, db_in):  # pragma: no cover
     """Rows ``j0 .. j0+r-1`` (``r`` in 1..8) of ``dz``: their share of input gradient row ``k``.
 
     ``out[k] (+)= W[j0, k] dz[j0] + ...`` added in order (times ``A[k] > 0`` if
     ``last``), and from the same loads ``dW[j, k] = sum(dz[j] * A[k])``, the sums
-    the caller reassociates; ``W`` and ``dW`` are flat ``(n_out, n_in)``. ``r`` is a
-    constant at each (inlined) call.
+    the caller reassociates; ``W`` and ``dW`` are flat ``(n_out, n_in)``. The last
+    pass also sums row ``k`` into ``db_in[k]``, the bias gradient of the layer below.
+    ``r`` is a constant at each (inlined) call.
     """
     n = A.shape[0]
     mode = _MASK if last else _KEEP
     w0, w1, w2, w3 = W[j0 * n + k], W[(j0 + 1) * n + k] if r > 1 else 0.0, W[(j0 + 2) * n + k] if r > 2 else 0.0, W[(j0 + 3) * n + k] if r > 3 else 0.0  # fmt: skip  # noqa: E501
     w4, w5, w6, w7 = W[(j0 + 4) * n + k] if r > 4 else 0.0, W[(j0 + 5) * n + k] if r > 5 else 0.0, W[(j0 + 6) * n + k] if r > 6 else 0.0, W[(j0 + 7) * n + k] if r > 7 else 0.0  # fmt: skip  # noqa: E501
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = t = 0.0
     for e in range(A.shape[1]):
         x, v = A[k, e], dz[j0, e]
         s, s0 = _first_term(first, out[k, e], w0, v), s0 + v * x
@@ -221,74 +222,72 @@ def _back_pass(out, W, dz, A, k, j0, r, first, last, dW):  # pragma: no cover
         if r > 7:
             v = dz[j0 + 7, e]
             s, s7 = _term(s, w7, v), s7 + v * x
-        out[k, e] = _finish(s, mode, 0.0, x)
+        out[k, e] = s = _finish(s, mode, 0.0, x)
+        t += s
+    if last:
+        db_in[k] = t
     for i, total in enumerate((s0, s1, s2, s3, s4, s5, s6, s7)):
         if i < r:
             dW[(j0 + i) * n + k] = total
 
 
 @numba.jit(**_SUMS)
-def _back_layer(dz, W, A, out, dW, db):  # pragma: no cover
-    """A hidden layer's ``db``, ``dW = dz @ A.T`` and ``out = (W.T @ dz) * (A > 0)``.
+def _back_layer(dz, W, A, out, dW, db_in):  # pragma: no cover
+    """A hidden layer's ``dW = dz @ A.T``, ``out = (W.T @ dz) * (A > 0)`` and its row sums.
 
-    Row ``k`` of ``out`` and column ``k`` of ``dW`` come from the same passes over
-    ``dz``, eight of its rows at a time (the first pass takes ``n_out % 8`` or 8).
+    Row ``k`` of ``out``, its sum ``db_in[k]`` (the bias gradient of the layer below)
+    and column ``k`` of ``dW`` come from the same passes over ``dz``, eight of its
+    rows at a time (the first pass takes ``n_out % 8`` or 8).
     """
-    _row_sums(dz, db)
     n_out = dz.shape[0]
     r = n_out - _BACK_PASS * ((n_out - 1) // _BACK_PASS)
     for k in range(A.shape[0]):
         for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each constant width
             if r == width:
-                _back_pass(out, W, dz, A, k, 0, width, True, r == n_out, dW)
+                _back_pass(out, W, dz, A, k, 0, width, True, r == n_out, dW, db_in)
         for j0 in range(r, n_out, _BACK_PASS):
             last = j0 + _BACK_PASS == n_out
-            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, last, dW)
+            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, last, dW, db_in)
 
 
 @numba.jit(**_SUMS)
-def _input_layer_grads(dz, X, dW, db):  # pragma: no cover
-    """The first layer's ``dW = dz @ X.T`` and ``db`` (its input gradient is not needed).
+def _input_layer_grads(dz, X, dW):  # pragma: no cover
+    """The first layer's ``dW = dz @ X.T`` (its input gradient is not needed).
 
     Two rows of ``X`` (the input has few) against four of ``dz`` per pass over the
-    examples, eight products and the four rows' sums (``db``, kept from the first
-    pass) from six loads; an odd last row of either is taken twice.
+    examples, eight products from six loads; an odd last row of either is taken twice.
     """
     n_x, n_dz, m = X.shape[0], dz.shape[0], X.shape[1]
     for i in range(0, n_x, 2):
         i1 = min(i + 1, n_x - 1)
         for k in range(0, n_dz, 4):
             k1, k2, k3 = min(k + 1, n_dz - 1), min(k + 2, n_dz - 1), min(k + 3, n_dz - 1)
-            s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = t0 = t1 = t2 = t3 = 0.0
+            s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = 0.0
             for e in range(m):
                 x0, x1, a0, a1, a2, a3 = X[i, e], X[i1, e], dz[k, e], dz[k1, e], dz[k2, e], dz[k3, e]  # fmt: skip  # noqa: E501
                 s00, s01, s02, s03 = s00 + x0 * a0, s01 + x0 * a1, s02 + x0 * a2, s03 + x0 * a3
                 s10, s11, s12, s13 = s10 + x1 * a0, s11 + x1 * a1, s12 + x1 * a2, s13 + x1 * a3
-                t0, t1, t2, t3 = t0 + a0, t1 + a1, t2 + a2, t3 + a3
-            for kk, (s0, s1, t) in enumerate(((s00, s10, t0), (s01, s11, t1), (s02, s12, t2), (s03, s13, t3))):  # fmt: skip  # noqa: E501
+            for kk, (s0, s1) in enumerate(((s00, s10), (s01, s11), (s02, s12), (s03, s13))):
                 if k + kk < n_dz:
                     dW[(k + kk) * n_x + i], dW[(k + kk) * n_x + i1] = s0, s1
-                    if i == 0:
-                        db[k + kk] = t
 
 
 @numba.jit(**_INLINE)
 def _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net):  # pragma: no cover  # fmt: skip  # noqa: E501
     """Gradients of network ``net`` from ``dz`` at its output logits, into ``grads``."""
+    n_layers = widths.size - 1
+    _bias_grads(dz, _block(grads, b_off[n_layers - 1], net, widths[n_layers]))
     spare = 0  # which scratch buffer receives the next layer's dz
-    for l in range(widths.size - 2, 0, -1):
+    for l in range(n_layers - 1, 0, -1):
         n_in, n_out = widths[l], widths[l + 1]
         dA = (dz_b if spare == 1 else dz_a)[:n_in]
         _back_layer(
             dz, _block(params, w_off[l], net, n_out * n_in), _block(acts, a_off[l - 1], net, n_in),
-            dA, _block(grads, w_off[l], net, n_out * n_in),
-            _block(grads, b_off[l], net, n_out),
+            dA, _block(grads, w_off[l], net, n_out * n_in), _block(grads, b_off[l - 1], net, n_in),
         )  # fmt: skip
         dz = dA
         spare = 1 - spare
-    n_in, n_out = widths[0], widths[1]
-    dW = _block(grads, w_off[0], net, n_out * n_in)
-    _input_layer_grads(dz, X, dW, _block(grads, b_off[0], net, n_out))
+    _input_layer_grads(dz, X, _block(grads, w_off[0], net, widths[0] * widths[1]))
 
 
 @numba.jit(**_INLINE)

@@ -21,9 +21,10 @@ the notebook's trajectory.
 :class:`NumbaMLP` (``"numba"``)
     The compiled loops of :mod:`initstudy.kernel_numba`: one network at a time,
     examples as the SIMD axis, no per-call overhead. The same operations in the
-    same order except for how the sums over examples are split (and no fused
-    multiply-adds): it agrees with the notebook to about 1e-15 relative over
-    15000 iterations, and is 2-3 times faster than ``"numpy"`` on small networks.
+    same order except for how the sums over examples are split, its own ``exp``
+    (and no fused multiply-adds): it agrees with the notebook to about 1e-15
+    relative over 15000 iterations, and is 3-4 times faster than ``"numpy"`` on
+    small networks (``benchmarks/bench_trainer.py``).
 
 Backend ``"auto"`` is ``"numba"`` when numba can be imported, else ``"numpy"``.
 """
