@@ -3,45 +3,80 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import wraps
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 #: What the report prints where a value is missing (an empty field in the tables).
 MISSING = "—"
 
 
-def format_scale(scale: float) -> str:
-    """The canonical text of a scale, used in file names and tables.
-
-    Shortest round-trip representation of the float, without a trailing
-    ``.0``: ``1`` for 1.0, ``0.25``, ``1e-06``. ``float(format_scale(x)) == x``.
+def format_scale(scale: float, digits: int | None = None) -> str:
+    """The text of a scale: canonical in file names and tables, shorter in figures.
 
     Parameters
     ----------
     scale : float
+    digits : int, optional
+        Significant digits for ticks and panel labels (4 writes sqrt 2 as ``1.414``);
+        None: the canonical text.
 
     Returns
     -------
     str
+        Without ``digits``, the shortest round-trip representation of the float without a
+        trailing ``.0``: ``1`` for 1.0, ``0.25``, ``1e-06``; ``float(format_scale(x)) == x``.
     """
+    if digits is not None:
+        return f"{float(scale):.{digits}g}"
     text = repr(float(scale))
     return text[:-2] if text.endswith(".0") else text
 
 
-def cell_label(init: str, scale: float) -> str:
+def cell_label(init: str, scale: float, digits: int | None = None) -> str:
     """Short name of an (initializer, scale) cell, e.g. ``he ×1`` or ``random ×0.01``.
 
     Parameters
     ----------
     init : str
     scale : float
+    digits : int, optional
+        As in :func:`format_scale` (4 for figures: ``lecun ×1.414``).
 
     Returns
     -------
     str
     """
-    return f"{init} {TIMES}{format_scale(scale)}"
+    return f"{init} {TIMES}{format_scale(scale, digits)}"
 
 
+def missing_unless(defined: Callable[[float], bool]) -> Callable:
+    """Decorate a number formatter to write :data:`MISSING` for None and for values not
+    ``defined`` (e.g. :func:`math.isfinite`), so that it only ever sees numbers it can write.
+
+    Parameters
+    ----------
+    defined : callable float -> bool
+
+    Returns
+    -------
+    callable
+        The decorator.
+    """
+
+    def decorate(write: Callable[..., str]) -> Callable[..., str]:
+        @wraps(write)
+        def written(value, *args, **kwargs) -> str:
+            if value is None or not defined(value):
+                return MISSING
+            return write(value, *args, **kwargs)
+
+        return written
+
+    return decorate
+
+
+@missing_unless(math.isfinite)
 def fmt(value: float | None, digits: int = 3) -> str:
     """A number for prose and tables; :data:`MISSING` where there is none.
 
@@ -52,16 +87,64 @@ def fmt(value: float | None, digits: int = 3) -> str:
     ----------
     value : float or None
     digits : int
+        Decimals of the fixed-point text.
 
     Returns
     -------
     str
     """
-    if value is None or not math.isfinite(value):
-        return MISSING
     if value != 0 and not 1e-3 <= abs(value) < 1e5:
         return f"{value:.3g}"
     return f"{value:.{digits}f}"
+
+
+@missing_unless(math.isfinite)
+def scientific(value: float | None) -> str:
+    """A small difference in scientific notation, e.g. ``3.41e-13``.
+
+    Parameters
+    ----------
+    value : float or None
+        A difference between two runs' numbers, often below 1e-10.
+
+    Returns
+    -------
+    str
+        ``0`` for zero; :data:`MISSING` for a value that is not finite.
+    """
+    return "0" if value == 0 else f"{value:.2e}"
+
+
+@missing_unless(lambda value: not math.isnan(value))
+def exact(value: float | None) -> str:
+    """Every digit of a float, e.g. ``0.6931471805599453``.
+
+    Parameters
+    ----------
+    value : float or None
+
+    Returns
+    -------
+    str
+        Its shortest round-trip text; ``inf`` for an infinity, :data:`MISSING` for NaN.
+    """
+    return repr(float(value))
+
+
+def percent(fraction: float, digits: int = 0) -> str:
+    """A fraction as a percentage, e.g. ``95%`` for 0.95.
+
+    Parameters
+    ----------
+    fraction : float
+    digits : int
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+    """
+    return f"{fraction:.{digits}%}"
 
 
 def significant(value: float | None, digits: int = 3) -> str:
@@ -72,6 +155,7 @@ def significant(value: float | None, digits: int = 3) -> str:
     ----------
     value : float or None
     digits : int
+        Significant digits.
 
     Returns
     -------

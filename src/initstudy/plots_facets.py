@@ -8,11 +8,13 @@ and the mean test accuracy against the scale, and the heatmap of every cell.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from initstudy.labels import TIMES
+from initstudy.labels import TIMES, cell_label, format_scale
 from initstudy.plots import (
     SCALE_LABEL,
     init_color,
@@ -85,33 +87,10 @@ def facet_title(dataset=None, learning_rate=None) -> str:
     return ", ".join(parts)
 
 
-def short_scale(scale: float) -> str:
-    """A scale to 4 significant digits for ticks and panel labels (``1.414`` for sqrt 2).
-
-    Parameters
-    ----------
-    scale : float
-
-    Returns
-    -------
-    str
-    """
-    return f"{float(scale):.4g}"
-
-
-def short_cell_label(init: str, scale: float) -> str:
-    """``he ×1``, ``lecun ×1.414``: a cell's label for figures.
-
-    Parameters
-    ----------
-    init : str
-    scale : float
-
-    Returns
-    -------
-    str
-    """
-    return f"{init} {TIMES}{short_scale(scale)}"
+#: Significant digits of a scale in figures (ticks, panel labels, legends).
+FIGURE_DIGITS = 4
+#: ``he ×1``, ``lecun ×1.414``: a cell's label for figures.
+short_cell_label = partial(cell_label, digits=FIGURE_DIGITS)
 
 
 def scale_axis(ax, scales) -> None:
@@ -124,7 +103,7 @@ def scale_axis(ax, scales) -> None:
     """
     log_value_axis(ax, scales, SCALE_LABEL)
     values = sorted({float(v) for v in scales if np.isfinite(v) and v > 0})
-    ax.set_xticks(values, [short_scale(v) for v in values])
+    ax.set_xticks(values, [format_scale(v, FIGURE_DIGITS) for v in values])
 
 
 def full_budget(summary: pd.DataFrame) -> pd.DataFrame:

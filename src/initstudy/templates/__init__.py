@@ -3,13 +3,12 @@
 The templates hold every sentence of the markdown report; the numbers come in as
 facts (plain dicts and lists) from :mod:`initstudy.report` and
 :mod:`initstudy.depth_report`, and are written with the filters registered here,
-mostly those of :mod:`initstudy.labels`. A fact a template asks for and is not
+the formatters of :mod:`initstudy.labels`. A fact a template asks for and is not
 given raises :class:`jinja2.UndefinedError` instead of printing nothing.
 """
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from pathlib import Path
 
@@ -20,57 +19,7 @@ from initstudy import labels
 #: The folder of the templates (``*.md.j2``).
 TEMPLATE_DIR = Path(__file__).resolve().parent
 
-
-def scientific(value: float) -> str:
-    """A small difference in scientific notation, e.g. ``3.41e-13``; ``0`` for zero.
-
-    Parameters
-    ----------
-    value : float
-
-    Returns
-    -------
-    str
-        :data:`initstudy.labels.MISSING` for a value that is not finite.
-    """
-    if not math.isfinite(value):
-        return labels.MISSING
-    return "0" if value == 0 else f"{value:.2e}"
-
-
-def exact(value: float) -> str:
-    """Every digit of a float (its shortest round-trip text), e.g. ``0.6931471805599453``.
-
-    Parameters
-    ----------
-    value : float
-
-    Returns
-    -------
-    str
-        :data:`initstudy.labels.MISSING` for NaN; ``inf`` for an infinity.
-    """
-    if math.isnan(value):
-        return labels.MISSING
-    return repr(float(value))
-
-
-def percent(fraction: float, digits: int = 0) -> str:
-    """A fraction as a percentage, e.g. ``95%`` for 0.95.
-
-    Parameters
-    ----------
-    fraction : float
-    digits : int
-        Decimals of the percentage.
-
-    Returns
-    -------
-    str
-    """
-    return f"{fraction:.{digits}%}"
-
-
+#: The filters the templates write numbers with: the formatters of :mod:`initstudy.labels`.
 FILTERS = {
     "fmt": labels.fmt,
     "interval": labels.interval,
@@ -78,9 +27,9 @@ FILTERS = {
     "signed_percent": labels.signed_percent,
     "cell_label": labels.cell_label,
     "format_scale": labels.format_scale,
-    "scientific": scientific,
-    "exact": exact,
-    "percent": percent,
+    "scientific": labels.scientific,
+    "exact": labels.exact,
+    "percent": labels.percent,
 }
 
 
