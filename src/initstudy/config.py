@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from initstudy.grid import format_value
+from initstudy.grid import format_value, further_axes
 from initstudy.init import REGISTRY
 from initstudy.labels import format_scale
 
@@ -178,12 +178,12 @@ def check_config(config: dict) -> None:
         texts = [format_scale(s) for s in scales]
         if len(set(texts)) != len(texts):
             _fail(format_key(("grid", "initializations", name)), scales, "distinct scales")
-    for axis, values in config["grid"].get("axes", {}).items():
+    for axis, values in further_axes(config).items():
         texts = [format_value(axis, v) for v in values]
         if len(set(texts)) != len(texts):
             _fail(format_key(("grid", "axes", axis)), values, "distinct values")
     names = [config["dataset"]["name"], *config.get("datasets", {})]
-    for index, name in enumerate(config["grid"].get("axes", {}).get("dataset", [])):
+    for index, name in enumerate(further_axes(config).get("dataset", [])):
         if name not in names:
             key = format_key(("grid", "axes", "dataset", index))
             _fail(key, name, "one of " + ", ".join(names))

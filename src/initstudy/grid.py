@@ -33,6 +33,20 @@ AXIS_TYPES = {"init": str, "scale": float, "learning_rate": float, "dataset": st
 Cell = dict
 
 
+def further_axes(config: dict) -> dict:
+    """The axes declared under ``grid.axes``: name -> values, in config order (may be empty).
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    dict
+    """
+    return config["grid"].get("axes", {})
+
+
 def grid_axes(config: dict) -> tuple[str, ...]:
     """Names of the grid's axes: ``init``, ``scale``, then ``grid.axes`` in config order.
 
@@ -44,7 +58,36 @@ def grid_axes(config: dict) -> tuple[str, ...]:
     -------
     tuple of str
     """
-    return (*BASE_AXES, *config["grid"].get("axes", {}))
+    return (*BASE_AXES, *further_axes(config))
+
+
+def learning_rates(config: dict) -> list[float]:
+    """The learning rates the grid trains at: its ``learning_rate`` axis, else the model's.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    list of float
+    """
+    axis = further_axes(config).get("learning_rate")
+    return [float(rate) for rate in axis] if axis else [float(config["model"]["learning_rate"])]
+
+
+def grid_datasets(config: dict) -> list[str]:
+    """The data sets the grid trains on: its ``dataset`` axis, else the base data set alone.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    list of str
+    """
+    return further_axes(config).get("dataset") or [config["dataset"]["name"]]
 
 
 def grid_cells(config: dict) -> list[Cell]:
@@ -59,7 +102,7 @@ def grid_cells(config: dict) -> list[Cell]:
     list of dict
         Axis name -> value, of the type :data:`AXIS_TYPES` gives.
     """
-    extra = config["grid"].get("axes", {})
+    extra = further_axes(config)
     pairs = [
         (name, float(scale))
         for name, scales in config["grid"]["initializations"].items()

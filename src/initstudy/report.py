@@ -13,7 +13,7 @@ import pandas as pd
 
 from initstudy.data import dataset_specs
 from initstudy.gain import formula_table
-from initstudy.grid import BASE_AXES, grid_cells
+from initstudy.grid import BASE_AXES, further_axes, grid_cells, grid_datasets, learning_rates
 from initstudy.labels import cell_label
 from initstudy.outcomes import STATUSES
 from initstudy.templates import render
@@ -53,21 +53,6 @@ def seed_facts(seeds: list[int]) -> dict:
     return {"numbers": values, "consecutive": consecutive}
 
 
-def learning_rates(config: dict) -> list[float]:
-    """The learning rates of the grid: its ``learning_rate`` axis, else ``model.learning_rate``.
-
-    Parameters
-    ----------
-    config : dict
-
-    Returns
-    -------
-    list of float
-    """
-    axis = config["grid"].get("axes", {}).get("learning_rate")
-    return [float(rate) for rate in axis] if axis else [float(config["model"]["learning_rate"])]
-
-
 def dataset_facts(config: dict) -> list[dict]:
     """Each data set the grid trains on, with its generator and splits.
 
@@ -82,8 +67,7 @@ def dataset_facts(config: dict) -> list[dict]:
         split seeds, in the order of the ``dataset`` axis (the base data set alone without it).
     """
     specs = dataset_specs(config)
-    names = config["grid"].get("axes", {}).get("dataset") or [config["dataset"]["name"]]
-    return [{"name": name, "kind": "circles"} | specs[name] for name in names]
+    return [{"name": name, "kind": "circles"} | specs[name] for name in grid_datasets(config)]
 
 
 def formula_facts(layers: list[int], inits: list[str]) -> dict:
@@ -140,7 +124,7 @@ def setup_facts(config: dict) -> dict:
         "datasets": dataset_facts(config),
         "learning_rates": learning_rates(config),
         "notebook_budget": early if early < model["iterations"] else None,
-        "draws": list(grid.get("axes", {}).get("draw", [])),
+        "draws": list(further_axes(config).get("draw", [])),
         "scales": scales,
         "formulas": formula_facts(model["layers"], list(scales)),
         "n_cells": n_cells,

@@ -8,14 +8,9 @@ import numpy as np
 import pandas as pd
 
 from initstudy import notebook
+from initstudy.grid import further_axes, learning_rates
 from initstudy.init import initialize_batch
 from initstudy.net import batched_mlp, sigmoid
-
-
-def _learning_rates(config: dict) -> list[float]:
-    """The learning rates the grid trains at: its ``learning_rate`` axis, else the model's."""
-    axis = config["grid"].get("axes", {}).get("learning_rate")
-    return [float(rate) for rate in axis] if axis else [float(config["model"]["learning_rate"])]
 
 
 def _model_differences(config: dict) -> list[str]:
@@ -24,9 +19,9 @@ def _model_differences(config: dict) -> list[str]:
     differences = []
     if model["layers"] != expected["layers"]:
         differences.append(f"model.layers: {model['layers']} (notebook: {expected['layers']})")
-    rates = _learning_rates(config)
+    rates = learning_rates(config)
     if expected["learning_rate"] not in rates:
-        given = rates if "learning_rate" in config["grid"].get("axes", {}) else rates[0]
+        given = rates if "learning_rate" in further_axes(config) else rates[0]
         differences.append(f"model.learning_rate: {given} (notebook: {expected['learning_rate']})")
     budget = int(config.get("analysis", {}).get("notebook_iterations", model["iterations"]))
     longer = model["iterations"] > expected["iterations"] and budget == expected["iterations"]
@@ -90,7 +85,7 @@ def notebook_cell(config: dict) -> dict:
     dict
         Axis name -> value, e.g. ``{"learning_rate": 0.01, "dataset": "circles"}``.
     """
-    axes = config["grid"].get("axes", {})
+    axes = further_axes(config)
     values = {
         "learning_rate": float(notebook.SETUP["model"]["learning_rate"]),
         "dataset": config["dataset"].get("name", "circles"),
