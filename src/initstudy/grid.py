@@ -39,6 +39,7 @@ def further_axes(config: dict) -> dict:
     Parameters
     ----------
     config : dict
+        A config with a ``grid`` section.
 
     Returns
     -------
@@ -61,33 +62,31 @@ def grid_axes(config: dict) -> tuple[str, ...]:
     return (*BASE_AXES, *further_axes(config))
 
 
-def learning_rates(config: dict) -> list[float]:
-    """The learning rates the grid trains at: its ``learning_rate`` axis, else the model's.
+def axis_levels(config: dict, axis: str) -> list:
+    """The values the grid takes on a further axis, in config order.
 
     Parameters
     ----------
     config : dict
+    axis : str
+        A key of :data:`EXTRA_AXES`.
 
     Returns
     -------
-    list of float
+    list
+        The axis's values under ``grid.axes``, else the one value the config gives without
+        the axis (``model.learning_rate``, ``dataset.name``, draw 0); of the axis's type.
     """
-    axis = further_axes(config).get("learning_rate")
-    return [float(rate) for rate in axis] if axis else [float(config["model"]["learning_rate"])]
+    values = further_axes(config).get(axis) or [_value_without_axis(config, axis)]
+    return [AXIS_TYPES[axis](value) for value in values]
 
 
-def grid_datasets(config: dict) -> list[str]:
-    """The data sets the grid trains on: its ``dataset`` axis, else the base data set alone.
-
-    Parameters
-    ----------
-    config : dict
-
-    Returns
-    -------
-    list of str
-    """
-    return further_axes(config).get("dataset") or [config["dataset"]["name"]]
+def _value_without_axis(config: dict, axis: str):
+    if axis == "learning_rate":
+        return config["model"]["learning_rate"]
+    if axis == "dataset":
+        return config["dataset"]["name"]
+    return 0
 
 
 def grid_cells(config: dict) -> list[Cell]:
@@ -96,6 +95,7 @@ def grid_cells(config: dict) -> list[Cell]:
     Parameters
     ----------
     config : dict
+        Its ``grid.initializations`` and ``grid.axes`` span the grid.
 
     Returns
     -------

@@ -13,7 +13,7 @@ import pandas as pd
 
 from initstudy.data import dataset_specs
 from initstudy.gain import formula_table
-from initstudy.grid import BASE_AXES, further_axes, grid_cells, grid_datasets, learning_rates
+from initstudy.grid import BASE_AXES, axis_levels, further_axes, grid_cells
 from initstudy.labels import cell_label
 from initstudy.outcomes import STATUSES
 from initstudy.templates import render
@@ -67,7 +67,8 @@ def dataset_facts(config: dict) -> list[dict]:
         split seeds, in the order of the ``dataset`` axis (the base data set alone without it).
     """
     specs = dataset_specs(config)
-    return [{"name": name, "kind": "circles"} | specs[name] for name in grid_datasets(config)]
+    names = axis_levels(config, "dataset")
+    return [{"name": name, "kind": "circles"} | specs[name] for name in names]
 
 
 def formula_facts(layers: list[int], inits: list[str]) -> dict:
@@ -122,7 +123,7 @@ def setup_facts(config: dict) -> dict:
         "model": model,
         "analysis": analysis,
         "datasets": dataset_facts(config),
-        "learning_rates": learning_rates(config),
+        "learning_rates": axis_levels(config, "learning_rate"),
         "notebook_budget": early if early < model["iterations"] else None,
         "draws": list(further_axes(config).get("draw", [])),
         "scales": scales,

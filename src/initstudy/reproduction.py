@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from initstudy import notebook
-from initstudy.grid import further_axes, learning_rates
+from initstudy.grid import axis_levels, further_axes
 from initstudy.init import initialize_batch
 from initstudy.net import batched_mlp, sigmoid
 
@@ -19,7 +19,7 @@ def _model_differences(config: dict) -> list[str]:
     differences = []
     if model["layers"] != expected["layers"]:
         differences.append(f"model.layers: {model['layers']} (notebook: {expected['layers']})")
-    rates = learning_rates(config)
+    rates = axis_levels(config, "learning_rate")
     if expected["learning_rate"] not in rates:
         given = rates if "learning_rate" in further_axes(config) else rates[0]
         differences.append(f"model.learning_rate: {given} (notebook: {expected['learning_rate']})")
