@@ -21,6 +21,7 @@ from initstudy.comparisons import (
     ranking_changes,
 )
 from initstudy.gain import cell_gains, formula_table, he_equivalent_gain
+from initstudy.grid import rows_at
 from initstudy.outcomes import classify
 from initstudy.selection import CHOICE_AXES, select_on_validation
 from initstudy.stats import summarize
@@ -201,7 +202,7 @@ def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
     for level, chosen in _levels(selection, settings):
         cells = {
             name: cell for name, cell in _groups(chosen, level, settings).items()
-            if _has_runs(runs, cell)
+            if not rows_at(runs, **cell).empty
         }  # fmt: skip
         pairs = [(name, reference) for name in cells if name != reference]
         if reference not in cells or not pairs:
@@ -238,13 +239,6 @@ def speedups(times, selection, settings: AnalysisSettings) -> pd.DataFrame:
             )  # fmt: skip
             rows.append(level | {"a": name, "b": reference} | ratio)
     return pd.DataFrame(rows)
-
-
-def _has_runs(runs: pd.DataFrame, cell: dict) -> bool:
-    mask = np.ones(len(runs), dtype=bool)
-    for column, value in cell.items():
-        mask &= (runs[column] == value).to_numpy()
-    return bool(mask.any())
 
 
 def ranked(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from initstudy.grid import rows_at
 from initstudy.intervals import wilson_interval
 from initstudy.stats import bootstrap_mean_ci, derive_seed
 
@@ -171,7 +172,7 @@ def paired_accuracy(a, b, n_resamples: int, seed: int, level: float = 0.95) -> d
 
 def _rows_of(runs: pd.DataFrame, cell: dict) -> pd.DataFrame:
     """The runs whose columns equal every value of ``cell``."""
-    rows = runs.loc[np.logical_and.reduce([runs[axis] == value for axis, value in cell.items()])]
+    rows = rows_at(runs, **cell)
     if rows.empty:
         raise ValueError(f"no runs for {cell}")
     return rows

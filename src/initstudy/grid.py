@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from itertools import product
 
+import numpy as np
+
 from initstudy.labels import format_scale
 
 #: The axes every grid has, in this order.
@@ -217,6 +219,26 @@ def add_axis_columns(frame, cell: Cell) -> None:
     extra = [axis for axis in cell if axis not in BASE_AXES]
     for position, axis in enumerate(extra, start=len(BASE_AXES)):
         frame.insert(position, axis, cell[axis])
+
+
+def rows_at(table, **values):
+    """The rows of ``table`` at the given axis values: those whose columns equal every value.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    **values
+        Column name -> value; a None value, or a column the table lacks, selects every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    mask = np.ones(len(table), dtype=bool)
+    for column, value in values.items():
+        if value is not None and column in table.columns:
+            mask &= (table[column] == value).to_numpy()
+    return table[mask]
 
 
 def _segments(texts: dict) -> list[str]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from initstudy.grid import rows_at
 from initstudy.labels import TIMES, cell_label, format_scale
 from initstudy.plots import (
     SCALE_LABEL,
@@ -49,24 +50,8 @@ def levels(frame: pd.DataFrame, axis: str) -> list:
     return sorted(values) if axis != ROW_AXIS else values
 
 
-def facet(frame: pd.DataFrame, **values) -> pd.DataFrame:
-    """The rows of ``frame`` at the given axis values (a None value or a missing column: all).
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-    **values
-        Axis name -> value.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    mask = np.ones(len(frame), dtype=bool)
-    for axis, value in values.items():
-        if value is not None and axis in frame.columns:
-            mask &= (frame[axis] == value).to_numpy()
-    return frame[mask]
+#: The rows of a table in one facet (a None value or a missing column: all).
+facet = rows_at
 
 
 def facet_title(dataset=None, learning_rate=None) -> str:

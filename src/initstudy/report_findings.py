@@ -11,11 +11,11 @@ and the report says where they change. The wording is in ``findings.md.j2``.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from initstudy.comparisons import claim
 from initstudy.gain import he_equivalent_gain
+from initstudy.grid import rows_at
 from initstudy.labels import cell_label
 from initstudy.report import budget_split, by_dataset
 from initstudy.survival import median_time
@@ -25,15 +25,6 @@ CHOSEN = " (chosen)"
 EQUAL_GAIN = " at equal gain"
 #: The axes the selection chooses over.
 CHOICE_AXES = ("scale", "learning_rate")
-
-
-def _select(table: pd.DataFrame, values: dict) -> pd.DataFrame:
-    """The rows of ``table`` whose columns equal every value of ``values`` (columns it has)."""
-    mask = np.ones(len(table), dtype=bool)
-    for column, value in values.items():
-        if column in table.columns:
-            mask &= (table[column] == value).to_numpy()
-    return table[mask]
 
 
 def verdict(row: dict, alpha: float) -> dict:
@@ -105,7 +96,7 @@ def chosen_facts(record: dict, context: dict) -> dict:
     """
     init, reference = record["init"], context["reference"]
     cell = {axis: record[axis] for axis in ("init", *CHOICE_AXES) if axis in record}
-    runs = _select(context["runs"], cell)
+    runs = rows_at(context["runs"], **cell)
     facts = record | {
         "cell": cell_label(init, record["scale"]),
         "gain": he_equivalent_gain(init, context["layers"], float(record["scale"])),
@@ -115,7 +106,7 @@ def chosen_facts(record: dict, context: dict) -> dict:
         "speedup": None,
     }
     if context["early"] is not None:
-        facts["n_success_early"] = int(_select(context["early"], cell)["n_success"].sum())
+        facts["n_success_early"] = int(rows_at(context["early"], **cell)["n_success"].sum())
     if init != reference:
         names = (init + CHOSEN, reference + CHOSEN)
         facts["versus_reference"] = _comparison(context["comparisons"], *names, context["alpha"])
@@ -226,9 +217,7 @@ def learning_rate_facts(summary: pd.DataFrame, exclude: tuple[str, ...] = ("zero
         fact = {"learning_rate": float(rate), "n_success": int(rows["n_success"].sum())}
         fact["n_runs"] = int(rows["n_seeds"].sum())
         fact["n_success_early"] = (
-            None
-            if early is None
-            else int(_select(early, {"learning_rate": rate})["n_success"].sum())
+            None if early is None else int(rows_at(early, learning_rate=rate)["n_success"].sum())
         )
         facts.append(fact)
     return facts
@@ -239,10 +228,10 @@ def _context(tables: dict, name, settings: dict) -> dict:
     level = {"dataset": name} if name is not None else {}
     _, early = budget_split(tables["summary"])
     return settings | {
-        "runs": _select(tables["runs"], level),
-        "early": None if early is None else _select(early, level),
-        "comparisons": _select(tables["comparisons"], level),
-        "speedups": _select(tables["speedups"], level),
+        "runs": rows_at(tables["runs"], **level),
+        "early": None if early is None else rows_at(early, **level),
+        "comparisons": rows_at(tables["comparisons"], **level),
+        "speedups": rows_at(tables["speedups"], **level),
     }
 
 
@@ -268,7 +257,7 @@ def dataset_findings(tables: dict, name, settings: dict) -> dict:
     """
     context = _context(tables, name, settings)
     level = {"dataset": name} if name is not None else {}
-    selection = _select(tables["selection"], level)
+    selection = rows_at(tables["selection"], **level)
     reference, alpha = settings["reference"], settings["alpha"]
     chosen = [chosen_facts(record, context) for record in selection.to_dict("records")]
     return {
@@ -277,8 +266,8 @@ def dataset_findings(tables: dict, name, settings: dict) -> dict:
         "reference_chosen": next((c for c in chosen if c["init"] == reference), None),
         "reference_claim": reference_claim(context["comparisons"], reference, alpha),
         "equal_gain": equal_gain_facts(context["comparisons"], tables["gain"], reference, alpha),
-        "rankings": ranking_facts(_select(tables["rankings"], level)),
-        "learning_rates": learning_rate_facts(_select(tables["summary"], level)),
+        "rankings": ranking_facts(rows_at(tables["rankings"], **level)),
+        "learning_rates": learning_rate_facts(rows_at(tables["summary"], **level)),
     }
 
 
