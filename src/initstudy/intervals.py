@@ -45,6 +45,20 @@ class Interval(NamedTuple):
     note: str = ""
 
 
+def bound_columns(name: str) -> tuple[str, str]:
+    """The table columns of the interval of ``name``: ``<name>_ci_low``, ``<name>_ci_high``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    tuple of str
+    """
+    return f"{name}_ci_low", f"{name}_ci_high"
+
+
 def no_interval(note: str) -> Interval:
     """An :class:`Interval` with NaN bounds and the reason ``note``."""
     return Interval(math.nan, math.nan, note)

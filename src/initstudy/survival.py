@@ -31,31 +31,20 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from initstudy.intervals import check_level
+from initstudy.grid import rows_at
+from initstudy.intervals import bound_columns, check_level
 from initstudy.stats import axis_value, derive_seed
 
 #: Columns of :func:`time_to_learn` after the axes.
 TIME_COLUMNS = ("seed", "time_to_learn", "learned")
 #: Columns of :func:`kaplan_meier`.
 KM_COLUMNS = ("time", "n_at_risk", "n_learned", "n_censored", "learned_share", "ci_low", "ci_high")
+#: A cell's count of runs and of those that learned (by an iteration, or at all).
+RUN_COUNTS = ("n_runs", "n_learned")
 #: Columns of :func:`learning_curves` after the axes.
-CURVE_COLUMNS = (
-    "iteration",
-    "n_runs",
-    "n_learned",
-    "learned_share",
-    "learned_share_ci_low",
-    "learned_share_ci_high",
-)
+CURVE_COLUMNS = ("iteration", *RUN_COUNTS, "learned_share", *bound_columns("learned_share"))
 #: Columns of :func:`median_times` after the axes.
-MEDIAN_COLUMNS = (
-    "n_runs",
-    "n_learned",
-    "median_time_to_learn",
-    "median_ci_low",
-    "median_ci_high",
-    "median_note",
-)
+MEDIAN_COLUMNS = (*RUN_COUNTS, "median_time_to_learn", *bound_columns("median"), "median_note")
 FEWER_THAN_HALF = "fewer than half learn"
 UPPER_BEYOND_BUDGET = "upper bound beyond the budget"
 # S(t) is a product of ratios: 0.5 may come out as 0.5000000000000001.
@@ -252,10 +241,8 @@ def median_times(times: pd.DataFrame, axes: tuple[str, ...], level: float = 0.95
 
     Parameters
     ----------
-    times : pandas.DataFrame
-        Output of :func:`time_to_learn`.
-    axes : tuple of str
-        The columns that name a cell.
+    times, axes
+        As in :func:`learning_curves`.
     level : float
         Confidence level.
 
@@ -392,7 +379,7 @@ def speedup(
     """
     groups = []
     for cell in (a, b):
-        rows = times.loc[np.logical_and.reduce([times[k] == v for k, v in cell.items()])]
+        rows = rows_at(times, **cell)
         if rows.empty:
             raise ValueError(f"no runs for {cell}")
         groups += [rows["time_to_learn"], rows["learned"]]
