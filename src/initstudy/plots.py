@@ -169,6 +169,31 @@ def tidy_axes(axes: list, ncols: int) -> None:
             ax.set_ylabel("")
 
 
+def finish_panels(fig: Figure, axes: list, ncols: int, title: str) -> Figure:
+    """Tidy the panels' shared axes, put the first panel's legend right of them all, and title
+    the figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    axes : list of matplotlib.axes.Axes
+        Panels as :func:`panel_grid` returns them.
+    ncols : int
+        Panels per row.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+    """
+    tidy_axes(axes, ncols)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
 def log_value_axis(ax, values, label: str = SCALE_LABEL, margin: float = 1.6) -> None:
     """Log x axis with a tick at every value, labelled as in the tables.
 

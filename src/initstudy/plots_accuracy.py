@@ -177,9 +177,9 @@ def plot_accuracy_vs_depth(summary: pd.DataFrame, threshold: float, level: float
     summary : pandas.DataFrame
         Depth summary (``initstudy.stats.SUMMARY_COLUMNS`` plus ``depth``, ``width``).
     threshold : float
-        Test accuracy counted as a success (dashed line).
+        Test accuracy counted as a success (dashed in the accuracy panel).
     level : float
-        Confidence level of the intervals, quoted in the labels.
+        Confidence level of both panels' intervals, quoted in their axis labels.
 
     Returns
     -------

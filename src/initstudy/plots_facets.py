@@ -18,12 +18,12 @@ from initstudy.grid import rows_at
 from initstudy.labels import TIMES, cell_label, format_scale
 from initstudy.plots import (
     SCALE_LABEL,
+    finish_panels,
     init_color,
     inits_in_order,
     log_value_axis,
     panel_grid,
     panel_message,
-    tidy_axes,
 )
 from initstudy.plots_accuracy import draw_heat_panel
 
@@ -178,15 +178,13 @@ def plot_accuracy_vs_scale(summary: pd.DataFrame, threshold: float, level: float
             accuracy.set_title(facet_title(dataset, rate), fontsize=9)
             accuracy.set_ylabel(f"mean test acc.\n(band: {pct} BCa)", fontsize=8)
             success.set_ylabel(f"success rate\n(bars: {pct} Wilson)", fontsize=8)
-    tidy_axes(axes, ncols)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize=8)
-    fig.suptitle(
+    return finish_panels(
+        fig,
+        axes,
+        ncols,
         f"Mean test accuracy and share of seeds with test accuracy ≥ {threshold:g} (dashed)\n"
         "against the scale, at the full budget",
-        fontsize=10,
     )
-    return fig
 
 
 def heatmap_values(rows: pd.DataFrame, cells: list, rates: list) -> tuple[np.ndarray, dict]:

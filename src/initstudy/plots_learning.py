@@ -9,7 +9,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from initstudy.labels import TIMES
-from initstudy.plots import corner_note, init_color, inits_in_order, panel_grid, tidy_axes
+from initstudy.plots import (
+    corner_note,
+    finish_panels,
+    init_color,
+    inits_in_order,
+    panel_grid,
+    tidy_axes,
+)
 from initstudy.plots_facets import (
     COLUMN_AXIS,
     ROW_AXIS,
@@ -164,12 +171,5 @@ def plot_effective_gain(summary: pd.DataFrame, gains: pd.DataFrame, threshold: f
         ax.set_xlabel(f"He-equivalent gain (He {TIMES}g, log)")
         ax.set_ylabel(f"share with test acc. ≥ {threshold:g}")
         ax.set_title(facet_title(dataset, rate) or "every cell", fontsize=9)
-    tidy_axes(axes, ncols)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize=8)
-    fig.suptitle(
-        f"Success rate against the He-equivalent gain (dotted: He {TIMES}1)\n"
-        "Wilson bars; full budget",
-        fontsize=10,
-    )
-    return fig
+    title = f"Success rate against the He-equivalent gain (dotted: He {TIMES}1)\n"
+    return finish_panels(fig, axes, ncols, title + "Wilson bars; full budget")
