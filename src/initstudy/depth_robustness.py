@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from initstudy.comparisons import holm, success_comparison
+from initstudy.depth_training import RUN_AXES
 from initstudy.intervals import wilson_interval
 
 #: The reference training and the reruns of the robustness check.
@@ -22,11 +23,7 @@ VARIANTS = ("reference", "perturbed", "numpy")
 #: Columns of :func:`compare_variants`.
 ROBUSTNESS_COLUMNS = (
     "variant",
-    "init",
-    "scale",
-    "depth",
-    "width",
-    "learning_rate",
+    *RUN_AXES,
     "n_seeds",
     "reference_success",
     "variant_success",
@@ -42,7 +39,6 @@ ROBUSTNESS_COLUMNS = (
     "holm_p",
     "counts_within_intervals",
 )
-_SHAPE = ["init", "scale", "depth", "width", "learning_rate"]
 
 
 def compare_counts(reference: pd.DataFrame, other: pd.DataFrame, level: float) -> dict:
@@ -105,12 +101,12 @@ def compare_variants(runs: pd.DataFrame, level: float) -> pd.DataFrame:
         the order of :data:`VARIANTS`; ``holm_p`` adjusts ``fisher_p`` over all rows.
     """
     reference = runs[runs["variant"] == "reference"]
-    by_shape = {key: rows for key, rows in reference.groupby(_SHAPE, sort=False)}
+    by_shape = {key: rows for key, rows in reference.groupby(list(RUN_AXES), sort=False)}
     rows = []
     for variant in VARIANTS[1:]:
-        for key, rerun in runs[runs["variant"] == variant].groupby(_SHAPE, sort=False):
+        for key, rerun in runs[runs["variant"] == variant].groupby(list(RUN_AXES), sort=False):
             comparison = compare_counts(by_shape[key], rerun, level)
-            rows.append({"variant": variant, **dict(zip(_SHAPE, key)), **comparison})
+            rows.append({"variant": variant, **dict(zip(RUN_AXES, key)), **comparison})
     table = pd.DataFrame(rows, columns=list(ROBUSTNESS_COLUMNS))
     table["holm_p"] = holm(table["fisher_p"]) if len(table) else []
     return table

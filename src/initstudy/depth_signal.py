@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from initstudy.depth_theory import (
+    SHAPE,
     layer_widths,
     predicted_depth_signal,
     predicted_ratio,
@@ -24,10 +25,7 @@ from initstudy.net import NumpyMLP
 
 #: Columns of the per-layer table (one row per network and layer).
 SIGNAL_COLUMNS = (
-    "init",
-    "scale",
-    "depth",
-    "width",
+    *SHAPE,
     "seed",
     "layer",
     "fan_in",
@@ -39,10 +37,7 @@ SIGNAL_COLUMNS = (
 )
 #: Columns of the ratio table (one row per initializer, scale and depth).
 RATIO_COLUMNS = (
-    "init",
-    "scale",
-    "depth",
-    "width",
+    *SHAPE,
     "n_seeds",
     "n_finite",
     "n_transitions",

@@ -21,15 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from initstudy.depth_theory import layer_widths, predicted_log_signal
+from initstudy.depth_theory import SHAPE, layer_widths, predicted_log_signal
 from initstudy.init import initialize_batch
 
 #: Columns of :func:`spread_table`.
 SPREAD_COLUMNS = (
-    "init",
-    "scale",
-    "depth",
-    "width",
+    *SHAPE,
     "n_seeds",
     "n_finite",
     "predicted_mean",

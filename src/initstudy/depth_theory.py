@@ -40,6 +40,9 @@ import numpy as np
 
 from initstudy.init import base_std
 
+#: The columns that name one (initializer, scale, depth, width) shape in the depth tables.
+SHAPE = ("init", "scale", "depth", "width")
+
 INPUT_WIDTH = 2
 OUTPUT_WIDTH = 1
 

@@ -20,7 +20,7 @@ import pandas as pd
 from initstudy import survival
 from initstudy.cell import CellResult, train_cell
 from initstudy.data import Dataset
-from initstudy.depth_theory import layer_widths
+from initstudy.depth_theory import SHAPE, layer_widths
 from initstudy.init import initialize_batch
 from initstudy.outcomes import STATUSES, classify
 from initstudy.stats import summarize
@@ -30,9 +30,7 @@ from initstudy.train import Progress, TrainSettings
 #: run that ended above its starting cost), which takes precedence over all but ``diverged``.
 DEPTH_STATUSES = (*STATUSES[:-1], "unstable", STATUSES[-1])
 #: The columns that name one trained configuration of the depth study.
-RUN_AXES = ("init", "scale", "depth", "width", "learning_rate")
-#: The columns that name one (initializer, scale, depth) shape.
-SHAPE = ("init", "scale", "depth", "width")
+RUN_AXES = (*SHAPE, "learning_rate")
 
 
 def perturb_weights(
