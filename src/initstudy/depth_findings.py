@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from initstudy.depth_training import depth_verdicts
+from initstudy.grid import rows_at
 from initstudy.labels import cell_label
 
 #: He et al. (2015)'s deepest plain ReLU network, the depth of their claim.
@@ -94,8 +95,7 @@ def _cell(row: dict | None) -> dict | None:
 
 
 def _he_deepest(summary: pd.DataFrame, deepest: int, budget: int) -> dict | None:
-    rows = summary[(summary["init"] == "he") & (summary["scale"] == 1.0)]
-    rows = rows[rows["depth"] == deepest]
+    rows = rows_at(summary, init="he", scale=1.0, depth=deepest)
     if rows.empty:
         return None
     row = rows.iloc[0]
@@ -112,8 +112,7 @@ def _verdicts(summary: pd.DataFrame, shapes: list) -> list[dict]:
     """Per shape: the deepest depth that trains and the first that stalls (0: none)."""
     facts = []
     for init, scale in shapes:
-        cell = summary[(summary["init"] == init) & (summary["scale"] == scale)]
-        cell = cell.sort_values("depth")
+        cell = rows_at(summary, init=init, scale=scale).sort_values("depth")
         trains = cell.loc[cell["verdict"] == "trains", "depth"]
         stalls = cell.loc[cell["verdict"] == "stalls", "depth"]
         facts.append(
@@ -153,15 +152,7 @@ def robustness_facts(robustness: pd.DataFrame) -> list[dict]:
                 "n_flipped": int(rows["n_flipped"].sum()),
                 "n_runs": int(rows["n_seeds"].sum()),
                 "min_holm_p": float(rows["holm_p"].min()),
-                "largest": {
-                    "shape": shape_label(largest["init"], largest["scale"]),
-                    "depth": int(largest["depth"]),
-                    "reference": int(largest["reference_success"]),
-                    "rerun": int(largest["variant_success"]),
-                    "n": int(largest["n_seeds"]),
-                    "flipped": int(largest["n_flipped"]),
-                    "holm_p": float(largest["holm_p"]),
-                },
+                "largest": _paired_counts(largest),
             }
         )
     return facts
@@ -180,21 +171,29 @@ def matched_facts(matched: pd.DataFrame) -> list[dict]:
     list of dict
     """
     return [
-        {
-            "shape": shape_label(row["init"], row["scale"]),
-            "depth": int(row["depth"]),
-            "he": int(row["reference_success"]),
-            "other": int(row["variant_success"]),
-            "n": int(row["n_seeds"]),
+        _paired_counts(row)
+        | {
             "difference": float(row["rate_difference"]),
             "low": float(row["rate_difference_ci_low"]),
             "high": float(row["rate_difference_ci_high"]),
-            "flipped": int(row["n_flipped"]),
-            "holm_p": float(row["holm_p"]),
             "significant": bool(row["holm_p"] < 0.05),
         }
         for row in matched.to_dict("records")
     ]
+
+
+def _paired_counts(row) -> dict:
+    """A shape's success counts in two trainings of the same seeds (``reference``: the
+    reference training or shape, ``variant``: the rerun or the compared shape) and their test."""
+    return {
+        "shape": shape_label(row["init"], row["scale"]),
+        "depth": int(row["depth"]),
+        "reference": int(row["reference_success"]),
+        "variant": int(row["variant_success"]),
+        "n": int(row["n_seeds"]),
+        "flipped": int(row["n_flipped"]),
+        "holm_p": float(row["holm_p"]),
+    }
 
 
 def spread_facts(spread: pd.DataFrame, failure: pd.DataFrame, pooled: pd.DataFrame) -> dict:
@@ -253,8 +252,7 @@ def he_comparison(summary: pd.DataFrame, matched: pd.DataFrame) -> dict:
     deepest = int(summary["depth"].max())
 
     def at(init: str) -> dict | None:
-        rows = summary[(summary["init"] == init) & (summary["scale"] == 1.0)]
-        rows = rows[rows["depth"] == deepest]
+        rows = rows_at(summary, init=init, scale=1.0, depth=deepest)
         return None if rows.empty else _counts(rows.iloc[0]) | {"verdict": rows.iloc[0]["verdict"]}
 
     test = [f for f in matched_facts(matched) if f["shape"] == "lecun ×1" and f["depth"] == deepest]
