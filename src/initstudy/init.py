@@ -143,6 +143,13 @@ class Initializer:
         return rng.randn(fan_out, fan_in) * std
 
 
+def _gaussian(name: str, std: str, base_std: BaseStd, color: str, description: str) -> Initializer:
+    """A Gaussian rule, ``W_l = scale · <std> · N(0, 1)`` (the factor left out where it is 1)."""
+    factor = "" if std == "1" else f"{std} · "
+    formula = f"W_l = scale · {factor}N(0, 1)"
+    return Initializer(name, "gaussian", base_std, color, formula, description)
+
+
 #: Every initializer of the study, in the order of the default config.
 REGISTRY: dict[str, Initializer] = {
     entry.name: entry
@@ -155,37 +162,33 @@ REGISTRY: dict[str, Initializer] = {
             formula="W_l = 0",
             description="no scale (its list must be [1]); the units of a layer stay identical",
         ),
-        Initializer(
-            name="random",
-            kind="gaussian",
-            base_std=lambda fan_in, fan_out: 1.0,
-            color="#E69F00",
-            formula="W_l = scale · N(0, 1)",
-            description='base std 1; the notebook\'s "random" is scale 10',
+        _gaussian(
+            "random",
+            "1",
+            lambda fan_in, fan_out: 1.0,
+            "#E69F00",
+            'base std 1; the notebook\'s "random" is scale 10',
         ),
-        Initializer(
-            name="he",
-            kind="gaussian",
-            base_std=lambda fan_in, fan_out: math.sqrt(2.0 / fan_in),
-            color="#0072B2",
-            formula="W_l = scale · sqrt(2 / fan_in) · N(0, 1)",
-            description="He et al. (2015): keeps the second moment of a ReLU network's signal",
+        _gaussian(
+            "he",
+            "sqrt(2 / fan_in)",
+            lambda fan_in, fan_out: math.sqrt(2.0 / fan_in),
+            "#0072B2",
+            "He et al. (2015): keeps the second moment of a ReLU network's signal",
         ),
-        Initializer(
-            name="lecun",
-            kind="gaussian",
-            base_std=lambda fan_in, fan_out: math.sqrt(1.0 / fan_in),
-            color="#009E73",
-            formula="W_l = scale · sqrt(1 / fan_in) · N(0, 1)",
-            description='LeCun et al. (1998); the notebook\'s "Xavier"',
+        _gaussian(
+            "lecun",
+            "sqrt(1 / fan_in)",
+            lambda fan_in, fan_out: math.sqrt(1.0 / fan_in),
+            "#009E73",
+            'LeCun et al. (1998); the notebook\'s "Xavier"',
         ),
-        Initializer(
-            name="glorot",
-            kind="gaussian",
-            base_std=lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)),
-            color="#CC79A7",
-            formula="W_l = scale · sqrt(2 / (fan_in + fan_out)) · N(0, 1)",
-            description="Glorot & Bengio (2010): averages fan-in and fan-out",
+        _gaussian(
+            "glorot",
+            "sqrt(2 / (fan_in + fan_out))",
+            lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)),
+            "#CC79A7",
+            "Glorot & Bengio (2010): averages fan-in and fan-out",
         ),
         Initializer(
             name="orthogonal",
