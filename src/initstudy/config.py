@@ -157,8 +157,8 @@ def check_config(config: dict) -> None:
     ConfigError
         Naming the key, the value given and what is allowed.
     """
-    for path, value in _numbers(config, ()):
-        if not math.isfinite(value):
+    for path, value in config_leaves(config):
+        if isinstance(value, float) and not math.isfinite(value):
             _fail(format_key(path), value, "a finite number")
     model = config["model"]
     layers = model["layers"]
@@ -362,14 +362,26 @@ def _position(config: object, path) -> tuple:
     return tuple(position)
 
 
-def _numbers(node: object, path: tuple) -> Iterator[tuple[tuple, float]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _numbers(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _numbers(value, (*path, index))
-    elif isinstance(node, float):
+def config_leaves(node: object, path: tuple = ()) -> Iterator[tuple[tuple, object]]:
+    """Every leaf (scalar) of a config, depth first in config order, with its key path.
+
+    Parameters
+    ----------
+    node : object
+        A loaded config, or a mapping, list or scalar within one.
+    path : tuple
+        The key path of ``node`` (keys and list indices).
+
+    Yields
+    ------
+    tuple
+        ``(key path, value)``.
+    """
+    if isinstance(node, dict | list):
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in children:
+            yield from config_leaves(value, (*path, key))
+    else:
         yield path, node
 
 

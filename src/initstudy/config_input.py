@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from initstudy.config import ConfigError, format_key
+from initstudy.config import ConfigError, config_leaves, format_key
 from initstudy.labels import format_scale
 
 MAX_FILE_BYTES = 1_000_000
@@ -126,23 +126,14 @@ def parse_overrides(config: dict, overrides: dict) -> None:
         Snakemake's parsed ``--config`` values (``workflow.config_settings.config``).
     """
     check_config_size(overrides)
-    for path, text in _nested_texts(overrides, ()):
+    for path, text in config_leaves(overrides):
+        if not isinstance(text, str) or len(path) < 2:
+            continue
         node = config
         for key in path[:-1]:
             node = node[key]
         if node[path[-1]] == text:
             node[path[-1]] = _scalar(text)
-
-
-def _nested_texts(node: object, path: tuple) -> Iterator[tuple[tuple, str]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _nested_texts(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _nested_texts(value, (*path, index))
-    elif isinstance(node, str) and len(path) > 1:
-        yield path, node
 
 
 def _scalar(text: str) -> object:
