@@ -23,6 +23,8 @@ def shipped(entry):
 # src/ when there is one (a job then runs exactly the module files its rule declares), else the
 # installed package (pip install initstudy of the workflow's version).
 SCRIPTS = os.path.dirname(shipped(workflow.source_path("../scripts/common.py")))
+# The other module the scripts import, fetched beside common.py where the workflow is remote.
+shipped(workflow.source_path("../scripts/study_tables.py"))
 SCHEMA = shipped(workflow.source_path("../schemas/config.schema.yaml"))
 FIGURES_FILE = shipped(workflow.source_path("../figures.yaml"))
 SRC = os.path.normpath(os.path.join(SCRIPTS, "..", "..", "src"))

@@ -2,25 +2,18 @@
 validation, data set by data set."""
 
 from common import start_log
+from study_tables import read_study_table
 
+from initstudy import plots_plane
 from initstudy.data import load_dataset
-from initstudy.plausibility import study_rows
 from initstudy.plots import save_figure
 from initstudy.plots_facets import facet
-from initstudy.plots_plane import (
-    BoundaryPanel,
-    boundary_cells,
-    pick_network,
-    plot_decision_boundaries,
-)
-from initstudy.tables import RUN_COLUMNS, read_parameters, read_table
+from initstudy.tables import read_parameters
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
-rebuild = "snakemake --forcerun aggregate"
-runs = read_table(smk.input.runs, RUN_COLUMNS, rebuild, expected=study_rows(smk.config, "runs"))
-selection = read_table(smk.input.selection, ("init", "scale"), rebuild)
+runs, selection = read_study_table(smk, "runs"), read_study_table(smk, "selection")
 # params.cells lists the grid's cells in the order of the input params files, and
 # params.dataset_noise the data sets in the order of the datasets input.
 cells = [dict(cell) for cell in p.cells]
@@ -29,17 +22,17 @@ data = dict(zip(p.dataset_noise, map(load_dataset, smk.input.datasets), strict=T
 base = next(iter(data.values()))
 notebook = [(init, float(scale)) for init, scale in p.notebook]
 panels = []
-for cell, role in boundary_cells(cells, selection, notebook, dict(p.notebook_cell)):
+for cell, role in plots_plane.boundary_cells(cells, selection, notebook, dict(p.notebook_cell)):
     seeds, weights, biases = read_parameters(
         files[tuple(sorted(cell.items()))], "rerun the study's snakemake command (rule train_cell)"
     )
-    k = pick_network(seeds, p.seed)
+    k = plots_plane.pick_network(seeds, p.seed)
     seed = int(seeds[k])
     row = facet(runs, seed=seed, **cell).iloc[0]
     where = [f"lr {cell['learning_rate']:g}"] if "learning_rate" in cell else []
     where += [str(cell["dataset"])] if "dataset" in cell else []
     panels.append(
-        BoundaryPanel(
+        plots_plane.BoundaryPanel(
             cell["init"],
             cell["scale"],
             seed,
@@ -52,4 +45,4 @@ for cell, role in boundary_cells(cells, selection, notebook, dict(p.notebook_cel
         )
     )
     log.info("%s seed %d (%s)", cell, seed, role)
-save_figure(plot_decision_boundaries(base, panels), smk.output[0])
+save_figure(plots_plane.plot_decision_boundaries(base, panels), smk.output[0])

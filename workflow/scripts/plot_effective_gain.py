@@ -2,19 +2,13 @@
 learning rate."""
 
 from common import start_log
+from study_tables import read_study_table
 
-from initstudy.plausibility import study_rows
 from initstudy.plots import save_figure
 from initstudy.plots_learning import plot_effective_gain
-from initstudy.stats import SUMMARY_COLUMNS
-from initstudy.tables import read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
-rebuild = "snakemake --forcerun aggregate"
-summary = read_table(
-    smk.input.summary, SUMMARY_COLUMNS, rebuild, expected=study_rows(smk.config, "summary")
-)
-gains = read_table(smk.input.gain, ("init", "scale", "he_equivalent_gain"), rebuild)
+summary, gains = read_study_table(smk, "summary"), read_study_table(smk, "gain")
 save_figure(plot_effective_gain(summary, gains, smk.params.threshold), smk.output[0])
 log.info("%d cells drawn", len(summary))

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from common import REPO, start_log
+from study_tables import read_study_table
 
 from initstudy import report
 from initstudy.analysis import runs_at
@@ -10,7 +11,6 @@ from initstudy.atomic import write_text_atomic
 from initstudy.data import load_dataset
 from initstudy.grid import grid_axes
 from initstudy.notebook import SETUP
-from initstudy.plausibility import study_rows
 from initstudy.provenance import reproducibility_facts
 from initstudy.report_findings import findings_facts
 from initstudy.reproduction import (
@@ -19,8 +19,7 @@ from initstudy.reproduction import (
     output_saturation,
     reproduction_table,
 )
-from initstudy.stats import SUMMARY_COLUMNS
-from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table
+from initstudy.tables import read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
@@ -28,18 +27,8 @@ config = smk.params.config
 axes = grid_axes(config)
 names = ("runs", "costs", "summary", "times", "selection", "comparisons", "speedups")
 # Every table is checked (ranges, empty fields) and the per-run, per-curve and per-cell
-# ones hold exactly the rows the config asks for (initstudy.plausibility).
-expected = {name: study_rows(config, name) for name in ("runs", "costs", "summary")}
-columns = {"runs": RUN_COLUMNS, "costs": COST_COLUMNS, "summary": SUMMARY_COLUMNS}
-tables = {
-    name: read_table(
-        smk.input[name],
-        columns.get(name, ()),
-        "snakemake --forcerun aggregate",
-        expected=expected.get(name),
-    )
-    for name in (*names, "rankings", "gain")
-}
+# ones hold exactly the rows the config asks for (study_tables).
+tables = {name: read_study_table(smk, name, config) for name in (*names, "rankings", "gain")}
 runs, costs = tables["runs"], tables["costs"]
 
 table, saturation = None, None
