@@ -67,7 +67,7 @@ def test_overflow_is_a_diverged_outcome_not_a_crash(tmp_path):
     runs = pd.read_csv(workdir / "results/metrics/runs.csv")
     status = runs.groupby("scale")["status"].apply(list).to_dict()
     assert status[1e103] == ["diverged"] * 4
-    assert status[1e100] == ["chance", "diverged", "diverged", "diverged"]
+    assert status[1e100] == ["stuck", "diverged", "diverged", "diverged"]
     assert "diverged" not in status[1e6] and "diverged" not in status[1.0]
     diverged = runs[runs["status"] == "diverged"]
     assert diverged["test_accuracy"].isna().all() and diverged["final_cost"].isna().all()

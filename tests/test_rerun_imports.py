@@ -32,6 +32,12 @@ def rule_scripts() -> dict[str, str]:
     return scripts
 
 
+def script_of(rule: str, scripts: dict[str, str]) -> str | None:
+    """The script of a rule: named in a rule file, declared for a figure, or the one script
+    of the HTML page rules that publish.smk makes in a loop (``html_<table>``)."""
+    return scripts.get(rule, "table_html.py" if rule.startswith("html_") else None)
+
+
 def imported_files(script: str) -> set[str]:
     """Project files the script loads, found by ``modulefinder`` (paths relative to the repo)."""
     finder = ModuleFinder(path=[str(SCRIPTS), str(SRC)])
@@ -70,8 +76,9 @@ def rules_in_study(workdir: Path) -> set[str]:
 
 def test_editing_a_module_reruns_exactly_the_rules_that_import_it(finished):
     in_study = rules_in_study(finished)
-    scripts = {rule: s for rule, s in rule_scripts().items() if rule in in_study}
-    assert set(scripts) == in_study, "a rule without a script, or a script this test cannot find"
+    known = rule_scripts()
+    scripts = {rule: script_of(rule, known) for rule in in_study}
+    assert None not in scripts.values(), "a rule without a script, or one this test cannot find"
     imports = {rule: imported_files(script) for rule, script in scripts.items()}
     assert imports["train_cell"] >= {"src/initstudy/net.py", "workflow/scripts/common.py"}
     wrong = {}
