@@ -90,7 +90,14 @@ def test_overflow_is_a_diverged_outcome_not_a_crash(tmp_path):
             assert all(math.isnan(v) for v in values), row
             assert row.n_seeds == 4 and row.n_success == 0
         else:
-            assert all(math.isfinite(v) for v in values), row
+            # An interval may be missing only where its note says why (e.g. every seed
+            # identical: random x1e6 kills every ReLU of every seed alike).
+            for column in stats:
+                value = getattr(row, column)
+                note = getattr(row, column.rsplit("_ci_", 1)[0] + "_ci_note", None)
+                if column.startswith("success") or (isinstance(note, str) and note):
+                    continue
+                assert math.isfinite(value), (column, row)
     no_value = summary[summary["n_finite"] == 0]
     assert len(no_value) == 1 and no_value["scale"].iloc[0] == 1e103
 

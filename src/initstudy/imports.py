@@ -62,7 +62,10 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
     found: set[Path] = set()
     pending = [Path(script)]
     while pending:
-        for name in imported_modules(pending.pop()):
+        names = imported_modules(pending.pop())
+        # Importing a.b runs a/__init__.py first: every parent package counts too.
+        names |= {parent for name in names for parent in _parents(name)}
+        for name in sorted(names):
             source = _source(name, roots)
             if source is not None and source not in found:
                 found.add(source)
@@ -70,6 +73,12 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
                 if source.name == "__init__.py":
                     found.update(package_data(source.parent))
     return sorted(found)
+
+
+def _parents(name: str) -> list[str]:
+    """The packages above a dotted module name: ``a.b.c`` -> ``a``, ``a.b``."""
+    parts = name.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts))]
 
 
 def package_data(package: str | Path) -> list[Path]:
