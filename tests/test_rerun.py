@@ -5,19 +5,16 @@ import shutil
 
 import pytest
 import yaml
-from conftest import TINY, snakemake
+from conftest import REPO, TINY, snakemake
 
 pytestmark = pytest.mark.workflow
 
 N_CELLS = 5  # cells of tests/configs/tiny.yaml
+# The main grid's figure rules, from their declarations.
 FIGURE_RULES = {
-    "plot_dataset",
-    "plot_notebook_costs",
-    "plot_decision_boundaries",
-    "plot_accuracy_vs_scale",
-    "plot_heatmap",
-    "plot_cost_curves",
-    "plot_initial_cost",
+    f"plot_{name}"
+    for name, entry in yaml.safe_load((REPO / "workflow" / "figures.yaml").read_text()).items()
+    if entry["part"] == "main"
 }
 
 
@@ -35,6 +32,7 @@ def scheduled(workdir) -> dict[str, int]:
     table = out.split("Job stats:", 1)[1].split("total", 1)[0]
     jobs = dict((rule, int(n)) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", table, re.M))
     jobs.pop("all", None)
+    jobs.pop("default", None)  # the root Snakefile's target rule
     return jobs
 
 
@@ -52,13 +50,13 @@ def test_nothing_changed_nothing_to_do(study):
 def test_plotting_script_edit_redraws_only_that_figure_and_the_report(study):
     with open(study / "workflow/scripts/plot_heatmap.py", "a") as script:
         script.write("\n# an edit\n")
-    assert scheduled(study) == {"plot_heatmap": 1, "report": 1}
+    assert scheduled(study) == {"plot_heatmap": 1, "report": 1, "findings_html": 1}
 
 
 def test_report_script_edit_rewrites_only_the_report(study):
     with open(study / "workflow/scripts/write_report.py", "a") as script:
         script.write("\n# an edit\n")
-    assert scheduled(study) == {"report": 1}
+    assert scheduled(study) == {"report": 1, "findings_html": 1}
 
 
 def test_learning_rate_change_retrains_everything_after_the_data(study):
@@ -67,7 +65,11 @@ def test_learning_rate_change_retrains_everything_after_the_data(study):
     assert jobs.pop("train_cell") == N_CELLS
     assert "make_dataset" not in jobs
     # the dataset figure depends on the data only
-    assert jobs == {"aggregate": 1, "report": 1, **{r: 1 for r in FIGURE_RULES - {"plot_dataset"}}}
+    # the HTML report's pages of the tables and findings follow them
+    pages = {rule for rule in jobs if rule.startswith("html_") or rule == "findings_html"}
+    assert {rule: jobs[rule] for rule in set(jobs) - pages} == {
+        "aggregate": 1, "report": 1, **{r: 1 for r in FIGURE_RULES - {"plot_dataset"}}
+    }  # fmt: skip
 
 
 def test_threshold_change_never_retrains(study):
@@ -88,9 +90,9 @@ def test_one_added_scale_trains_only_that_cell(study):
 
 def test_deleted_output_rebuilds_only_what_makes_it(study):
     (study / "results/report.md").unlink()
-    assert scheduled(study) == {"report": 1}
+    assert scheduled(study) == {"report": 1, "findings_html": 1}
     (study / "results/figures/heatmap.png").unlink()
-    assert scheduled(study) == {"plot_heatmap": 1, "report": 1}
+    assert scheduled(study) == {"plot_heatmap": 1, "report": 1, "findings_html": 1}
 
 
 def test_deleted_table_reruns_the_aggregation_not_the_training(study):
