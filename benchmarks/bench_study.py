@@ -1,21 +1,25 @@
-"""Time the whole default study from a clean ``results/`` with ``snakemake --cores 4``.
+"""Time a whole study from a clean ``results/`` with ``snakemake --cores 4``.
 
 Copies the workflow into a temporary folder (your own ``results/`` is left
 alone), runs the study there, and prints:
 
 - the wall time of the run;
-- the summed CPU time of every job and of the training jobs, from the
-  ``benchmark:`` files Snakemake writes for each job;
-- the training compute inside those jobs (from the training logs);
-- Snakemake's overhead share: the part of ``wall × cores`` not spent in jobs;
-- the peak memory (max RSS) of a training job.
+- the exact CPU time of every job, split into start-up (interpreter,
+  Snakemake's script preamble, imports) and work, from the line each job's
+  log ends with (``common.log_cpu_time``), summed per rule and per part of
+  the study (main grid, depth study, figures and report);
+- the CPU time of the Snakemake process itself (scheduling, DAG, checksums);
+- Snakemake's overhead: the share of ``wall × cores`` not spent in the jobs'
+  work, counted twice: with the jobs' start-up as overhead (the price of one
+  process per job) and without;
+- the peak memory (max RSS) of a training job, from the ``benchmark:`` files.
 
 This is a measurement, not a test: nothing here asserts on time.
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_study.py            # the default config
-    python benchmarks/bench_study.py --cores 4 --keep /tmp/study
+    python benchmarks/bench_study.py                    # the default study
+    python benchmarks/bench_study.py --configfile config/full.yaml --keep /tmp/full
 """
 
 from __future__ import annotations
@@ -23,19 +27,31 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "workflow", "src", "config", "profiles")
-STAMP = re.compile(r"^(\S+ \S+,\d+) ")
+CPU_LINE = re.compile(r"job CPU time: start-up ([0-9.]+) s, work ([0-9.]+) s")
+# Runs Snakemake and writes its own CPU time (not its jobs') to the file named first.
+SNAKEMAKE_SELF = (
+    "import atexit, resource, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "def record():\n"
+    "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    open(out, 'w').write(str(usage.ru_utime + usage.ru_stime))\n"
+    "atexit.register(record)\n"
+    "from snakemake.cli import main\n"
+    "sys.argv[0] = 'snakemake'\n"
+    "main()\n"
+)
 
 
 def copy_workflow(dest: Path) -> None:
@@ -49,16 +65,103 @@ def copy_workflow(dest: Path) -> None:
             shutil.copy2(src, dest / part)
 
 
-def training_seconds(log: Path) -> float:
-    """Seconds between a training log's first and last line (the compute inside the job)."""
-    stamps = [STAMP.match(line) for line in log.read_text().splitlines()]
-    times = [datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f") for m in stamps if m]
-    return (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0.0
+def job_cpu_times(logs: Path) -> pd.DataFrame:
+    """Each job's start-up and work CPU seconds, read from the last line of its log.
+
+    Parameters
+    ----------
+    logs : Path
+        The study's ``results/logs`` folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per job: ``log`` (path below ``logs``), ``rule`` (its first
+        folder), ``part`` (``main``, ``depth`` or ``report``), ``start_up``,
+        ``work``.
+    """
+    rows = []
+    for path in sorted(logs.rglob("*.log")):
+        found = CPU_LINE.findall(path.read_text(errors="replace"))
+        if not found:
+            continue
+        name = str(path.relative_to(logs))
+        rule = name.split("/")[0]
+        part = "depth" if rule == "depth" else "main" if rule != "figures" else "report"
+        start_up, work = map(float, found[-1])
+        rows.append({"log": name, "rule": rule, "part": part, "start_up": start_up, "work": work})
+    return pd.DataFrame(rows)
+
+
+def peak_training_rss(benchmarks: Path) -> float:
+    """Largest max RSS (MB) over the training jobs' ``benchmark:`` files."""
+    values = [
+        pd.to_numeric(pd.read_csv(path, sep="\t")["max_rss"], errors="coerce").max()
+        for path in (benchmarks / "train").rglob("*.tsv")
+    ]
+    return max(values, default=float("nan"))
+
+
+def run_study(workdir: Path, cores: int, configfile: str | None) -> tuple[float, float, float]:
+    """Run Snakemake in ``workdir``.
+
+    Returns
+    -------
+    tuple of float
+        Wall seconds, CPU seconds of the Snakemake process, CPU seconds of it and
+        all its jobs.
+    """
+    own = workdir / "snakemake-cpu.txt"
+    command = [sys.executable, "-c", SNAKEMAKE_SELF, str(own), "--cores", str(cores), "--quiet"]
+    if configfile:
+        command += ["--configfile", configfile]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([*command, "all"], cwd=workdir, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, float(own.read_text()), total
+
+
+def report(workdir: Path, cores: int, wall: float, snakemake_cpu: float, total: float) -> None:
+    """Print the measures (see the module docstring)."""
+    jobs = job_cpu_times(workdir / "results/logs")
+    usable = min(cores, os.cpu_count() or 1)
+    capacity = wall * usable
+    start_up, work = jobs["start_up"].sum(), jobs["work"].sum()
+    n_networks = len(pd.read_csv(workdir / "results/metrics/runs.csv"))
+    train = jobs[jobs["rule"] == "train"]
+    print(f"machine: {os.cpu_count()} logical cores; snakemake --cores {cores}")
+    print(f"main grid: {n_networks} networks in {len(train)} training jobs; {len(jobs)} jobs")
+    print(f"wall time of the whole study: {wall:.1f} s")
+    print(
+        f"CPU time: {total:.1f} s in all = Snakemake process {snakemake_cpu:.1f} s + jobs "
+        f"{start_up + work:.1f} s (start-up {start_up:.1f} s, work {work:.1f} s) + "
+        f"unaccounted {total - snakemake_cpu - start_up - work:.1f} s"
+    )
+    per_part = jobs.groupby("part")[["start_up", "work"]].sum()
+    per_part["jobs"] = jobs.groupby("part").size()
+    print("CPU seconds per part of the study:\n" + per_part.round(1).to_string())
+    per_rule = jobs.groupby("rule")[["start_up", "work"]].agg(["sum", "mean"])
+    print("CPU seconds per rule (sum and mean per job):\n" + per_rule.round(3).to_string())
+    print(
+        f"training work: {train['work'].sum():.1f} s CPU, "
+        f"{train['work'].sum() / n_networks:.3f} s per network"
+    )
+    print(
+        f"Snakemake's overhead, share of wall x {usable} cores not spent in the jobs' work: "
+        f"{1 - work / capacity:.1%} (start-up counted as overhead); "
+        f"{1 - (start_up + work) / capacity:.1%} (start-up counted as the jobs')"
+    )
+    peak = peak_training_rss(workdir / "results/benchmarks")
+    print(f"peak memory of a training job: {peak:.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cores", type=int, default=4)
+    parser.add_argument("--configfile", help="a config replacing config/config.yaml")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="initstudy-bench-"))
@@ -66,50 +169,8 @@ def main() -> None:
         sys.exit(f"{workdir} is not empty")
     workdir.mkdir(parents=True, exist_ok=True)
     copy_workflow(workdir)
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", str(args.cores), "--quiet", "all"],
-        cwd=workdir,
-        check=True,
-    )
-    wall = time.perf_counter() - start
-
-    rows = []
-    for path in sorted((workdir / "results/benchmarks").rglob("*.tsv")):
-        bench = pd.read_csv(path, sep="\t").iloc[0]
-        rows.append(
-            {
-                "job": str(path.relative_to(workdir / "results/benchmarks")),
-                "s": float(bench["s"]),
-                "cpu_time": float(bench["cpu_time"]),
-                "max_rss": pd.to_numeric(bench["max_rss"], errors="coerce"),
-            }
-        )
-    jobs = pd.DataFrame(rows)
-    train = jobs[jobs["job"].str.startswith("train/")]
-    compute = sum(training_seconds(log) for log in (workdir / "results/logs/train").rglob("*.log"))
-    usable = min(args.cores, os.cpu_count() or 1)
-    busy = jobs["cpu_time"].sum()
-    n_networks = len(pd.read_csv(workdir / "results/metrics/runs.csv"))
-    print(f"machine: {os.cpu_count()} logical cores; snakemake --cores {args.cores}")
-    print(f"networks trained: {n_networks} in {len(train)} training jobs; {len(jobs)} jobs in all")
-    print(f"wall time of the whole study: {wall:.1f} s")
-    print(
-        f"summed CPU time of the jobs (benchmark files): {busy:.1f} s, "
-        f"of which training jobs {train['cpu_time'].sum():.1f} s"
-    )
-    print(
-        f"training compute inside the training jobs: {compute:.1f} s "
-        f"({compute / n_networks:.3f} s per network, wall time inside the jobs, which share "
-        f"{usable} cores)"
-    )
-    print(
-        f"Snakemake's overhead share: {1 - busy / (wall * usable):.1%} of wall x {usable} cores "
-        "not spent inside jobs (scheduling, start-up, idle cores while the DAG narrows)"
-    )
-    print(f"peak memory of a training job: {train['max_rss'].max():.0f} MB (max RSS)")
-    slowest = jobs.nlargest(5, "s")
-    print("slowest jobs:\n" + slowest.to_string(index=False))
+    wall, snakemake_cpu, total = run_study(workdir, args.cores, args.configfile)
+    report(workdir, args.cores, wall, snakemake_cpu, total)
     if not args.keep:
         shutil.rmtree(workdir)
 

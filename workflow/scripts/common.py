@@ -5,8 +5,10 @@ Snakemake puts this folder on ``sys.path`` for every ``script:`` job, so
 ``src/`` so that a job runs exactly the module files its rule declares as input.
 """
 
+import atexit
 import logging
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -52,4 +54,26 @@ def start_log(snakemake) -> logging.Logger:
 
     sys.excepthook = report_failure
     declare_initializers(snakemake.config.get("initializers", {}))
-    return logging.getLogger(snakemake.rule)
+    log = logging.getLogger(snakemake.rule)
+    log_cpu_time(log)
+    return log
+
+
+#: The line ``benchmarks/bench_study.py`` reads each job's CPU time from.
+CPU_LINE = "job CPU time: start-up %.3f s, work %.3f s"
+
+
+def log_cpu_time(log: logging.Logger) -> None:
+    """Log, when the job's process exits, its CPU time split at this call.
+
+    The part before this call is the job's start-up (interpreter, Snakemake's
+    script preamble, imports); the part after is its work. Snakemake's own
+    ``benchmark:`` files sample CPU time about once a second and so miss most of
+    a short job; this count is exact (``time.process_time``).
+
+    Parameters
+    ----------
+    log : logging.Logger
+    """
+    start_up = time.process_time()
+    atexit.register(lambda: log.info(CPU_LINE, start_up, time.process_time() - start_up))
