@@ -112,12 +112,12 @@ def run_study(workdir: Path, cores: int, configfile: str | None) -> tuple[float,
         all its jobs.
     """
     own = workdir / "snakemake-cpu.txt"
-    command = [sys.executable, "-c", SNAKEMAKE_SELF, str(own), "--cores", str(cores), "--quiet"]
-    if configfile:
-        command += ["--configfile", configfile]
+    # The target comes first: --configfile takes every value that follows it.
+    command = [sys.executable, "-c", SNAKEMAKE_SELF, str(own), "all", "--cores", str(cores)]
+    command += ["--quiet", *(["--configfile", configfile] if configfile else [])]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([*command, "all"], cwd=workdir, check=True)
+    subprocess.run(command, cwd=workdir, check=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     total = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
