@@ -17,7 +17,6 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 NO_VALUE = "no finite value"
 ONE_VALUE = "one finite value"
@@ -108,6 +107,8 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
         raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
     if n == 0:
         return math.nan, math.nan
+    from scipy import stats as scipy_stats  # imported here: training jobs never need it
+
     ci = scipy_stats.binomtest(int(successes), int(n)).proportion_ci(level, method="wilson")
     return float(ci.low), float(ci.high)
 
@@ -154,6 +155,8 @@ def bootstrap_mean_ci(values, n_resamples: int, seed: int, level: float = 0.95) 
         return no_interval(ONE_VALUE)
     if np.all(x == x[0]):
         return no_interval(SAME_VALUES)
+    from scipy import stats as scipy_stats  # imported here: training jobs never need it
+
     with warnings.catch_warnings():
         # SciPy warns and returns NaN where BCa is undefined; that is handled below.
         warnings.simplefilter("ignore")

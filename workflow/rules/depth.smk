@@ -38,6 +38,8 @@ DEPTH_TRAIN_PARAMS = dict(
     log_every=int(DEPTH_TRAINING["log_every"]),
     perturbation=float(DEPTH_TRAINING["perturbation"]),
     perturbation_seed=int(DEPTH_TRAINING["perturbation_seed"]),
+    # model.backend trains the reference and the perturbed rerun; the numpy rerun is NumPy's.
+    backend=BACKEND,
 )
 
 

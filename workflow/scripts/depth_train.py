@@ -19,7 +19,7 @@ p = smk.params
 w = smk.wildcards
 init, scale, depth = w.depth_init, float(w.depth_scale), int(w.depth_layers)
 dataset = load_dataset(smk.input.data)
-backend = "numpy" if p.variant == "numpy" else None
+backend = "numpy" if p.variant == "numpy" else p.backend
 perturbation = (p.perturbation, p.perturbation_seed) if p.variant == "perturbed" else None
 if p.variant == "reference":
     rates = list(p.learning_rates)
