@@ -152,7 +152,9 @@ def report(workdir: Path, cores: int, wall: float, snakemake_cpu: float, total: 
     print(
         f"Snakemake's overhead, share of wall x {usable} cores not spent in the jobs' work: "
         f"{1 - work / capacity:.1%} (start-up counted as overhead); "
-        f"{1 - (start_up + work) / capacity:.1%} (start-up counted as the jobs')"
+        f"{1 - (start_up + work) / capacity:.1%} (start-up counted as the jobs'); "
+        f"{1 - (total - snakemake_cpu) / capacity:.1%} (all CPU but Snakemake's own counted "
+        "as the jobs': what is left is Snakemake's process and idle cores)"
     )
     peak = peak_training_rss(workdir / "results/benchmarks")
     print(f"peak memory of a training job: {peak:.0f} MB")
