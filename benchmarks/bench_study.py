@@ -7,7 +7,7 @@ alone), runs the study there, and prints:
 - the exact CPU time of every job, split into start-up (interpreter,
   Snakemake's script preamble, imports) and work, from the line each job's
   log ends with (``common.log_cpu_time``), summed per rule and per part of
-  the study (main grid, depth study, figures and report);
+  the study (main grid, depth study, figures and report pages);
 - the CPU time of the Snakemake process itself (scheduling, DAG, checksums);
 - Snakemake's overhead: the share of ``wall × cores`` not spent in the jobs'
   work, counted twice: with the jobs' start-up as overhead (the price of one
@@ -39,6 +39,8 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "workflow", "src", "config", "profiles")
+#: The part of the study of a log's first folder (or file); every other one is ``main``.
+PARTS_OF_STUDY = {"depth": "depth", "figures": "report", "html": "report", "report": "report"}
 CPU_LINE = re.compile(r"job CPU time: start-up ([0-9.]+) s, work ([0-9.]+) s")
 # Runs Snakemake and writes its own CPU time (not its jobs') to the file named first.
 SNAKEMAKE_SELF = (
@@ -77,19 +79,21 @@ def job_cpu_times(logs: Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per job: ``log`` (path below ``logs``), ``rule`` (its first
-        folder), ``part`` (``main``, ``depth`` or ``report``), ``start_up``,
-        ``work``.
+        folder, or its file name without ``.log``), ``part`` (``main``, ``depth``
+        or ``report``: :data:`PARTS_OF_STUDY`), ``start_up``, ``work``.
     """
     rows = []
     for path in sorted(logs.rglob("*.log")):
         found = CPU_LINE.findall(path.read_text(errors="replace"))
         if not found:
             continue
-        name = str(path.relative_to(logs))
-        rule = name.split("/")[0]
-        part = "depth" if rule == "depth" else "main" if rule != "figures" else "report"
+        name = path.relative_to(logs)
+        rule = name.parts[0].removesuffix(".log")
         start_up, work = map(float, found[-1])
-        rows.append({"log": name, "rule": rule, "part": part, "start_up": start_up, "work": work})
+        rows.append(
+            {"log": str(name), "rule": rule, "part": PARTS_OF_STUDY.get(rule, "main"),
+             "start_up": start_up, "work": work}
+        )  # fmt: skip
     return pd.DataFrame(rows)
 
 
