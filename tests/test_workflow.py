@@ -1,6 +1,7 @@
 """The real snakemake on the tiny config: tables, figures and report it writes."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,16 @@ def test_training_logs_show_progress_and_benchmarks_exist(tiny_study):
     assert "BLAS threads: openblas 1; job threads: 1" in log
     bench = pd.read_csv(tiny_study / "results/benchmarks/train/he/scale-1.tsv", sep="\t")
     assert bench["s"].iloc[0] > 0
+
+
+def test_every_job_log_ends_with_its_cpu_time(tiny_study):
+    """Jobs end through common.finish, which exits without the interpreter's teardown: the
+    last line of every log is still written, and the outputs are whole (the other tests)."""
+    logs = sorted((tiny_study / "results/logs").rglob("*.log"))
+    assert len(logs) > 20
+    for log in logs:
+        last = log.read_text().rstrip("\n").rsplit("\n", 1)[-1]
+        assert re.search(r"job CPU time: start-up \d+\.\d{3} s, work \d+\.\d{3} s$", last), log
 
 
 def test_report_states_computed_numbers_and_links_figures(tiny_study):

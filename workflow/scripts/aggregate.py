@@ -1,6 +1,6 @@
 """Gather the cells' tables, then classify, time and summarize every run (initstudy.analysis)."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.aggregate import collect_cells
 from initstudy.analysis import AnalysisSettings, analyse, budgets, equal_gain_cells
@@ -48,3 +48,4 @@ log.info(
     len(tables["times"]),
     tables["runs"]["status"].value_counts().to_dict(),
 )
+finish(log)

@@ -1,7 +1,7 @@
 """Compile the numba training kernels into numba's cache (nothing to do without numba)."""
 
 import numpy as np
-from common import start_log
+from common import finish, start_log
 
 from initstudy.atomic import write_text_atomic
 from initstudy.init import initialize_batch
@@ -25,3 +25,4 @@ else:
     text = "backend numpy: numba is not installed, nothing to compile\n"
 log.info(text.strip())
 write_text_atomic(smk.output[0], text)
+finish(log)

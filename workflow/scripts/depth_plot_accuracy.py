@@ -1,6 +1,6 @@
 """Figure: test accuracy and success rate of the trained deep networks against depth."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.depth_training import RUN_AXES
 from initstudy.plots import save_figure
@@ -21,3 +21,4 @@ for bound in ("low", "high"):
         summary[old] = summary[new]
 save_figure(plot_accuracy_vs_depth(summary, p.threshold, p.level), smk.output[0])
 log.info("%d (initializer, scale, depth) cells drawn", len(summary))
+finish(log)

@@ -1,6 +1,6 @@
 """Figure: weight-gradient norm per layer at initialization, one line per depth (depth study)."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.depth_signal import SIGNAL_COLUMNS
 from initstudy.plots import save_figure
@@ -12,3 +12,4 @@ log = start_log(smk)
 signal = read_table(smk.input.signal, SIGNAL_COLUMNS, "snakemake --forcerun depth_ratios")
 save_figure(plot_gradients(signal), smk.output[0])
 log.info("%d rows drawn", len(signal))
+finish(log)

@@ -1,6 +1,6 @@
 """Figure: forward signal per layer at initialization against the theory (depth study)."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.depth_signal import RATIO_COLUMNS, SIGNAL_COLUMNS
 from initstudy.plots import save_figure
@@ -14,3 +14,4 @@ signal = read_table(smk.input.signal, SIGNAL_COLUMNS, rebuild)
 ratios = read_table(smk.input.ratios, RATIO_COLUMNS, rebuild)
 save_figure(plot_signal(signal, ratios, smk.params.level), smk.output[0])
 log.info("%d network shapes drawn", len(ratios))
+finish(log)

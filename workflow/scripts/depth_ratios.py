@@ -1,7 +1,7 @@
 """Depth study: gather the per-layer signal and compare the measured ratios with the theory."""
 
 import pandas as pd
-from common import start_log
+from common import finish, start_log
 
 from initstudy.depth_signal import SIGNAL_COLUMNS, signal_ratios
 from initstudy.tables import read_table, write_table
@@ -24,3 +24,4 @@ for row in ratios.itertuples():
         row.init, row.scale, row.depth, row.ratio_mean, row.predicted_ratio,
         100 * row.relative_error, row.n_finite, row.n_seeds,
     )  # fmt: skip
+finish(log)

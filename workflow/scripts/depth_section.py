@@ -1,6 +1,6 @@
 """Write the depth study's section of the report from its tables."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.atomic import write_text_atomic
 from initstudy.depth_report import report_section
@@ -36,3 +36,4 @@ tables = {
 text = report_section(ratios, tables, p.settings, p.threshold, p.level, p.figures)
 write_text_atomic(smk.output[0], text)
 log.info("section written: %s", smk.output[0])
+finish(log)

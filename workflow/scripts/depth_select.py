@@ -1,7 +1,7 @@
 """Depth study: classify every candidate run and choose each shape's learning rate on validation."""
 
 import pandas as pd
-from common import start_log
+from common import finish, start_log
 
 from initstudy.depth_training import classify_depth_runs, select_learning_rates, time_to_learn
 from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table, write_table
@@ -29,3 +29,4 @@ for row in rates[rates["chosen"]].itertuples():
              "validation)", row.init, row.scale, row.depth, row.learning_rate,
              row.n_validation_success, row.n_seeds)  # fmt: skip
 log.info("statuses of all candidate runs: %s", runs["outcome"].value_counts().to_dict())
+finish(log)

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from common import start_log
+from common import finish, start_log
 
 from initstudy.data import load_dataset
 from initstudy.depth_signal import measure_signal
@@ -31,3 +31,4 @@ for scale in p.scales:
         )  # fmt: skip
 write_table(pd.concat(frames, ignore_index=True), smk.output[0])
 log.info("done")
+finish(log)

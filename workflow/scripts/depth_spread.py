@@ -1,6 +1,6 @@
 """Depth study: variance of ln(q(L)/q(1)) of He networks at several widths, against theory."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.data import load_dataset
 from initstudy.depth_spread import spread_table
@@ -16,3 +16,4 @@ for row in spread.itertuples():
     log.info("depth %d width %d: variance %.4g measured, %.4g predicted (ratio %.3f)",
              row.depth, row.width, row.per_input_variance, row.predicted_variance,
              row.variance_ratio)  # fmt: skip
+finish(log)

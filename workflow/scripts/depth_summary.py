@@ -1,7 +1,7 @@
 """Depth study: statistics of the chosen runs, the reruns against them, spread against failure."""
 
 import pandas as pd
-from common import start_log
+from common import finish, start_log
 
 from initstudy.data import load_dataset
 from initstudy.depth_robustness import compare_variants, compare_with_reference
@@ -63,3 +63,4 @@ write_table(pooled, smk.output.pooled)
 write_table(matched, smk.output.matched)
 statuses = reference["outcome"].value_counts().to_dict()
 log.info("%d runs; statuses of the chosen: %s", len(runs), statuses)
+finish(log)

@@ -6,7 +6,7 @@ on validation (``rates`` input).
 """
 
 import pandas as pd
-from common import start_log
+from common import finish, start_log
 
 from initstudy.data import load_dataset
 from initstudy.depth_training import train_depth
@@ -56,3 +56,4 @@ for rate in rates:
 write_table(pd.concat(runs, ignore_index=True), smk.output.runs)
 write_table(pd.concat(costs, ignore_index=True), smk.output.costs)
 log.info("done")
+finish(log)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.atomic import write_text_atomic
 from initstudy.publish import markdown_page
@@ -13,3 +13,4 @@ report = Path(smk.input.report)
 page = markdown_page(report.read_text(encoding="utf-8"), report.parent, smk.params.title)
 write_text_atomic(smk.output[0], page)
 log.info("%s: %d characters, images embedded", smk.output[0], len(page))
+finish(log)

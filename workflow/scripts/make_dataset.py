@@ -1,6 +1,6 @@
 """Write one draw of one data set of the config."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.data import make_dataset, save_dataset
 
@@ -13,3 +13,4 @@ log.info(
     "%s draw %d: train X %s, validation X %s, test X %s",
     spec["kind"], draw, dataset.X_train.shape, dataset.X_validation.shape, dataset.X_test.shape,
 )  # fmt: skip
+finish(log)

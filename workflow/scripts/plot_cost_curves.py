@@ -1,6 +1,6 @@
 """Figure: cost over training of each initializer at its cell chosen on validation."""
 
-from common import start_log
+from common import finish, start_log
 from study_tables import read_study_table
 
 from initstudy.plots import save_figure
@@ -11,3 +11,4 @@ log = start_log(smk)
 costs, selection = read_study_table(smk, "costs"), read_study_table(smk, "selection")
 save_figure(plot_cost_curves(costs, selection), smk.output[0])
 log.info("%d chosen cells drawn", len(selection))
+finish(log)

@@ -1,6 +1,6 @@
 """Figure: the train, validation and test points of every data set of the grid."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.data import load_dataset
 from initstudy.plots import save_figure
@@ -13,3 +13,4 @@ noise = dict(smk.params.dataset_noise)
 datasets = {name: load_dataset(path) for name, path in zip(noise, smk.input.datasets, strict=True)}
 save_figure(plot_dataset(datasets, noise), smk.output[0])
 log.info("data sets drawn: %s", ", ".join(datasets))
+finish(log)

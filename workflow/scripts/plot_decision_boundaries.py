@@ -1,7 +1,7 @@
 """Figure: decision regions of the notebook's runs and of each initializer's cell chosen on
 validation, data set by data set."""
 
-from common import start_log
+from common import finish, start_log
 from study_tables import read_study_table
 
 from initstudy import plots_plane
@@ -46,3 +46,4 @@ for cell, role in plots_plane.boundary_cells(cells, selection, notebook, dict(p.
     )
     log.info("%s seed %d (%s)", cell, seed, role)
 save_figure(plots_plane.plot_decision_boundaries(base, panels), smk.output[0])
+finish(log)

@@ -1,6 +1,6 @@
 """Figure: cost of the untrained networks of every cell."""
 
-from common import start_log
+from common import finish, start_log
 from study_tables import read_study_table
 
 from initstudy.plots import save_figure
@@ -11,3 +11,4 @@ log = start_log(smk)
 runs = read_study_table(smk, "runs")
 save_figure(plot_initial_cost(runs), smk.output[0])
 log.info("%d runs drawn", len(runs))
+finish(log)

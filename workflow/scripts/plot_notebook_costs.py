@@ -1,6 +1,6 @@
 """Figure: cost curves of the notebook's three runs (its learning rate, its data set)."""
 
-from common import start_log
+from common import finish, start_log
 from study_tables import read_study_table
 
 from initstudy.plots import save_figure
@@ -14,3 +14,4 @@ cells = tuple((init, float(scale)) for init, scale in p.notebook)
 costs = facet(read_study_table(smk, "costs"), **dict(p.notebook_cell))
 save_figure(plot_notebook_costs(costs, p.seed, cells), smk.output[0])
 log.info("notebook runs %s at seed %d (%s) drawn", cells, p.seed, dict(p.notebook_cell))
+finish(log)

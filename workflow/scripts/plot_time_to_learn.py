@@ -1,7 +1,7 @@
 """Figure: share of runs learned over training (Kaplan-Meier) of each initializer at its cell
 chosen on validation, per data set."""
 
-from common import start_log
+from common import finish, start_log
 from study_tables import read_study_table
 
 from initstudy.plots import save_figure
@@ -13,3 +13,4 @@ p = smk.params
 runs, selection = read_study_table(smk, "runs"), read_study_table(smk, "selection")
 save_figure(plot_time_to_learn(runs, selection, p.threshold, p.level), smk.output[0])
 log.info("%d chosen cells drawn", len(selection))
+finish(log)

@@ -1,6 +1,6 @@
 """Run the notebook's own code path on this machine for its three printed runs."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.data import load_dataset
 from initstudy.notebook import rerun_printed_runs
@@ -15,3 +15,4 @@ reruns = rerun_printed_runs(
 )
 write_table(rerun_frame(reruns), smk.output[0])
 log.info("reran %d notebook runs", len(reruns))
+finish(log)

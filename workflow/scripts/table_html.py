@@ -1,6 +1,6 @@
 """One metrics table (CSV) as a self-contained HTML page, viewable in the HTML report."""
 
-from common import start_log
+from common import finish, start_log
 
 from initstudy.atomic import write_text_atomic
 from initstudy.publish import table_page
@@ -9,3 +9,4 @@ smk = snakemake  # noqa: F821
 log = start_log(smk)
 write_text_atomic(smk.output[0], table_page(smk.input.table, smk.params.title))
 log.info("%s -> %s", smk.input.table, smk.output[0])
+finish(log)

@@ -1,7 +1,7 @@
 """Train one grid cell (all seeds as one batch) and write its tables and parameters."""
 
 import numpy as np
-from common import start_log
+from common import finish, start_log
 from threadpoolctl import threadpool_info
 
 from initstudy.cell import save_parameters, train_cell
@@ -66,3 +66,4 @@ write_table(result.runs, smk.output.runs)
 write_table(result.costs, smk.output.costs)
 save_parameters(result, p.seeds, smk.output.params)
 log.info("done")
+finish(log)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from common import REPO, start_log
+from common import REPO, finish, start_log
 from study_tables import read_study_table
 
 from initstudy import report
@@ -61,3 +61,4 @@ text = report.render_report(
 )
 write_text_atomic(smk.output[0], text)
 log.info("report written: %s", smk.output[0])
+finish(log)
