@@ -113,7 +113,7 @@ rule depth_train:
     input:
         script_imports("depth_train.py"),
         data=BASE_DATA_FILE,
-        kernels=rules.compile_kernels.output[0],
+        kernels=COMPILED_KERNELS,
     output:
         runs=f"{DEPTH_DIR}/train/reference/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}/runs.csv",
         costs=f"{DEPTH_DIR}/train/reference/{{depth_init}}/scale-{{depth_scale}}/depth-{{depth_layers}}/costs.csv",
@@ -170,7 +170,7 @@ rule depth_rerun:
     input:
         script_imports("depth_train.py"),
         data=BASE_DATA_FILE,
-        kernels=rules.compile_kernels.output[0],
+        kernels=COMPILED_KERNELS,
         rates=rules.depth_select.output.rates,
     output:
         runs=f"{DEPTH_TRAIN_DIR}/runs.csv",
