@@ -42,6 +42,11 @@ CASES = [
         ["'grid.initializations[\"../x\"]'", "got the name '../x'", "one of zeros, random"],
     ),
     (
+        "batched-axis-unknown",
+        edited("grid.batched_axes", ["seed"]),
+        ["'grid.batched_axes[0]'", "got 'seed'", "one of learning_rate, dataset, draw"],
+    ),
+    (
         "scale-not-a-number",
         edited("grid.initializations.he", ["big"]),
         ["'grid.initializations.he[0]'", "got 'big'", "a number > 0"],

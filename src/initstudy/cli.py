@@ -29,7 +29,7 @@ from initstudy.cell import train_cell
 from initstudy.config import ConfigError, check_config, load_schema, validate_config
 from initstudy.data import dataset_specs, make_dataset
 from initstudy.declared import InitializerError, declare_initializers
-from initstudy.grid import grid_cells
+from initstudy.grid import batch_values, grid_cells
 from initstudy.sizing import resolve_backend_name, study_size
 from initstudy.stats import summarize
 from initstudy.train import TrainSettings, logged_iterations
@@ -259,7 +259,7 @@ def _size_command(args: argparse.Namespace) -> None:
           f"({size['updates']:.3g} network updates)")  # fmt: skip
     # The workflow's own estimate, printed when a run starts (initstudy.sizing).
     backend = resolve_backend_name(config["model"]["backend"])
-    print(study_size(config, size["cells"], backend).summary(backend))
+    print(study_size(config, size["cells"], len(batch_values(config)), backend).summary(backend))
     per_update = measure_update_time(config["model"]["layers"], config["dataset"]["n_train"])
     seconds = size["updates"] * per_update
     print(f"trainer on this machine: {per_update * 1e6:.3g} µs per network update "

@@ -10,6 +10,11 @@ Snakemake wildcard pattern (:func:`cell_pattern`) and its table columns
 
 With only ``init`` and ``scale`` the paths and tables are those of a grid
 without further axes: ``results/cells/he/scale-1/`` and columns ``init, scale``.
+
+A training job trains the cells that differ only on the *batched* axes
+(``grid.batched_axes``): :func:`job_axes` name the job, :func:`batch_values`
+list the values its cells take on the batched axes, :func:`job_cells` gives
+its cells.
 """
 
 from __future__ import annotations
@@ -163,18 +168,99 @@ def cell_path(cell: Cell) -> str:
     return "/".join(_segments({axis: format_value(axis, v) for axis, v in cell.items()}))
 
 
-def cell_pattern(axes: tuple[str, ...]) -> str:
+def cell_pattern(axes: tuple[str, ...], fixed: Cell | None = None) -> str:
     """The wildcard pattern of a cell's folder, e.g. ``{init}/scale-{scale}``.
 
     Parameters
     ----------
     axes : tuple of str
+    fixed : dict, optional
+        Axis -> value for axes written as their value's text instead of a wildcard.
 
     Returns
     -------
     str
     """
-    return "/".join(_segments({axis: f"{{{axis}}}" for axis in axes}))
+    fixed = fixed or {}
+    return "/".join(
+        _segments(
+            {
+                axis: format_value(axis, fixed[axis]) if axis in fixed else f"{{{axis}}}"
+                for axis in axes
+            }
+        )
+    )
+
+
+def batched_axes(config: dict) -> tuple[str, ...]:
+    """The further axes whose cells one training job trains together (``grid.batched_axes``).
+
+    Only axes the grid declares under ``grid.axes`` count; one listed but not declared
+    has a single value and batches nothing.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    tuple of str
+        In the order of :func:`grid_axes`.
+    """
+    listed = set(config["grid"].get("batched_axes", ()))
+    return tuple(axis for axis in further_axes(config) if axis in listed)
+
+
+def job_axes(config: dict) -> tuple[str, ...]:
+    """The axes that name a training job: the grid's axes but the batched ones.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    tuple of str
+    """
+    batched = batched_axes(config)
+    return tuple(axis for axis in grid_axes(config) if axis not in batched)
+
+
+def batch_values(config: dict) -> list[Cell]:
+    """Every combination of the batched axes' values: the cells of one training job differ
+    only there.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    list of dict
+        Axis -> value, in config order; ``[{}]`` when nothing is batched.
+    """
+    batched = batched_axes(config)
+    levels = [axis_levels(config, axis) for axis in batched]
+    return [dict(zip(batched, values)) for values in product(*levels)]
+
+
+def job_cells(job: Cell, values: list[Cell], axes: tuple[str, ...]) -> list[Cell]:
+    """The cells one training job trains.
+
+    Parameters
+    ----------
+    job : dict
+        The job's own axes (:func:`job_axes`) -> value.
+    values : list of dict
+        :func:`batch_values`.
+    axes : tuple of str
+        The grid's axes, which orders each cell's keys.
+
+    Returns
+    -------
+    list of dict
+    """
+    return [{axis: {**job, **batch}[axis] for axis in axes} for batch in values]
 
 
 def cell_from_wildcards(wildcards, axes: tuple[str, ...]) -> Cell:

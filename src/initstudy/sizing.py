@@ -49,7 +49,7 @@ class StudySize:
     networks : int
         Networks the grid trains (cells × seeds).
     jobs : int
-        Training jobs (one per cell).
+        Training jobs (one per cell, or per group of batched cells).
     depth_networks : int
         Networks the depth study trains (0 when it is off).
     train_seconds : float
@@ -107,7 +107,7 @@ def resolve_backend_name(backend: str) -> str:
     return backend
 
 
-def study_size(config: dict, n_cells: int, backend: str) -> StudySize:
+def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> StudySize:
     """Estimate networks, time and memory of a validated config.
 
     Parameters
@@ -116,6 +116,9 @@ def study_size(config: dict, n_cells: int, backend: str) -> StudySize:
         A validated config (defaults filled in).
     n_cells : int
         Cells of the grid (:func:`initstudy.grid.grid_cells`).
+    cells_per_job : int
+        Cells one training job trains in turn (:func:`initstudy.grid.batch_values`); a job
+        holds one cell's arrays at a time.
     backend : {"numpy", "numba"}
 
     Returns
@@ -137,9 +140,9 @@ def study_size(config: dict, n_cells: int, backend: str) -> StudySize:
     depth_networks = _depth_networks(config.get("depth_study", {}))
     return StudySize(
         networks=n_cells * seeds,
-        jobs=n_cells,
+        jobs=n_cells // cells_per_job,
         depth_networks=depth_networks,
-        train_seconds=JOB_START_SECONDS + seconds,
+        train_seconds=JOB_START_SECONDS + cells_per_job * seconds,
         train_mb=BASE_MB + (buffers + tables) / 1e6,
         aggregate_mb=BASE_MB + 80.0 + rows * BYTES_PER_ROW / 1e6,
     )

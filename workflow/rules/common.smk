@@ -62,10 +62,13 @@ from initstudy.grid import (  # noqa: E402
     axis_value,
     cell_from_wildcards,
     cell_path,
+    batch_values,
     cell_pattern,
     format_value,
     grid_axes,
     grid_cells,
+    job_axes,
+    job_cells,
 )
 from initstudy.imports import import_closure  # noqa: E402
 from initstudy.lock import (  # noqa: E402
@@ -101,7 +104,7 @@ try:
     check_config(config)
     check_reference(config)
     BACKEND = resolve_backend_name(config["model"]["backend"])
-    SIZE = study_size(config, len(grid_cells(config)), BACKEND)
+    SIZE = study_size(config, len(grid_cells(config)), len(batch_values(config)), BACKEND)
     check_fits(config, SIZE, machine_mb())
 except (ConfigError, InitializerError) as error:
     raise WorkflowError(f"invalid config (nothing was run):\n{shorten(str(error))}") from None
@@ -114,8 +117,17 @@ if workflow.is_main_process:
 
 AXES = grid_axes(config)
 CELLS = grid_cells(config)
-# A cell's folder with its axes as wildcards, e.g. "{init}/scale-{scale}".
-CELL = cell_pattern(AXES)
+# One training job trains the cells that differ only on the batched axes (grid.batched_axes),
+# one after the other: each job costs about a second of start-up, and a default cell trains
+# in about 1.4 s. JOB_AXES name a job; BATCH lists the batched axes' values of its cells.
+JOB_AXES = job_axes(config)
+BATCH = batch_values(config)
+# A training job's name with its axes as wildcards, e.g. "{init}/scale-{scale}/dataset-{dataset}".
+TRAIN_JOB = cell_pattern(JOB_AXES)
+# Every training job's name, in config order.
+TRAIN_JOBS = list(
+    dict.fromkeys(cell_path({axis: cell[axis] for axis in JOB_AXES}) for cell in CELLS)
+)
 DATASETS = dataset_specs(config)
 BASE_DATA = config["dataset"]["name"]
 SEEDS = [int(seed) for seed in config["grid"]["seeds"]]
@@ -158,6 +170,16 @@ def data_file(cell):
 BASE_DATA_FILE = data_file({})
 # Every data file the grid trains on: file stem -> (data set, draw).
 DATA_FILES = {data_file_stem(*data_draw(cell)): data_draw(cell) for cell in [{}, *CELLS]}
+
+
+def training_job_cells(wildcards):
+    """The cells one training job trains, in config order."""
+    return job_cells(cell_from_wildcards(wildcards, JOB_AXES), BATCH, AXES)
+
+
+def cell_outputs(kind):
+    """One file per cell of a training job: its folder with the job's axes as wildcards."""
+    return [f"{RESULTS}/cells/{cell_pattern(AXES, batch)}/{kind}" for batch in BATCH]
 
 
 def cell_files(kind):

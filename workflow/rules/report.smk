@@ -40,7 +40,7 @@ rule report:
         gain=rules.aggregate.output.gain,
         data=BASE_DATA_FILE,
         figures=drawn_figures(),
-        benchmarks=[f"{RESULTS}/benchmarks/train/{cell_path(cell)}.tsv" for cell in CELLS],
+        benchmarks=[f"{RESULTS}/benchmarks/train/{job}.tsv" for job in TRAIN_JOBS],
         rerun=rules.reproduce_notebook.output if NOTEBOOK_COMPARABLE else [],
         depth=depth_section(),
     output:

@@ -1,4 +1,4 @@
-# Stage 2: one job per grid cell trains all of its seeds as one batch.
+# Stage 2: a training job trains each of its cells' seeds as one batch.
 
 
 # The numba kernels the training jobs call, compiled once into numba's on-disk cache so that
@@ -34,33 +34,37 @@ rule compile_kernels:
 COMPILED_KERNELS = expand(f"{RESULTS}/kernels/{{kernel}}.txt", kernel=KERNELS)
 
 
+# One job per cell, or per group of cells that differ only on grid.batched_axes (by
+# default the learning rates of a cell): its cells train one after the other.
 rule train_cell:
     input:
         script_imports("train_cell.py"),
-        data=lambda wildcards: data_file(cell_from_wildcards(wildcards, AXES)),
+        data=lambda wildcards: sorted({data_file(cell) for cell in training_job_cells(wildcards)}),
         kernels=COMPILED_KERNELS,
     output:
-        runs=f"{RESULTS}/cells/{CELL}/runs.csv",
-        costs=f"{RESULTS}/cells/{CELL}/costs.csv",
-        params=f"{RESULTS}/cells/{CELL}/params.npz",
+        runs=cell_outputs("runs.csv"),
+        costs=cell_outputs("costs.csv"),
+        params=cell_outputs("params.npz"),
     log:
-        f"{RESULTS}/logs/train/{CELL}.log",
+        f"{RESULTS}/logs/train/{TRAIN_JOB}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train/{CELL}.tsv"
+        f"{RESULTS}/benchmarks/train/{TRAIN_JOB}.tsv"
     conda:
         ENV
     threads: 1
     resources:
         mem_mb=MEM_MB["train_cell"],
-        runtime=30,
+        runtime=30 * len(BATCH),
     params:
+        cells=training_job_cells,
+        data=lambda wildcards: [data_file(cell) for cell in training_job_cells(wildcards)],
         seeds=SEEDS,
         layers=[int(width) for width in config["model"]["layers"]],
-        axes=list(AXES),
         # A learning_rate axis, where declared, replaces model.learning_rate for its cells.
-        learning_rate=lambda wildcards: float(
-            wildcards.get("learning_rate", config["model"]["learning_rate"])
-        ),
+        learning_rates=lambda wildcards: [
+            float(cell.get("learning_rate", config["model"]["learning_rate"]))
+            for cell in training_job_cells(wildcards)
+        ],
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),
         # numpy or numba (model.backend, resolved once): switching it retrains.

@@ -1,4 +1,5 @@
-"""Train one grid cell (all seeds as one batch) and write its tables and parameters."""
+"""Train the cells of one training job (each cell's seeds as one batch), one after the other,
+and write each cell's tables and parameters as soon as it is trained."""
 
 import numpy as np
 from common import finish, start_log
@@ -6,15 +7,13 @@ from threadpoolctl import threadpool_info
 
 from initstudy.cell import save_parameters, train_cell
 from initstudy.data import load_dataset
-from initstudy.grid import add_axis_columns, cell_from_wildcards
+from initstudy.grid import add_axis_columns
 from initstudy.tables import write_table
 from initstudy.train import TrainSettings
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 p = smk.params
-cell = cell_from_wildcards(smk.wildcards, tuple(p.axes))
-init, scale = cell["init"], cell["scale"]
 # Snakemake sets OMP/OPENBLAS_NUM_THREADS to the rule's threads: logged so it can be checked.
 blas = ", ".join(f"{lib['internal_api']} {lib['num_threads']}" for lib in threadpool_info())
 log.info(
@@ -22,14 +21,6 @@ log.info(
     blas or "none",
     smk.threads,
     p.backend,
-)
-log.info(
-    "training %s: %d seeds, layers %s, %d iterations at learning rate %g",
-    cell,
-    len(p.seeds),
-    p.layers,
-    p.iterations,
-    p.learning_rate,
 )
 
 
@@ -50,20 +41,27 @@ def progress(iteration, costs, elapsed):
         log.info("iteration %6d  all %d networks diverged  %.1f s", iteration, costs.size, elapsed)
 
 
-result = train_cell(
-    load_dataset(smk.input.data),
-    init,
-    scale,
-    p.seeds,
-    TrainSettings(p.layers, p.learning_rate, p.iterations, p.log_every, p.backend),
-    progress,
-)
-events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
-log.info("NumPy floating-point events (counted per call, not printed): %s", events)
-for table in (result.runs, result.costs):
-    add_axis_columns(table, cell)
-write_table(result.runs, smk.output.runs)
-write_table(result.costs, smk.output.costs)
-save_parameters(result, p.seeds, smk.output.params)
-log.info("done")
+outputs = zip(p.cells, p.data, p.learning_rates, smk.output.runs, smk.output.costs,
+              smk.output.params, strict=True)  # fmt: skip
+for cell, data, learning_rate, runs_path, costs_path, params_path in outputs:
+    log.info(
+        "training %s: %d seeds, layers %s, %d iterations at learning rate %g",
+        cell,
+        len(p.seeds),
+        p.layers,
+        p.iterations,
+        learning_rate,
+    )
+    settings = TrainSettings(p.layers, learning_rate, p.iterations, p.log_every, p.backend)
+    result = train_cell(
+        load_dataset(data), cell["init"], cell["scale"], p.seeds, settings, progress
+    )
+    events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
+    log.info("NumPy floating-point events (counted per call, not printed): %s", events)
+    for table in (result.runs, result.costs):
+        add_axis_columns(table, cell)
+    write_table(result.runs, runs_path)
+    write_table(result.costs, costs_path)
+    save_parameters(result, p.seeds, params_path)
+log.info("done: %d cells", len(p.cells))
 finish(log)
