@@ -144,6 +144,7 @@ def report(workdir: Path, cores: int, wall: float, snakemake_cpu: float, total: 
         f"{start_up + work:.1f} s (start-up {start_up:.1f} s, work {work:.1f} s) + "
         f"unaccounted {total - snakemake_cpu - start_up - work:.1f} s"
     )
+    print(f"idle: {capacity - total:.1f} core-seconds of wall x {usable} cores without CPU work")
     per_part = jobs.groupby("part")[["start_up", "work"]].sum()
     per_part["jobs"] = jobs.groupby("part").size()
     print("CPU seconds per part of the study:\n" + per_part.round(1).to_string())
