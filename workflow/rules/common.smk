@@ -60,9 +60,9 @@ from initstudy.figures import load_figures  # noqa: E402
 from initstudy.data import data_file_stem, dataset_specs  # noqa: E402
 from initstudy.grid import (  # noqa: E402
     axis_value,
+    batch_values,
     cell_from_wildcards,
     cell_path,
-    batch_values,
     cell_pattern,
     format_value,
     grid_axes,

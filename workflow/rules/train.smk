@@ -62,7 +62,7 @@ rule train_cell:
         layers=[int(width) for width in config["model"]["layers"]],
         # A learning_rate axis, where declared, replaces model.learning_rate for its cells.
         learning_rates=lambda wildcards: [
-            float(cell.get("learning_rate", config["model"]["learning_rate"]))
+            float(axis_value(cell, "learning_rate", config["model"]["learning_rate"]))
             for cell in training_job_cells(wildcards)
         ],
         iterations=int(config["model"]["iterations"]),
