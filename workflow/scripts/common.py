@@ -62,6 +62,8 @@ def start_log(snakemake) -> logging.Logger:
 
 #: The line ``benchmarks/bench_study.py`` reads each job's CPU time from.
 CPU_LINE = "job CPU time: start-up %.3f s, work %.3f s"
+#: CPU time at :func:`log_cpu_time`'s call: the end of the job's start-up.
+_START_UP = 0.0
 
 
 def log_cpu_time(log: logging.Logger) -> None:
@@ -80,9 +82,6 @@ def log_cpu_time(log: logging.Logger) -> None:
     global _START_UP
     _START_UP = time.process_time()
     atexit.register(_log_cpu_line, log)
-
-
-_START_UP = 0.0
 
 
 def _log_cpu_line(log: logging.Logger) -> None:
