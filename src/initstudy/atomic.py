@@ -7,10 +7,18 @@ output that a later run could take as complete.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+#: The mark in every temporary file's name, ``.<target>.<8 random characters>.<mark><suffix>``:
+#: a name no user would choose, so that a clean-up deletes only files this project wrote
+#: (:func:`initstudy.lock.remove_stale_temporaries`).
+TEMPORARY_MARK = "initstudy-partial"
+#: A temporary file's name: the target's name, mkstemp's random part, the mark and a suffix.
+TEMPORARY_NAME = re.compile(rf"\.(?P<target>.+)\.[a-z0-9_]{{8}}\.{TEMPORARY_MARK}\.[A-Za-z0-9]+\Z")
 
 
 @contextmanager
@@ -32,7 +40,9 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[str]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix or ".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=f".{TEMPORARY_MARK}{suffix or '.tmp'}"
+    )
     os.close(fd)
     try:
         yield tmp

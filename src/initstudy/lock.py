@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import shlex
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from initstudy.atomic import TEMPORARY_NAME
 
 LOCK_NAME = ".initstudy.lock"
 #: The open lock files of this process: kept referenced so that they stay open.
 _HELD: dict[str, object] = {}
-#: Temporary files of :func:`initstudy.atomic.atomic_path`: ``.<name>.<8 random chars><suffix>``.
-_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.[A-Za-z0-9]+\Z")
 
 
 class ResultsBusyError(RuntimeError):
@@ -96,15 +96,25 @@ def describe_process() -> str:
     )
 
 
-def remove_stale_temporaries(results: str | Path) -> list[Path]:
-    """Delete the temporary files that killed jobs left in ``results``.
+def remove_stale_temporaries(results: str | Path, declared: Callable[[str], bool]) -> list[Path]:
+    """Delete the temporary files that killed jobs of this workflow left in ``results``.
 
-    Only safe while :func:`hold_results_lock` is held and before any job runs:
-    then no job of any run is writing, so every such file is a leftover.
+    A file is deleted only when the project can tell it wrote it: its name has
+    the shape :func:`initstudy.atomic.atomic_path` gives
+    (``.<target>.<8 random characters>.initstudy-partial<suffix>``, see
+    :data:`initstudy.atomic.TEMPORARY_NAME`) and its target, the file it would
+    have become, is an output the workflow declares (``declared``). A user's
+    file of any other name, even a hidden one with dots and a date in it,
+    is never touched. Only safe while :func:`hold_results_lock` is held and
+    before any job runs: then no job of any run is writing, so every such
+    file is a leftover.
 
     Parameters
     ----------
     results : str or Path
+    declared : callable
+        Takes a path (``results`` joined with the folders below it and the
+        target's name) and says whether a rule of the workflow writes it.
 
     Returns
     -------
@@ -115,7 +125,8 @@ def remove_stale_temporaries(results: str | Path) -> list[Path]:
     for folder, subfolders, files in os.walk(results):
         subfolders[:] = [name for name in subfolders if name != ".snakemake"]
         for name in files:
-            if _TEMPORARY.match(name):
+            match = TEMPORARY_NAME.match(name)
+            if match and declared(os.path.join(folder, match["target"])):
                 path = Path(folder) / name
                 path.unlink(missing_ok=True)
                 removed.append(path)

@@ -146,8 +146,13 @@ def take_results_folder():
         hold_results_lock(RESULTS)
     except ResultsBusyError as error:
         raise WorkflowError(str(error)) from None
-    for path in remove_stale_temporaries(RESULTS):
+    for path in remove_stale_temporaries(RESULTS, declared_output):
         print(f"removed a temporary file a killed job left behind: {path}", file=sys.stderr)
+
+
+def declared_output(path):
+    """Whether a rule of this workflow writes ``path`` (an output, log or benchmark file)."""
+    return any(rule.is_producer(path) for rule in workflow.rules)
 
 
 def script_imports(script):
