@@ -1,5 +1,6 @@
 # Config validation, the grid's cells, and paths shared by every stage.
 
+import importlib.util
 import os
 import re
 import sys
@@ -19,26 +20,43 @@ def shipped(entry):
 
 # Files that ship with the workflow are found from this file (workflow/rules/), not from
 # workflow.basedir, which inside a module is the deploying folder: workflow.source_path gives a
-# local path (a cached copy when the workflow comes from git). The library is the checkout's
-# src/ when there is one (a job then runs exactly the module files its rule declares), else the
-# installed package (pip install initstudy of the workflow's version).
-SCRIPTS = os.path.dirname(shipped(workflow.source_path("../scripts/common.py")))
-# The other module the scripts import, fetched beside common.py where the workflow is remote.
+# local path (a cached copy when the workflow comes from git).
+SCRIPTS = os.path.normpath(os.path.dirname(shipped(workflow.source_path("../scripts/common.py"))))
+# The other modules the scripts import, fetched beside common.py where the workflow is remote.
 shipped(workflow.source_path("../scripts/study_tables.py"))
+shipped(workflow.source_path("../scripts/library.py"))
 SCHEMA = shipped(workflow.source_path("../schemas/config.schema.yaml"))
 FIGURES_FILE = shipped(workflow.source_path("../figures.yaml"))
-SRC = os.path.normpath(os.path.join(SCRIPTS, "..", "..", "src"))
-if os.path.isfile(os.path.join(SRC, "initstudy", "__init__.py")):
-    sys.path.insert(0, SRC)
-else:
+WORKFLOW_DIR = os.path.dirname(SCRIPTS)
+CHECKOUT = os.path.dirname(WORKFLOW_DIR)
+
+
+def load_library_chooser():
+    """workflow/scripts/library.py, loaded by its path (the scripts folder stays off sys.path)."""
+    spec = importlib.util.spec_from_file_location("initstudy_library", f"{SCRIPTS}/library.py")
+    chooser = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chooser)
+    return chooser
+
+
+def pyproject_file():
+    """The workflow's pyproject.toml (its version), or None where it ships none."""
     try:
-        import initstudy
-    except ImportError:
-        raise WorkflowError(
-            "this workflow needs its Python package: pip install the initstudy of the same "
-            "version (pip install 'initstudy @ git+<repository>@<tag>')"
-        ) from None
-    SRC = os.path.dirname(os.path.dirname(initstudy.__file__))
+        return shipped(workflow.source_path("../../pyproject.toml"))
+    except Exception:
+        return None
+
+
+# The library every job imports: the checkout's src/ when there is one (a job then runs exactly
+# the module files its rule declares), else the installed package of the workflow's version.
+# Jobs find it in the environment (library.LIBRARY_VARIABLE); the commit is read from CHECKOUT.
+LIBRARY = load_library_chooser()
+try:
+    SRC = str(LIBRARY.choose_library(os.path.join(CHECKOUT, "src"), pyproject_file()))
+    LIBRARY.use_library(SRC)
+except LIBRARY.LibraryError as error:
+    raise WorkflowError(f"{error} (nothing was run)") from None
+os.environ[LIBRARY.CHECKOUT_VARIABLE] = CHECKOUT
 
 from initstudy.config import (  # noqa: E402
     ConfigError,

@@ -1,8 +1,9 @@
 """Set-up shared by the workflow's scripts: import path and job log.
 
 Snakemake puts this folder on ``sys.path`` for every ``script:`` job, so
-``import common`` works there. The library is imported from the checkout's
-``src/`` so that a job runs exactly the module files its rule declares as input.
+``import common`` works there. The library is imported from the folder the
+workflow chose (:mod:`library`: the checkout's ``src/`` where there is one), so
+that a job runs exactly the module files its rule declares as input.
 """
 
 import atexit
@@ -13,9 +14,14 @@ import time
 import traceback
 from pathlib import Path
 
-#: The checkout this script belongs to.
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "src"))
+from library import CHECKOUT_VARIABLE, LIBRARY_VARIABLE, use_library
+
+# Snakemake runs a job's script from a cached copy of this folder, so the checkout is the one
+# the workflow names; this file's own place is the fallback for a script run by hand.
+_HERE = Path(__file__).resolve().parents[2]
+#: The workflow's folder (for its git commit).
+REPO = Path(os.environ.get(CHECKOUT_VARIABLE, _HERE))
+use_library(os.environ.get(LIBRARY_VARIABLE, _HERE / "src"))
 
 from initstudy.declared import declare_initializers  # noqa: E402
 
