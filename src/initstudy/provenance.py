@@ -48,7 +48,7 @@ def compute_facts(benchmarks: list[str], n_networks: int) -> dict | None:
 
 
 def reproducibility_facts(
-    config: dict, runs: pd.DataFrame, benchmarks: list[str], repo: Path
+    config: dict, runs: pd.DataFrame, benchmarks: list[str], repo: Path, fingerprint: str
 ) -> dict:
     """Seeds, counts, software, commit, machine, compute time and the analysis settings.
 
@@ -62,13 +62,15 @@ def reproducibility_facts(
         The training jobs' benchmark files (:func:`compute_facts`).
     repo : Path
         The checkout, for its git commit.
+    fingerprint : str
+        The workflow's and the library's :func:`initstudy.fingerprint.source_fingerprint`.
 
     Returns
     -------
     dict
         ``seeds``, ``n_networks``, ``n_cells``, ``python``, ``versions`` (package ->
-        version), ``backend``, ``commit``, ``dirty``, ``cpu``, ``cores``, ``system``,
-        ``machine``, ``compute`` and ``analysis``.
+        version), ``backend``, ``commit``, ``dirty``, ``fingerprint``, ``cpu``, ``cores``,
+        ``system``, ``machine``, ``compute`` and ``analysis``.
     """
     commit, dirty = _git_state(repo)
     return {
@@ -80,6 +82,7 @@ def reproducibility_facts(
         "backend": resolve_backend(None),
         "commit": commit,
         "dirty": dirty,
+        "fingerprint": fingerprint,
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "system": platform.system(),

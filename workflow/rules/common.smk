@@ -88,6 +88,7 @@ from initstudy.grid import (  # noqa: E402
     job_axes,
     job_cells,
 )
+from initstudy.fingerprint import source_fingerprint  # noqa: E402
 from initstudy.imports import import_closure  # noqa: E402
 from initstudy.lock import (  # noqa: E402
     ResultsBusyError,
@@ -128,6 +129,10 @@ except (ConfigError, InitializerError) as error:
     raise WorkflowError(f"invalid config (nothing was run):\n{shorten(str(error))}") from None
 except StudyTooLargeError as error:
     raise WorkflowError(f"study too large (nothing was run):\n{error}") from None
+# The code this run uses, by content: the report names it beside the git commit.
+FINGERPRINT = source_fingerprint(
+    {"workflow": WORKFLOW_DIR, "initstudy": os.path.join(SRC, "initstudy")}
+)
 # Rules whose memory grows with the grid take it from this estimate.
 MEM_MB = rule_mem_mb(SIZE)
 if workflow.is_main_process:

@@ -62,5 +62,7 @@ rule report:
         },
         setup_differences=SETUP_DIFFERENCES,
         figures=figure_links("main"),
+        # A param, so that any change to the code rewrites the report that names it.
+        fingerprint=FINGERPRINT,
     script:
         "../scripts/write_report.py"

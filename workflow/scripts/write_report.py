@@ -56,7 +56,9 @@ text = report.render_report(
         "initial_costs": report.initial_cost_facts(base),
         "figures": smk.params.figures,
         "depth_section": depth_sections[0].read_text(encoding="utf-8") if depth_sections else "",
-        "reproducibility": reproducibility_facts(config, runs, list(smk.input.benchmarks), REPO),
+        "reproducibility": reproducibility_facts(
+            config, runs, list(smk.input.benchmarks), REPO, smk.params.fingerprint
+        ),
     }
 )
 write_text_atomic(smk.output[0], text)
