@@ -22,6 +22,7 @@ from conftest import REPO, TINY, _no_slurm_probe, copy_workflow
 pytestmark = pytest.mark.workflow
 
 VERSION_LINE = 'version = "1.0.0"'
+OTHER_MARKER = "Written by the template of another checkout."
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,30 @@ def installed(tmp_path_factory) -> Path:
     wheel = next(wheels.glob("initstudy-*.whl"))
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", wheel], check=True)
     return python
+
+
+@pytest.fixture(scope="module")
+def editable_elsewhere(tmp_path_factory) -> tuple[Path, Path]:
+    """The python of a fresh virtual environment with an editable install of another checkout
+    (a copy of this one whose report template says so), and that checkout."""
+    root = tmp_path_factory.mktemp("editable")
+    other = root / "other-checkout"
+    other.mkdir()
+    for part in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / part, other / part)
+    shutil.copytree(REPO / "src", other / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    template = other / "src/initstudy/templates/report.md.j2"
+    template.write_text(template.read_text().replace("\n# ", f"\n{OTHER_MARKER}\n\n# ", 1))
+    env_dir = root / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    site = next((env_dir / "lib").glob("python*/site-packages"))
+    # Borrowed: snakemake and the rest, and setuptools for the editable build.
+    (site / "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = [sys.executable, "-m", "pip", "--python", python, "--disable-pip-version-check"]
+    install = ["install", "--quiet", "--no-deps", "--no-build-isolation", "-e", other]
+    subprocess.run([*pip, *install], check=True)
+    return python, other
 
 
 def run_with(python: Path, workdir: Path, *args: str, check: bool = True):
@@ -101,6 +126,18 @@ def test_an_edited_template_reaches_the_report_with_the_package_installed(
     assert marker in (study / "results/report.md").read_text()
     # The installed copy was there all along, unedited.
     assert marker not in (installed_package(installed) / "templates/report.md.j2").read_text()
+
+
+def test_an_editable_install_of_another_checkout_does_not_reach_the_jobs(
+    editable_elsewhere, tiny_study, tmp_path
+):
+    python, other = editable_elsewhere
+    assert installed_package(python) == other / "src/initstudy"
+    study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
+    run_with(python, study, "--cores", "2", "--forcerun", "report", *TINY)
+    report = (study / "results/report.md").read_text()
+    assert OTHER_MARKER not in report
+    assert report == (tiny_study / "results/report.md").read_text()
 
 
 def test_a_job_refuses_a_library_other_than_the_chosen_one(tmp_path):
