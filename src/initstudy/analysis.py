@@ -25,10 +25,12 @@ from initstudy.grid import rows_at
 from initstudy.outcomes import classify
 from initstudy.selection import CHOICE_AXES, select_on_validation
 from initstudy.stats import summarize
-from initstudy.survival import learning_curves, median_times, speedup, time_to_learn
+from initstudy.survival import RATIO_COLUMNS, learning_curves, median_times, speedup, time_to_learn
 
 #: Columns of the runs that change with the budget they are read at.
 AT_BUDGET = ("final_cost", "train_accuracy", "validation_accuracy", "test_accuracy")
+#: Columns of :func:`speedups` (after ``dataset`` where the grid has that axis).
+SPEEDUP_COLUMNS = ("a", "b", *RATIO_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,11 @@ def selected(runs, times, settings: AnalysisSettings) -> pd.DataFrame:
     )  # fmt: skip
 
 
+def _level_columns(settings: AnalysisSettings) -> list[str]:
+    """The columns that name a data set in the tables made per data set (none without one)."""
+    return [axis for axis in ("dataset",) if axis in settings.axes]
+
+
 def _levels(table: pd.DataFrame, settings: AnalysisSettings):
     """The table's rows per data set (one group of all rows without a dataset axis)."""
     if "dataset" not in settings.axes:
@@ -213,8 +220,8 @@ def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
             settings.bootstrap_seed, settings.level, pair_on, pairs=pairs,
         )  # fmt: skip
         parts.append(table.assign(**level)[[*level, *table.columns]])
-    if not parts:
-        return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    if not parts:  # one initializer: nothing to compare
+        return pd.DataFrame(columns=[*_level_columns(settings), *COMPARISON_COLUMNS])
     table = pd.concat(parts, ignore_index=True)
     table["fisher_p_holm"] = holm(table["fisher_p"])
     table["wilcoxon_p_holm"] = holm(table["wilcoxon_p"])
@@ -238,7 +245,8 @@ def speedups(times, selection, settings: AnalysisSettings) -> pd.DataFrame:
                 settings.bootstrap_seed, settings.level,
             )  # fmt: skip
             rows.append(level | {"a": name, "b": reference} | ratio)
-    return pd.DataFrame(rows)
+    # Declared columns: with one initializer there are no rows, but still the header.
+    return pd.DataFrame(rows, columns=[*_level_columns(settings), *SPEEDUP_COLUMNS])
 
 
 def ranked(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from initstudy.depth_findings import (
     spread_facts,
     training_facts,
 )
+from initstudy.depth_robustness import empty_reason
 from initstudy.init import REGISTRY
 from initstudy.labels import cell_label
 from initstudy.templates import render
@@ -42,7 +43,8 @@ def report_section(
         (:func:`initstudy.depth_spread.spread_table`), ``failure`` and ``pooled``
         (:func:`~initstudy.depth_spread.failure_prediction`).
     settings : dict
-        The ``depth_study`` config section.
+        The ``depth_study`` config section (its ``training.reruns`` and
+        ``training.initializations`` say why the robustness or matched table may be empty).
     threshold : float
         Test accuracy counted as a success.
     level : float
@@ -69,6 +71,9 @@ def report_section(
         spread=spread_facts(tables["spread"], tables["failure"], tables["pooled"]),
         he=he_comparison(summary, tables["matched"]),
         perturbation=float(settings["training"]["perturbation"]),
+        empty={
+            table: empty_reason(settings["training"], table) for table in ("robustness", "matched")
+        },
     )
 
 

@@ -20,6 +20,8 @@ from initstudy.intervals import wilson_interval
 
 #: The reference training and the reruns of the robustness check.
 VARIANTS = ("reference", "perturbed", "numpy")
+#: The shape every trained shape is compared with, depth by depth (He et al.'s initialization).
+REFERENCE_SHAPE = ("he", 1.0)
 #: Columns of :func:`compare_variants`.
 ROBUSTNESS_COLUMNS = (
     "variant",
@@ -161,3 +163,38 @@ def compare_with_reference(
     table = pd.DataFrame(rows, columns=list(MATCHED_COLUMNS))
     table["holm_p"] = holm(table["fisher_p"]) if len(table) else []
     return table
+
+
+def empty_reason(training: dict, table: str) -> str | None:
+    """Why the depth study's table ``table`` may hold no rows under its config, or None.
+
+    ``robustness`` has a row per rerun and chosen shape: none without reruns.
+    ``matched`` has a row per shape other than :data:`REFERENCE_SHAPE` and depth: none when
+    he ×1 is not trained or is the only shape. Every other depth table must hold rows.
+
+    Parameters
+    ----------
+    training : dict
+        The ``depth_study.training`` section of a validated config.
+    table : str
+        The table's name, as the depth section's script reads it.
+
+    Returns
+    -------
+    str or None
+        The reason, in the words the report uses; None where the table must hold rows.
+    """
+    if table == "robustness" and not training["reruns"]:
+        return "no reruns (depth_study.training.reruns is empty)"
+    if table != "matched":
+        return None
+    shapes = [
+        (init, float(scale))
+        for init, scales in training["initializations"].items()
+        for scale in scales
+    ]
+    if REFERENCE_SHAPE not in shapes:
+        return "he ×1 is not trained (depth_study.training.initializations)"
+    if len(shapes) == 1:
+        return "he ×1 is the only trained shape"
+    return None

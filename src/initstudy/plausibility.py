@@ -116,6 +116,54 @@ ORDERED_COLUMNS: tuple[tuple[str, str], ...] = (
 KEY_COLUMNS = ("init", "scale", "learning_rate", "dataset", "draw", "budget", "seed", "iteration")
 
 
+def one_initializer(config: dict) -> str | None:
+    """Why the grid compares nothing: it has one initializer, so the reference is the only
+    cell chosen (the comparisons, speed ratios and paired table then hold no rows).
+
+    Parameters
+    ----------
+    config : dict
+        A config with a ``grid`` section.
+
+    Returns
+    -------
+    str or None
+        ``"one initializer (he): nothing to compare"``; None when the grid has several.
+    """
+    inits = list(config["grid"]["initializations"])
+    return None if len(inits) > 1 else f"one initializer ({inits[0]}): nothing to compare"
+
+
+#: The study's tables (``metrics/<name>.csv``) that may hold no rows, and when: name ->
+#: a function of the config that gives the reason, or None where the table must hold rows.
+#: Every other table must hold at least one row.
+EMPTY_WHEN = {
+    "comparisons": one_initializer,
+    "speedups": one_initializer,
+    "paired": one_initializer,
+}
+
+
+def empty_reason(config: dict, table: str) -> str | None:
+    """Why ``metrics/<table>.csv`` may hold no rows under ``config``, or None if it may not.
+
+    Parameters
+    ----------
+    config : dict
+        A validated config.
+    table : str
+        The table's name (``comparisons``, ``runs``, ...).
+
+    Returns
+    -------
+    str or None
+        The reason (:data:`EMPTY_WHEN`), which the report says in plain words; None for a
+        table that must hold rows, whose emptiness means it is damaged.
+    """
+    when = EMPTY_WHEN.get(table)
+    return None if when is None else when(config)
+
+
 class ImplausibleTableError(ValueError):
     """A stored table holds values, or lacks or repeats rows, that no run writes."""
 

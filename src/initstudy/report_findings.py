@@ -207,11 +207,12 @@ def learning_rate_facts(summary: pd.DataFrame, exclude: tuple[str, ...] = ("zero
     list of dict
         ``learning_rate``, ``n_success``, ``n_runs`` (at the full budget) and
         ``n_success_early`` (at the notebook's, or None), by learning rate; empty
-        without a learning-rate axis.
+        without a learning-rate axis or without an initializer that can learn (zeros alone).
     """
-    if "learning_rate" not in summary.columns:
+    learners = summary[~summary["init"].isin(exclude)]
+    if "learning_rate" not in summary.columns or learners.empty:
         return []
-    full, early = budget_split(summary[~summary["init"].isin(exclude)])
+    full, early = budget_split(learners)
     facts = []
     for rate, rows in full.groupby("learning_rate", sort=True):
         fact = {"learning_rate": float(rate), "n_success": int(rows["n_success"].sum())}
@@ -251,9 +252,9 @@ def dataset_findings(tables: dict, name, settings: dict) -> dict:
     Returns
     -------
     dict
-        ``dataset``, ``chosen`` (:func:`chosen_facts` per initializer),
-        ``reference_chosen`` (the reference's, or None), ``reference_claim``,
-        ``equal_gain``, ``rankings`` and ``learning_rates``.
+        ``dataset``, ``chosen`` (:func:`chosen_facts` per initializer), ``alone``
+        (one initializer: nothing to compare), ``reference_chosen`` (the reference's, or
+        None), ``reference_claim``, ``equal_gain``, ``rankings`` and ``learning_rates``.
     """
     context = _context(tables, name, settings)
     level = {"dataset": name} if name is not None else {}
@@ -263,6 +264,7 @@ def dataset_findings(tables: dict, name, settings: dict) -> dict:
     return {
         "dataset": name,
         "chosen": chosen,
+        "alone": len(chosen) == 1,
         "reference_chosen": next((c for c in chosen if c["init"] == reference), None),
         "reference_claim": reference_claim(context["comparisons"], reference, alpha),
         "equal_gain": equal_gain_facts(context["comparisons"], tables["gain"], reference, alpha),

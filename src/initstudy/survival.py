@@ -45,6 +45,16 @@ RUN_COUNTS = ("n_runs", "n_learned")
 CURVE_COLUMNS = ("iteration", *RUN_COUNTS, "learned_share", *bound_columns("learned_share"))
 #: Columns of :func:`median_times` after the axes.
 MEDIAN_COLUMNS = (*RUN_COUNTS, "median_time_to_learn", *bound_columns("median"), "median_note")
+#: Keys of :func:`median_ratio` (and :func:`speedup`), in this order.
+RATIO_COLUMNS = (
+    "median_a",
+    "median_b",
+    "ratio",
+    "ratio_ci_low",
+    "ratio_ci_high",
+    "undefined_share",
+    "note",
+)
 FEWER_THAN_HALF = "fewer than half learn"
 UPPER_BEYOND_BUDGET = "upper bound beyond the budget"
 # S(t) is a product of ratios: 0.5 may come out as 0.5000000000000001.

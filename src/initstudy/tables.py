@@ -73,12 +73,14 @@ def read_table(
     *,
     numeric: tuple[str, ...] = (),
     expected: pd.DataFrame | None = None,
+    empty_reason: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV table written by :func:`write_table` and check that it is whole.
 
     The file must end with a line break (a truncated file rarely does), every
     line must have as many fields as the header, the table must have
-    ``columns``, at least one row, and numbers in the ``numeric`` columns;
+    ``columns``, at least one row (unless ``empty_reason`` says why it may have
+    none), and numbers in the ``numeric`` columns;
     every value must be plausible (:func:`initstudy.plausibility.check_plausible`)
     and, given ``expected``, the rows exactly those the config asks for.
 
@@ -95,6 +97,10 @@ def read_table(
         The key columns of every row the table must hold
         (:func:`initstudy.plausibility.expected_rows`), checked by
         :func:`initstudy.plausibility.check_complete`.
+    empty_reason : str, optional
+        Why this table may legitimately hold no rows (its header alone), e.g.
+        :func:`initstudy.plausibility.empty_reason`; None (the default): a table
+        without rows is damaged. A file without a header is damaged either way.
 
     Returns
     -------
@@ -132,7 +138,7 @@ def read_table(
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise CorruptTableError(_damaged(path, f"missing column(s) {', '.join(missing)}", rebuild))
-    if frame.empty:
+    if frame.empty and empty_reason is None:
         raise CorruptTableError(_damaged(path, "no rows", rebuild))
     text_columns = [c for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])]
     if text_columns:

@@ -4,7 +4,7 @@ from common import finish, start_log
 
 from initstudy.atomic import write_text_atomic
 from initstudy.depth_report import report_section
-from initstudy.depth_robustness import MATCHED_COLUMNS, ROBUSTNESS_COLUMNS
+from initstudy.depth_robustness import MATCHED_COLUMNS, ROBUSTNESS_COLUMNS, empty_reason
 from initstudy.depth_signal import RATIO_COLUMNS
 from initstudy.depth_spread import FAILURE_COLUMNS, POOLED_COLUMNS, SPREAD_COLUMNS
 from initstudy.depth_training import RUN_AXES
@@ -29,8 +29,14 @@ columns = {
     "pooled": POOLED_COLUMNS,
 }
 ratios = read_table(smk.input.ratios, RATIO_COLUMNS, "snakemake --forcerun depth_ratios")
+# A table without rows is damaged, unless the config says why it has none (no reruns).
 tables = {
-    name: read_table(smk.input[name], wanted, rebuild.get(name, rebuild["summary"]))
+    name: read_table(
+        smk.input[name],
+        wanted,
+        rebuild.get(name, rebuild["summary"]),
+        empty_reason=empty_reason(p.settings["training"], name),
+    )
     for name, wanted in columns.items()
 }
 text = report_section(ratios, tables, p.settings, p.threshold, p.level, p.figures)

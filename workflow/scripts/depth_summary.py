@@ -4,7 +4,7 @@ import pandas as pd
 from common import finish, start_log
 
 from initstudy.data import load_dataset
-from initstudy.depth_robustness import compare_variants, compare_with_reference
+from initstudy.depth_robustness import REFERENCE_SHAPE, compare_variants, compare_with_reference
 from initstudy.depth_spread import attach_log_signal, failure_prediction
 from initstudy.depth_training import (
     RUN_AXES,
@@ -50,7 +50,7 @@ runs["success"] = runs["test_accuracy"] >= p.threshold
 reference = runs[runs["variant"] == "reference"]
 summary = summarize_depths(reference, p.threshold, p.resamples, p.bootstrap_seed, p.level)
 robustness = compare_variants(runs, p.level)
-matched = compare_with_reference(reference, ("he", 1.0), p.level)
+matched = compare_with_reference(reference, REFERENCE_SHAPE, p.level)
 X = load_dataset(smk.input.data).X_train.T
 with_signal = attach_log_signal(reference, X)
 failure, pooled = failure_prediction(with_signal, p.permutations, p.bootstrap_seed)

@@ -2,11 +2,15 @@
 
 Every table is checked whole and plausible (:func:`initstudy.tables.read_table`), with its
 columns; ``runs``, ``costs`` and ``summary`` must hold exactly the rows the config asks for
-(:func:`initstudy.plausibility.study_rows`). Kept apart from ``common.py`` so that the jobs
+(:func:`initstudy.plausibility.study_rows`), and a table without rows is damaged unless the
+config says why it has none (:func:`initstudy.plausibility.empty_reason`: a grid of one
+initializer compares nothing). Kept apart from ``common.py`` so that the jobs
 that do not read these tables (data, training) do not depend on the modules read here.
 """
 
-from initstudy.plausibility import study_rows
+from initstudy.analysis import SPEEDUP_COLUMNS
+from initstudy.comparisons import COMPARISON_COLUMNS
+from initstudy.plausibility import empty_reason, study_rows
 from initstudy.stats import SUMMARY_COLUMNS
 from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table
 
@@ -17,6 +21,8 @@ COLUMNS = {
     "summary": SUMMARY_COLUMNS,
     "selection": ("init", "scale"),
     "gain": ("init", "scale", "he_equivalent_gain"),
+    "comparisons": COMPARISON_COLUMNS,
+    "speedups": SPEEDUP_COLUMNS,
 }
 #: The tables whose every row the config determines.
 COMPLETE = ("runs", "costs", "summary")
@@ -32,8 +38,8 @@ def read_study_table(snakemake, name: str, config: dict | None = None):
     snakemake : snakemake.script.Snakemake
         The object Snakemake passes to a script.
     name : str
-        The input's name, which is the table's (``comparisons``, ``times`` and others
-        without a key in :data:`COLUMNS` are checked for plausibility only).
+        The input's name, which is the table's (``times`` and others without a key in
+        :data:`COLUMNS` are checked for plausibility only).
     config : dict, optional
         The config the expected rows come from (default: the workflow's).
 
@@ -43,4 +49,10 @@ def read_study_table(snakemake, name: str, config: dict | None = None):
     """
     config = snakemake.config if config is None else config
     expected = study_rows(config, name) if name in COMPLETE else None
-    return read_table(snakemake.input[name], COLUMNS.get(name, ()), REBUILD, expected=expected)
+    return read_table(
+        snakemake.input[name],
+        COLUMNS.get(name, ()),
+        REBUILD,
+        expected=expected,
+        empty_reason=empty_reason(config, name),
+    )
