@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -154,8 +156,10 @@ def read_table(
 def read_parameters(path: str | Path, rebuild: str):
     """Read a cell's trained parameters (``seeds``, ``W1..WL``, ``b1..bL`` stacked over seeds).
 
-    The archive must open, hold ``seeds`` and each layer's weights and biases, and
-    stack as many networks in every array as it has seeds.
+    The archive must open, hold ``seeds`` and each layer's weights and biases (no layer
+    missing), and its arrays must fit :func:`initstudy.cell.save_parameters`'s layout: one
+    integer seed per network, ``Wl`` of shape ``(networks, units, inputs)`` whose inputs are
+    the units of the layer before, ``bl`` of shape ``(networks, units, 1)``.
 
     Parameters
     ----------
@@ -171,23 +175,41 @@ def read_parameters(path: str | Path, rebuild: str):
     Raises
     ------
     CorruptTableError
-        If the file cannot be read (truncated, not an archive) or is inconsistent; the
-        message names the file.
+        If the file cannot be read (truncated, not an archive), lacks an array or holds one
+        of the wrong shape; the message names the file (and the array).
     """
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as stored:
-            n_layers = sum(1 for key in stored.files if key.startswith("W"))
+            layers = [int(key[1:]) for key in stored.files if re.fullmatch(r"[Wb][1-9]\d*", key)]
+            n_layers = max(layers, default=0)
             seeds = stored["seeds"]
             weights = [stored[f"W{l}"] for l in range(1, n_layers + 1)]
             biases = [stored[f"b{l}"] for l in range(1, n_layers + 1)]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise CorruptTableError(
             _damaged(path, f"{type(error).__name__}: {error}", rebuild)
         ) from None
-    if not n_layers or any(len(a) != len(seeds) for a in (*weights, *biases)):
-        raise CorruptTableError(_damaged(path, "arrays of different numbers of networks", rebuild))
+    problem = _parameters_problem(seeds, weights, biases)
+    if problem:
+        raise CorruptTableError(_damaged(path, problem, rebuild))
     return seeds, weights, biases
+
+
+def _parameters_problem(seeds, weights, biases) -> str | None:
+    """What is wrong with the layout of stored parameters, or None."""
+    if not weights:
+        return "no weights W1..WL"
+    if seeds.ndim != 1 or not np.issubdtype(seeds.dtype, np.integer) or not seeds.size:
+        return f"seeds of shape {seeds.shape} and type {seeds.dtype}; expected (networks,) integers"
+    n, inputs = len(seeds), "inputs"
+    for l, (W, b) in enumerate(zip(weights, biases), start=1):
+        if W.ndim != 3 or W.shape[0] != n or (l > 1 and W.shape[2] != inputs):
+            return f"W{l} of shape {W.shape}; expected ({n}, units, {inputs}) for {n} seeds"
+        if b.shape != (n, W.shape[1], 1):
+            return f"b{l} of shape {b.shape}; expected {(n, W.shape[1], 1)} for W{l}"
+        inputs = W.shape[1]
+    return None
 
 
 def _damaged(path: Path, detail: str, rebuild: str) -> str:
