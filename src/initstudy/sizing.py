@@ -53,9 +53,9 @@ class StudySize:
     depth_networks : int
         Networks the depth study trains (0 when it is off).
     train_seconds : float
-        Estimated wall time of one training job.
+        Estimated wall time of one training job (the longest: on the grid's largest data set).
     train_mb : float
-        Estimated peak memory of one training job.
+        Estimated peak memory of one training job (the largest).
     aggregate_mb : float
         Estimated peak memory of the aggregate job.
     """
@@ -113,7 +113,8 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
     Parameters
     ----------
     config : dict
-        A validated config (defaults filled in).
+        A validated config (defaults filled in). Time and memory are those of a job on the
+        largest data set the grid trains on (``dataset``, or the ``grid.axes.dataset`` ones).
     n_cells : int
         Cells of the grid (:func:`initstudy.grid.grid_cells`).
     cells_per_job : int
@@ -125,11 +126,10 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
     -------
     StudySize
     """
-    model, dataset = config["model"], config["dataset"]
+    model = config["model"]
     seeds = len(config["grid"]["seeds"])
     layers = [int(width) for width in model["layers"]]
-    points = int(dataset["n_train"])
-    held_out = int(dataset.get("n_validation", 0)) + int(dataset["n_test"])
+    points, held_out = _largest_data(config)
     weights = sum(a * b for a, b in pairwise(layers))
     units = sum(layers[1:])
     seconds = seeds * model["iterations"] * points * weights * SECONDS_PER_MULTIPLY_ADD[backend]
@@ -146,6 +146,20 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
         train_mb=BASE_MB + (buffers + tables) / 1e6,
         aggregate_mb=BASE_MB + 80.0 + rows * BYTES_PER_ROW / 1e6,
     )
+
+
+def _largest_data(config: dict) -> tuple[int, int]:
+    """Training and held-out points of the largest data sets the grid trains on (the base
+    data set, or those of the ``dataset`` axis): the longest job's and the largest arrays."""
+    base = config["dataset"]
+    name = base.get("name", "circles")
+    specs = {name: base} | {
+        other: {**base, **changes} for other, changes in config.get("datasets", {}).items()
+    }
+    used = [specs[other] for other in config["grid"].get("axes", {}).get("dataset") or [name]]
+    points = max(int(spec["n_train"]) for spec in used)
+    held_out = max(int(spec.get("n_validation", 0)) + int(spec["n_test"]) for spec in used)
+    return points, held_out
 
 
 def _depth_networks(depth: dict) -> int:
