@@ -169,3 +169,153 @@ def test_ranking_changes_with_the_threshold():
     stable = ranking_changes(rank_by_threshold(runs, [0.9, 0.91]))
     assert stable["same_as_first"].all()
     assert np.isclose(ranking["success_rate"].iloc[0], 1.0)
+
+
+# --- the comparisons at equal gain (initstudy.analysis.compared) ----------------------------
+#
+# Each initializer's cell of He-equivalent gain 1 (He ×1's gain), trained at He's chosen
+# learning rate, is compared with He's chosen cell, per data set; Holm's correction runs over
+# the report's whole family of comparisons: these and the chosen cells' together.
+
+EQUAL_LAYERS = (2, 10, 5, 1)
+ROOT2 = math.sqrt(2)
+#: The grid: lecun ×√2 and orthogonal ×√2 have He ×1's gain; glorot ×1, random ×1, zeros do not.
+EQUAL_GRID = {
+    "he": [1.0, 2.0],
+    "lecun": [1.0, ROOT2],
+    "orthogonal": [1.0, ROOT2],
+    "glorot": [1.0],
+    "random": [1.0],
+    "zeros": [1.0],
+}
+EQUAL_RATES, EQUAL_DATA, EQUAL_SEEDS = (0.01, 0.1), ("circles", "moons"), range(12)
+#: He's cell chosen on validation, per data set (different learning rates), and the others'.
+EQUAL_CHOSEN = {
+    "circles": {"he": (1.0, 0.1), "lecun": (1.0, 0.01), "orthogonal": (ROOT2, 0.1),
+                "glorot": (1.0, 0.1), "random": (1.0, 0.01), "zeros": (1.0, 0.1)},
+    "moons": {"he": (1.0, 0.01), "lecun": (1.0, 0.1), "orthogonal": (1.0, 0.01),
+              "glorot": (1.0, 0.01), "random": (1.0, 0.1), "zeros": (1.0, 0.01)},
+}  # fmt: skip
+
+
+def _equal_gain_runs() -> pd.DataFrame:
+    """Every cell's runs, each cell succeeding on its own number of seeds (0 to 12), so that
+    a comparison of the wrong cell (scale, learning rate or data set) counts other successes
+    and some comparisons are significant before Holm's correction and some after it."""
+    rng = np.random.default_rng(6)
+    rows = []
+    for dataset in EQUAL_DATA:
+        for init, scales in EQUAL_GRID.items():
+            for scale in scales:
+                for rate in EQUAL_RATES:
+                    successes = rng.choice([0, 2, 6, 10, 12])
+                    for seed in EQUAL_SEEDS:
+                        accuracy = 0.95 if seed < successes else rng.uniform(0.5, 0.89)
+                        rows.append((init, scale, rate, dataset, seed, round(accuracy, 4)))
+    return pd.DataFrame(
+        rows, columns=["init", "scale", "learning_rate", "dataset", "seed", "test_accuracy"]
+    )
+
+
+def _holm_by_hand(p_values) -> list[float]:
+    """Holm (1979) from its definition: the i-th smallest of m p-values (i from 1) is
+    adjusted to max over j <= i of min(1, (m - j + 1) p_(j))."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda k: p_values[k])
+    adjusted, running = [0.0] * m, 0.0
+    for i, k in enumerate(order, start=1):
+        running = max(running, min(1.0, (m - i + 1) * p_values[k]))
+        adjusted[k] = running
+    return adjusted
+
+
+def _holm_rejections(p_values, alpha: float) -> set[int]:
+    """Holm's step-down test: reject in ascending order while p_(i) <= alpha / (m - i + 1)."""
+    m = len(p_values)
+    rejected = set()
+    for i, k in enumerate(sorted(range(m), key=lambda k: p_values[k]), start=1):
+        if p_values[k] > alpha / (m - i + 1):
+            break
+        rejected.add(k)
+    return rejected
+
+
+@pytest.fixture(scope="module")
+def equal_gain_table():
+    from initstudy.analysis import AnalysisSettings, compared, equal_gain_cells
+
+    cells = [(init, scale) for init, scales in EQUAL_GRID.items() for scale in scales]
+    settings = AnalysisSettings(
+        axes=("init", "scale", "learning_rate", "dataset"), threshold=0.9, stuck_margin=0.01,
+        budgets=(100,), n_resamples=200, bootstrap_seed=0, level=0.95, reference="he",
+        equal_gain=equal_gain_cells(cells, EQUAL_LAYERS, "he"), layers=EQUAL_LAYERS,
+    )  # fmt: skip
+    selection = pd.DataFrame(
+        [
+            {"dataset": dataset, "init": init, "scale": scale, "learning_rate": rate}
+            for dataset, chosen in EQUAL_CHOSEN.items()
+            for init, (scale, rate) in chosen.items()
+        ]
+    )
+    runs = _equal_gain_runs()
+    return runs, compared(runs, selection, settings)
+
+
+def test_equal_gain_compares_exactly_the_cells_of_hes_gain(equal_gain_table):
+    from scipy.stats import fisher_exact
+
+    from initstudy.gain import he_equivalent_gain
+
+    runs, table = equal_gain_table
+    # By hand: lecun's base variance is 1/fan_in, so its per-layer ratio is scale² / 2, 1 at √2;
+    # the same for orthogonal (unit gain, norm-preserving). Glorot, random, zeros: not 1.
+    target = he_equivalent_gain("he", list(EQUAL_LAYERS), 1.0)
+    assert target == pytest.approx(1.0)
+    equal = {
+        init: scale
+        for init, scales in EQUAL_GRID.items() if init != "he"
+        for scale in scales
+        if abs(he_equivalent_gain(init, list(EQUAL_LAYERS), scale) - target) < 1e-9
+    }  # fmt: skip
+    assert equal == {"lecun": ROOT2, "orthogonal": ROOT2}
+    rows = table[table["a"].str.endswith(" at equal gain")]
+    assert sorted(zip(rows["dataset"], rows["a"], rows["b"])) == [
+        (dataset, f"{init} at equal gain", "he (chosen)")
+        for dataset in EQUAL_DATA
+        for init in sorted(equal)
+    ]
+    for row in rows.to_dict("records"):
+        init, dataset = row["a"].removesuffix(" at equal gain"), row["dataset"]
+        he_scale, rate = EQUAL_CHOSEN[dataset]["he"]  # He's chosen learning rate, per data set
+        at = (runs["learning_rate"] == rate) & (runs["dataset"] == dataset)
+        mine = runs[at & (runs["init"] == init) & (runs["scale"] == equal[init])]
+        his = runs[at & (runs["init"] == "he") & (runs["scale"] == he_scale)]
+        k_a = int((mine["test_accuracy"] >= 0.9).sum())
+        k_b = int((his["test_accuracy"] >= 0.9).sum())
+        counts = (row["n_a"], row["n_success_a"], row["n_b"], row["n_success_b"])
+        assert counts == (12, k_a, 12, k_b)
+        expected_p = fisher_exact([[k_a, 12 - k_a], [k_b, 12 - k_b]])[1]
+        assert row["fisher_p"] == pytest.approx(expected_p, rel=1e-12)
+        paired = mine.merge(his, on="seed")
+        difference = (paired["test_accuracy_x"] - paired["test_accuracy_y"]).mean()
+        assert row["n_pairs"] == 12 and row["mean_difference"] == pytest.approx(difference)
+
+
+def test_equal_gain_is_holm_adjusted_with_the_reports_family(equal_gain_table):
+    _, table = equal_gain_table
+    # the family: each chosen cell but He's against He's (5 a data set) and the 2 at equal gain
+    assert len(table) == 2 * (5 + 2)
+    for raw, adjusted in (("fisher_p", "fisher_p_holm"), ("wilcoxon_p", "wilcoxon_p_holm")):
+        p = table[raw].tolist()
+        assert table[adjusted].tolist() == pytest.approx(_holm_by_hand(p), rel=1e-12)
+        for alpha in (0.01, 0.05, 0.2):
+            rejected = set(np.flatnonzero(table[adjusted].to_numpy() <= alpha))
+            assert rejected == _holm_rejections(p, alpha)
+    # the data make the correction matter: 12 comparisons significant before it, 6 after,
+    # among them equal-gain rows on both sides; adjusting those rows alone would differ
+    raw, adjusted = table["fisher_p"].to_numpy(), table["fisher_p_holm"].to_numpy()
+    assert ((raw < 0.05).sum(), (adjusted < 0.05).sum()) == (12, 6)
+    equal = table["a"].str.endswith(" at equal gain").to_numpy()
+    assert (adjusted[equal & (raw < 0.05)] < 0.05).tolist() == [False, False, True]
+    alone = _holm_by_hand(table.loc[equal, "fisher_p"].tolist())
+    assert table.loc[equal, "fisher_p_holm"].tolist() != pytest.approx(alone)
