@@ -19,7 +19,15 @@ from conftest import REPO
 from snakemake.utils import validate
 
 from initstudy.cell import train_cell
-from initstudy.cli import grid_size, load_config, schema_path, train_one_cell
+from initstudy.cli import (
+    UsageError,
+    grid_size,
+    load_config,
+    parser,
+    schema_path,
+    train_config,
+    train_one_cell,
+)
 from initstudy.data import make_dataset
 from initstudy.init import REGISTRY
 from initstudy.train import TrainSettings
@@ -111,18 +119,159 @@ def test_train_uses_an_initializer_the_config_declares(tmp_path, clean_registry)
     assert len(tables["runs"]) == 2
 
 
+#: Config files with one problem each, for the error tests (name -> text or bytes).
+BAD_FILES = {
+    "unclosed.yaml": "model: {layers: [2, 4, 1}\n",
+    "list.yaml": "- 1\n- 2\n",
+    "empty.yaml": "",
+    "latin1.yaml": b"model: {layers: [2, 4, 1]}\n# caf\xe9\n",
+    "tagged.yaml": "model: !!python/tuple [1, 2]\n",
+    "aliased.yaml": "a: &x [2, 4, 1]\nmodel: {layers: *x}\n",
+    "wide_input.yaml": "model: {layers: [3, 4, 1]}\n",
+    "log_after_end.yaml": "model: {iterations: 100, log_every: 200}\n",
+    "bad_initializer.yaml": (
+        "initializers: {mine: {kind: variance_scaling, scale: -2, mode: fan_in, "
+        "distribution: normal}}\n"
+    ),
+    "no_reference.yaml": "grid: {seeds: [0], initializations: {lecun: [1]}}\n",
+}
+
+
+@pytest.fixture
+def bad_files(tmp_path) -> Path:
+    """A folder of :data:`BAD_FILES` (and a sub-folder ``folder.yaml``)."""
+    for name, text in BAD_FILES.items():
+        path = tmp_path / name
+        path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text)
+    (tmp_path / "folder.yaml").mkdir()
+    return tmp_path
+
+
+QUICK = ("--iterations", "20", "--log-every", "10", "--seeds", "0")
+
+#: (arguments, the argument the error names, words of its message); ``{tmp}`` is the
+#: folder of :data:`BAD_FILES`. Every case must stop before training.
+BAD_ARGUMENTS = [
+    # size: the config file
+    (["size", "missing.yaml"], "config",
+     "config file 'missing.yaml': cannot be read (No such file or directory)"),
+    (["size", "{tmp}/folder.yaml"], "config", "cannot be read (Is a directory)"),
+    (["size", "{tmp}/unclosed.yaml"], "config",
+     "unclosed.yaml': got expected ',' or ']', but got '}' (line 1, column 25)"),
+    (["size", "{tmp}/list.yaml"], "config",
+     "got list [1, 2] at the top level; allowed: a mapping of config keys"),
+    (["size", "{tmp}/latin1.yaml"], "config", "latin1.yaml': got a byte that is not UTF-8"),
+    (["size", "{tmp}/tagged.yaml"], "config", "tag 'tag:yaml.org,2002:python/tuple'"),
+    (["size", "{tmp}/aliased.yaml"], "config", "got the anchor &x; allowed: plain YAML"),
+    (["size", "{tmp}/empty.yaml"], "config", "empty.yaml': config key 'grid': missing"),
+    (["size", "{tmp}/no_reference.yaml"], "config",
+     "no_reference.yaml': config key 'analysis.reference': got init 'he'"),
+    (["size", "tests/configs/tiny.yaml", "--cores", "0"], "--cores",
+     "got '0'; allowed: an integer >= 1"),
+    (["size", "tests/configs/tiny.yaml", "--cores", "two"], "--cores", "got 'two'"),
+    (["size"], None, "the following arguments are required: config"),
+    # train: its own arguments
+    (["train", "--init", "xavier", *QUICK], "--init",
+     "got 'xavier'; allowed: one of zeros, random, he, lecun, glorot, orthogonal"),
+    (["train", "--init", "he", "--iterations", "0"], "--iterations",
+     "got '0'; allowed: an integer >= 1"),
+    (["train", "--init", "he", "--iterations", "-5"], "--iterations", "got '-5'"),
+    (["train", "--init", "he", "--iterations", "1e3"], "--iterations", "got '1e3'"),
+    (["train", "--init", "he", "--log-every", "-1"], "--log-every",
+     "got '-1'; allowed: an integer >= 1"),
+    (["train", "--init", "he", "--iterations", "100", "--log-every", "1000"], "--log-every",
+     "config key 'model.log_every': got 1000; allowed: an integer from 1 to model.iterations "
+     "(100)"),
+    (["train", "--init", "he", "--learning-rate", "nan", *QUICK], "--learning-rate",
+     "got 'nan'; allowed: a finite number > 0"),
+    (["train", "--init", "he", "--learning-rate", "-0.1", *QUICK], "--learning-rate", "got '-0.1'"),
+    (["train", "--init", "he", "--scale", "-1", *QUICK], "--scale",
+     "got '-1'; allowed: a finite number > 0"),
+    (["train", "--init", "he", "--scale", "inf", *QUICK], "--scale", "got 'inf'"),
+    (["train", "--init", "zeros", "--scale", "2", *QUICK], "--scale",
+     "config key 'grid.initializations.zeros': got [2.0]; allowed: exactly [1]"),
+    (["train", "--init", "he", "--seeds", "-1"], "--seeds",
+     "got '-1'; allowed: an integer from 0 to 4294967295"),
+    (["train", "--init", "he", "--iterations", "20", "--seeds", "3", "3"], "--seeds",
+     "config key 'grid.seeds': got [3, 3] (repeated: 3)"),
+    (["train", "--init", "he", "--layers", "3", "5", "1", *QUICK], "--layers",
+     "config key 'model.layers[0]': got 3; allowed: 2, the width of the circles data"),
+    (["train", "--init", "he", "--layers", "2", "0", "1", *QUICK], "--layers", "got '0'"),
+    (["train", *QUICK], None, "the following arguments are required: --init"),
+    # train: the config file
+    (["train", "--init", "he", "--config", "missing.yaml"], "--config",
+     "config file 'missing.yaml': cannot be read (No such file or directory)"),
+    (["train", "--init", "he", "--config", "{tmp}/unclosed.yaml"], "--config",
+     "unclosed.yaml': got expected ',' or ']'"),
+    (["train", "--init", "he", "--config", "{tmp}/list.yaml"], "--config", "got list [1, 2]"),
+    (["train", "--init", "he", "--config", "{tmp}/wide_input.yaml", *QUICK], "--config",
+     "wide_input.yaml': config key 'model.layers[0]': got 3"),
+    (["train", "--init", "he", "--config", "{tmp}/log_after_end.yaml"], "--config",
+     "log_after_end.yaml': config key 'model.log_every': got 200"),
+    (["train", "--init", "he", "--config", "{tmp}/bad_initializer.yaml", *QUICK], "--config",
+     "bad_initializer.yaml': config key 'initializers.mine.scale': got -2"),
+    (["bogus"], "command", "invalid choice: 'bogus' (choose from 'train', 'size')"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "argument", "words"), BAD_ARGUMENTS)
+def test_a_bad_argument_is_one_line_naming_it(bad_files, args, argument, words):
+    proc = run_cli(*(arg.format(tmp=bad_files) for arg in args), check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()  # one line, nothing else
+    command = "" if args[0] not in ("train", "size") else f" {args[0]}"
+    head = f"python -m initstudy{command}: error: "
+    assert line.startswith(head + (f"argument {argument}: " if argument else "")), line
+    assert words in line, line
+
+
+def _train_args(*args: str):
+    return parser().parse_args(["train", "--init", "he", *args])
+
+
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("file", "args", "log_every"),
     [
-        (["--init", "xavier"], "error: config key 'grid.initializations"),
-        (["--init", "he", "--iterations", "10"], "error: config key 'model.log_every': got 1000"),
-        (["--init", "he", "--scale", "-1"], r"error: config key 'grid.initializations.he[0]'"),
+        (None, ["--iterations", "100"], 100),  # the schema's 1000, lowered to the budget
+        (None, ["--iterations", "3000"], 1000),
+        (None, ["--iterations", "100", "--log-every", "30"], 30),
+        ("model: {iterations: 100}\n", [], 100),  # the file sets no log_every
+        ("model: {iterations: 5000, log_every: 250}\n", ["--iterations", "100"], 100),
+        ("model: {iterations: 5000, log_every: 250}\n", ["--iterations", "1000"], 250),
+        ("model: {iterations: 5000, log_every: 250}\n", [], 250),
     ],
 )
-def test_train_refuses_what_the_workflow_refuses(args, message):
-    proc = run_cli("train", *args, check=False)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert message in proc.stderr
+def test_log_every_defaults_to_what_fits_the_iterations(tmp_path, file, args, log_every):
+    if file is not None:
+        (tmp_path / "c.yaml").write_text(file)
+        args = ["--config", str(tmp_path / "c.yaml"), *args]
+    assert train_config(_train_args(*args))["model"]["log_every"] == log_every
+
+
+def test_a_config_that_sets_both_must_be_consistent(tmp_path):
+    (tmp_path / "c.yaml").write_text("model: {iterations: 100, log_every: 200}\n")
+    with pytest.raises(UsageError, match=r"^argument --config: config file '.*c\.yaml': "):
+        train_config(_train_args("--config", str(tmp_path / "c.yaml")))
+
+
+def test_train_with_iterations_alone_runs():
+    proc = run_cli("train", "--init", "he", "--iterations", "100", "--seeds", "0")
+    assert proc.stdout.startswith("he ×1, layers [2, 10, 5, 1], 100 iterations")
+    assert proc.stderr == ""
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "initstudy", "train", "--init", "he", "--iterations", "20",
+         "--log-every", "10", "--seeds", "0"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    proc.stdout.close()  # before it writes anything: its first print meets a closed pipe
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 1
+    assert stderr == ""
 
 
 def test_size_prints_the_grid_and_an_estimate():
@@ -135,10 +284,15 @@ def test_size_prints_the_grid_and_an_estimate():
     assert "µs per network update" in proc.stdout and "on 2 cores" in proc.stdout
 
 
-def test_help_lists_the_commands():
+def test_help_lists_the_commands_and_the_defaults():
     proc = run_cli("--help")
     assert "train" in proc.stdout and "size" in proc.stdout
-    assert "--seeds" in run_cli("train", "--help").stdout
+    assert "exit status 2" in proc.stdout
+    train = " ".join(run_cli("train", "--help").stdout.split())
+    assert "--seeds" in train
+    assert "(default: the config's, or 1000, lowered to the iterations where those are fewer)" in (
+        train
+    )
 
 
 def test_one_cell_is_trained_and_summarized_as_the_library_does(clean_registry):
