@@ -94,15 +94,21 @@ def test_cell_files_use_canonical_scale_names(tiny_study):
 
 
 def test_html_report_is_self_contained_with_figures_and_tables(tiny_study, tmp_path):
+    """Every item of the HTML report is embedded (a base64 data URI) and decodes to the bytes
+    of the run's file; the figures are exactly results/figures/*.png, under "Figures"; the
+    findings page embeds the figures report.md links; the tables and their pages are under
+    "Tables" (tests/report_items.py)."""
     from conftest import TINY, snakemake
+    from report_items import check_html_report, report_object
 
     target = tmp_path / "report.html"
     snakemake(tiny_study, "--report", str(target), *TINY)
-    html = target.read_text(encoding="utf-8")
-    assert len(html) > 100_000  # figures are embedded, not linked
-    for name in ("heatmap.png", "accuracy_vs_scale.png", "summary.csv", "runs.csv"):
-        assert name in html
-    assert "Figures" in html and "Tables" in html
+    items = check_html_report(target, tiny_study)
+    assert {"results/figures/heatmap.png", "results/figures/accuracy_vs_scale.png"} <= set(items)
+    categories = report_object(target.read_text(encoding="utf-8"), "categories")
+    tables = {path for paths in categories["Tables"].values() for path in paths}
+    for table in ("summary", "runs"):
+        assert {f"results/metrics/{table}.csv", f"results/html/metrics/{table}.html"} <= tables
 
 
 @pytest.fixture(scope="module")
