@@ -1,9 +1,12 @@
-"""The README's commands work as written from a fresh copy of the repository, and every
-command the GitHub workflows run is one the README documents.
+"""The README's commands work as written, and every command the GitHub workflows run is one
+the README documents.
 
-Cheap commands are run as written (dry runs, ``--help``, ``python -m initstudy``, the Python
-example); a command that runs a study is run as a dry run (``-n``) here and for real by the
-test named in :data:`RUN_FOR_REAL_BY`; a new README command fails
+Cheap commands are run as written on a fresh copy of the repository (dry runs,
+``python -m initstudy``, the Python example). The commands of :data:`RUN_ON_A_FINISHED_STUDY`
+(the two ``--report`` commands, ``--forcerun``, ``--until``, one file) are run as written, for
+real, on a copy of the finished tiny study whose default config is the tiny one, and their
+outputs checked. A command that runs a whole study is run as a dry run (``-n``) here and for
+real where :data:`RUN_FOR_REAL_BY` says; a new README command fails
 :func:`test_every_readme_command_is_run_or_covered` until it is added to one of them.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,20 +23,24 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO, copy_workflow
+from report_items import check_html_report, check_zip_report
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 VENV = Path(sys.executable).parents[1]
 
-#: Commands a test runs for real (on the tiny study or a cluster), with that test.
+#: Commands run here as written, for real, on a finished tiny study (see the tests below).
+RUN_ON_A_FINISHED_STUDY = (
+    ".venv/bin/snakemake --report results/report.html",
+    ".venv/bin/snakemake --report results/report.zip",
+    ".venv/bin/snakemake --cores 4 --forcerun plot_heatmap",
+    ".venv/bin/snakemake --cores 4 --until aggregate",
+    ".venv/bin/snakemake --cores 1 results/figures/heatmap.png",
+)
+#: Commands that run a whole study: a dry run here, for real where said.
 RUN_FOR_REAL_BY = {
     "make study": "tests/test_default_study.py (the default study) and tests/test_workflow.py",
     "make test": "CI itself (bash .ci/run)",
-    "make report": "tests/test_publish.py (--report .html and .zip on the tiny study)",
-    ".venv/bin/snakemake --report results/report.html": "tests/test_publish.py",
-    ".venv/bin/snakemake --report results/report.zip": "tests/test_publish.py",
-    ".venv/bin/snakemake --cores 4 --forcerun plot_heatmap": "tests/test_rerun.py",
-    ".venv/bin/snakemake --cores 4 --until aggregate": "tests/test_rerun.py",
-    ".venv/bin/snakemake --cores 1 results/figures/heatmap.png": "tests/test_rerun.py",
+    "make report": "its two --report commands: RUN_ON_A_FINISHED_STUDY; `make -n report` here",
     ".venv/bin/snakemake --profile profiles/slurm --workflow-profile none": "tests/test_slurm.py",
 }
 
@@ -82,13 +90,18 @@ def run(command: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProc
     return proc
 
 
-CHEAP = [command for command in readme_commands() if command not in RUN_FOR_REAL_BY]
+CHEAP = [
+    command
+    for command in readme_commands()
+    if command not in RUN_FOR_REAL_BY and command not in RUN_ON_A_FINISHED_STUDY
+]
 
 
 def test_every_readme_command_is_run_or_covered():
     commands = readme_commands()
     assert "make study" in commands and "make test" in commands  # the two-command set-up
     assert set(RUN_FOR_REAL_BY) <= set(commands), "RUN_FOR_REAL_BY names a command gone from README"
+    assert set(RUN_ON_A_FINISHED_STUDY) <= set(commands), "a command gone from the README"
     for command in CHEAP:
         assert command.startswith((".venv/bin/python -m initstudy", ".venv/bin/snakemake -n",
                                    ".venv/bin/snakemake --list-")), command  # fmt: skip
@@ -107,11 +120,66 @@ def test_cheap_readme_commands_run_as_written(fresh_copy, command):
     "command", [c for c in RUN_FOR_REAL_BY if c.startswith(".venv/bin/snakemake --")]
 )
 def test_study_commands_are_valid_as_dry_runs(fresh_copy, command):
-    if "--report" in command:
-        # --report needs a finished run; its arguments are checked by Snakemake's parser.
-        run(f"{command.split(' --report')[0]} --help > /dev/null", fresh_copy)
-        return
     run(f"{command} -n", fresh_copy)
+
+
+@pytest.fixture
+def finished_study(tiny_study, tmp_path) -> Path:
+    """A private copy of the finished tiny study (results and Snakemake's records included)
+    with the tiny config as its default config/config.yaml and the project's .venv, so that
+    the README's commands run there as written (no ``--configfile``)."""
+    dest = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
+    (dest / "config/config.yaml").write_bytes((REPO / "tests/configs/tiny.yaml").read_bytes())
+    (dest / ".venv").symlink_to(VENV)
+    return dest
+
+
+def jobs_run(proc: subprocess.CompletedProcess) -> dict[str, int]:
+    """Jobs a real run finished, by rule (Snakemake's "Finished jobid: N (Rule: X)" lines; the
+    target rule ``default`` left out)."""
+    finished = re.findall(r"^Finished jobid: \d+ \(Rule: (\w+)\)$", proc.stdout + proc.stderr, re.M)
+    jobs = {rule: finished.count(rule) for rule in finished}
+    jobs.pop("default", None)
+    return jobs
+
+
+@pytest.mark.workflow
+def test_the_report_commands_run_as_written_and_embed_this_runs_files(finished_study):
+    """Both ``--report`` commands on the finished tiny study: the .html report embeds every item
+    as a data URI of the run's own bytes (every figure of results/figures among them, the
+    findings page with its figures embedded); the .zip holds the same items, each file of the
+    archive byte-equal to the run's (tests/report_items.py)."""
+    html, archive = RUN_ON_A_FINISHED_STUDY[:2]
+    run(html, finished_study)
+    shown = check_html_report(finished_study / "results/report.html", finished_study)
+    run(archive, finished_study)
+    zipped = check_zip_report(finished_study / "results/report.zip", finished_study)
+    assert set(zipped) == set(shown)
+
+
+@pytest.mark.workflow
+def test_the_rerun_commands_run_as_written_and_do_what_the_readme_says(finished_study):
+    """On the finished tiny study, in this order: ``--forcerun plot_heatmap`` redraws the
+    heatmap and runs exactly what depends on it (the report and its findings page);
+    with ``results/metrics/summary.csv`` deleted, ``--until aggregate`` runs the aggregation
+    alone, though figures and report are then out of date; with the heatmap deleted,
+    ``results/figures/heatmap.png`` runs its plotting job alone."""
+    forcerun, until, one_file = RUN_ON_A_FINISHED_STUDY[2:]
+    results = finished_study / "results"
+    before = (results / "figures/heatmap.png").stat().st_mtime_ns
+    jobs = jobs_run(run(forcerun, finished_study))
+    assert jobs == {"plot_heatmap": 1, "report": 1, "findings_html": 1}
+    assert (results / "figures/heatmap.png").stat().st_mtime_ns > before
+
+    (results / "metrics/summary.csv").unlink()
+    report = (results / "report.md").stat().st_mtime_ns
+    assert jobs_run(run(until, finished_study)) == {"aggregate": 1}
+    assert (results / "metrics/summary.csv").is_file()
+    assert (results / "report.md").stat().st_mtime_ns == report
+
+    (results / "figures/heatmap.png").unlink()
+    assert jobs_run(run(one_file, finished_study)) == {"plot_heatmap": 1}
+    assert (results / "figures/heatmap.png").is_file()
 
 
 @pytest.mark.parametrize("target", ["study", "report", "tiny", "test"])
