@@ -19,7 +19,9 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO, TINY, copy_workflow, snakemake
+from report_items import check_html_report
 
+from initstudy.atomic import TEMPORARY_MARK
 from initstudy.tables import RUN_COLUMNS, RUN_NUMBERS, read_table
 
 pytestmark = pytest.mark.workflow
@@ -248,7 +250,7 @@ def test_run_killed_during_training_resumes_to_identical_tables(tmp_path):
     # The killed run's lock file is still there, naming it; the kernel released its flock.
     assert f"pid {proc.pid} " in (workdir / "results/.initstudy.lock").read_text()
     # A killed job's temporary file (as a killed aggregate leaves) is removed by the next run.
-    stale = workdir / "results/metrics/.costs.csv.k1ll3d_x.csv"
+    stale = workdir / f"results/metrics/.costs.csv.k1ll3d_x.{TEMPORARY_MARK}.csv"
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_text("init,scale\n")
 
@@ -315,16 +317,35 @@ def test_second_run_in_one_folder_is_refused_and_the_first_finishes_right(tmp_pa
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
-def test_dry_runs_and_reports_need_no_lock(tmp_path):
+def test_dry_runs_reports_lint_and_listings_need_no_lock(tiny_study, tmp_path):
+    """While this test holds the results lock of a copy of the finished tiny study: ``--report``
+    writes the run's report (every figure embedded, tests/report_items.py); with the summary
+    table then deleted, a dry run announces the study's size and plans the aggregation,
+    ``--list-rules`` lists the rules, ``--lint`` exits 0 with Snakemake's all-clear; a real
+    run is refused, naming this process, and writes nothing."""
     from initstudy.lock import hold_results_lock
 
-    workdir = copy_workflow(tmp_path / "held")
+    workdir = shutil.copytree(tiny_study, tmp_path / "held", symlinks=True)
     held_by_this_test = hold_results_lock(workdir / "results")
-    proc = snakemake(workdir, "-n", *TINY)
-    assert "This config trains 20 networks in 5 training jobs" in proc.stdout + proc.stderr
-    snakemake(workdir, "--list-rules", *TINY)
-    snakemake(workdir, "--lint", *TINY, check=False)
+    snakemake(workdir, "--report", "results/report.html", *TINY)
+    check_html_report(workdir / "results/report.html", workdir)
+
+    (workdir / "results/metrics/summary.csv").unlink()
+    dry = snakemake(workdir, "-n", *TINY)
+    assert "This config trains 20 networks in 5 training jobs" in dry.stdout + dry.stderr
+    assert re.search(r"^aggregate\s+1$", dry.stdout, re.M), dry.stdout[-3000:]
+    listed = snakemake(workdir, "--list-rules", *TINY).stdout.split()
+    assert {"train_cell", "aggregate", "report", "findings_html"} <= set(listed)
+    lint = snakemake(workdir, "--lint", *TINY, check=False)
+    output = lint.stdout + lint.stderr
+    assert lint.returncode == 0, output[-3000:]
+    assert "Congratulations, your workflow is in a good condition!" in output, output[-3000:]
+
     busy = snakemake(workdir, TABLES_TARGET, "--cores", "1", *TINY, check=False)
     assert busy.returncode != 0
+    assert "another run is using the results folder 'results' (nothing was run)" in (
+        busy.stdout + busy.stderr
+    )
     assert f"pid {os.getpid()} " in busy.stdout + busy.stderr
+    assert not (workdir / "results/metrics/summary.csv").exists()
     assert held_by_this_test.exists()
