@@ -35,6 +35,10 @@ RATES = [0.05, 0.2]
 AXES = ("init", "scale", "learning_rate", "dataset")
 LAYERS = [2, 4, 3, 1]
 X = TIMES  # the multiplication sign of the labels, e.g. "he ×1"
+SETTINGS = AnalysisSettings(
+    axes=AXES, threshold=0.9, stuck_margin=0.01, budgets=(40, 60), n_resamples=50,
+    bootstrap_seed=0, level=0.95, reference="he", thresholds=(0.85, 0.9), layers=tuple(LAYERS),
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +62,7 @@ def study():
                 runs.append(result.runs)
                 costs.append(result.costs)
     costs = pd.concat(costs, ignore_index=True)
-    settings = AnalysisSettings(
-        axes=AXES, threshold=0.9, stuck_margin=0.01, budgets=(40, 60), n_resamples=50,
-        bootstrap_seed=0, level=0.95, reference="he", thresholds=(0.85, 0.9),
-        layers=tuple(LAYERS),
-    )  # fmt: skip
-    tables = analyse(pd.concat(runs, ignore_index=True), costs, settings)
+    tables = analyse(pd.concat(runs, ignore_index=True), costs, SETTINGS)
     return tables | {"datasets": datasets, "results": results, "costs": costs}
 
 
@@ -169,6 +168,17 @@ def _panels(study, chosen):
     return panels
 
 
+def _scrambled_test_accuracies(study) -> dict:
+    """The study's analysis redone with every test accuracy (of the runs and of the learning
+    curves) shuffled among the rows; nothing else changed."""
+    rng = np.random.default_rng(0)
+    runs = pd.concat([result.runs for result in study["results"].values()], ignore_index=True)
+    costs = study["costs"].copy()
+    for table in (runs, costs):
+        table["test_accuracy"] = rng.permutation(table["test_accuracy"].to_numpy())
+    return analyse(runs, costs, SETTINGS)
+
+
 def test_boundary_cells_are_the_notebook_runs_then_each_chosen_cell(study):
     at = {"learning_rate": 0.05, "dataset": "circles"}
     cells = plots_plane.boundary_cells(_grid_cells(), study["selection"], NOTEBOOK, at)
@@ -178,8 +188,25 @@ def test_boundary_cells_are_the_notebook_runs_then_each_chosen_cell(study):
     chosen = study["selection"][["init", "scale", "learning_rate", "dataset"]]
     assert [cell for cell, _ in cells[3:]] == chosen.to_dict("records")
     assert {role for _, role in cells[3:]} == {"chosen on validation"}
-    # the chosen cells depend on validation only: scrambling test accuracies changes nothing
     assert len(cells) == 3 + 2 * len(set(study["runs"]["init"]))
+
+
+def test_scrambled_test_accuracies_leave_the_boundary_figures_cells_unchanged(study):
+    """The cells the decision-boundary figure draws (and the choice behind them) depend on
+    validation only: with every test accuracy shuffled, the selection's choice columns and
+    :func:`plots_plane.boundary_cells` are equal to the unshuffled ones, while the selection's
+    test columns did change (the shuffle reached the analysis)."""
+    scrambled = _scrambled_test_accuracies(study)["selection"]
+    choice = ["init", "scale", "learning_rate", "dataset", "n_runs", "n_candidates",
+              "validation_accuracy_mean", "median_time_to_learn"]  # fmt: skip
+    pd.testing.assert_frame_equal(scrambled[choice], study["selection"][choice])
+    assert not scrambled["test_accuracy_mean"].equals(study["selection"]["test_accuracy_mean"])
+    at = {"learning_rate": 0.05, "dataset": "circles"}
+    drawn, scrambled_drawn = (
+        plots_plane.boundary_cells(_grid_cells(), selection, NOTEBOOK, at)
+        for selection in (study["selection"], scrambled)
+    )
+    assert scrambled_drawn == drawn
 
 
 def test_pick_network_falls_back_to_the_first_seed():
