@@ -1,4 +1,5 @@
-"""Editing a module reruns exactly the rules whose scripts import it, directly or not.
+"""Editing a module reruns exactly the jobs of the rules whose scripts import it, directly or
+not, and the jobs after them.
 
 The expected rules come from Python's own ``modulefinder`` run on each rule's script,
 independently of the workflow's ``ast``-based import closure (initstudy.imports), and the
@@ -7,6 +8,7 @@ scheduled rules from a real ``snakemake -n`` on a finished tiny study with a dep
 
 import os
 import re
+from dataclasses import dataclass
 from modulefinder import ModuleFinder
 from pathlib import Path
 
@@ -61,43 +63,60 @@ def finished(tmp_path_factory):
     return workdir
 
 
-def rerun_because_of(workdir: Path, module: str) -> set[str]:
-    """Rules a dry run schedules with ``module`` among their updated input files."""
-    out = snakemake(workdir, "-n", "--cores", "1", *CONFIG).stdout
-    jobs = re.findall(r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    reason: (.*)$", out, re.M)
-    return {rule for rule, reason in jobs if re.search(rf"Updated input files:.*{module}", reason)}
+@dataclass(frozen=True)
+class Job:
+    """One job of a dry run: its rule, declared input and output files, and Snakemake's reason."""
+
+    rule: str
+    inputs: frozenset[str]
+    outputs: frozenset[str]
+    reason: str
 
 
-def declared_inputs(workdir: Path) -> dict[str, set[str]]:
-    """Each rule's declared input files, from a dry run of every job."""
-    out = snakemake(workdir, "-n", "--forceall", "--cores", "1", *CONFIG).stdout
-    jobs = re.findall(r"^(?:local)?rule (\w+):\n    input: (.*)$", out, re.M)
-    inputs: dict[str, set[str]] = {}
-    for rule, listed in jobs:
-        inputs.setdefault(rule, set()).update(listed.split(", "))
-    return inputs
+def dry_run_jobs(workdir: Path, *args: str) -> list[Job]:
+    """The jobs a dry run (``snakemake -n``) lists, ``all`` and ``default`` left out."""
+    out = snakemake(workdir, "-n", "--cores", "1", *args, *CONFIG).stdout
+    jobs = []
+    for rule, body in re.findall(r"^(?:local)?rule (\w+):\n((?:    .*\n)*)", out, re.M):
+        fields = dict(re.findall(r"^    (\w+): (.*)$", body, re.M))
+        files = {key: frozenset(fields[key].split(", ")) if key in fields else frozenset()
+                 for key in ("input", "output")}  # fmt: skip
+        jobs.append(Job(rule, files["input"], files["output"], fields.get("reason", "")))
+    return [job for job in jobs if job.rule not in ("all", "default")]
 
 
-def rules_in_study(workdir: Path) -> set[str]:
-    """Rules with at least one job in this study."""
-    out = snakemake(workdir, "-n", "--forceall", "--cores", "1", *CONFIG).stdout
-    return set(re.findall(r"^(?:local)?rule (\w+):", out, re.M)) - {"all", "default"}
+@pytest.fixture(scope="module")
+def every_job(finished) -> list[Job]:
+    """Every job of the finished study (``--forceall``), with its declared files."""
+    return dry_run_jobs(finished, "--forceall")
 
 
-def test_every_rule_declares_exactly_the_modules_its_script_imports(finished):
+def downstream(jobs: list[Job], start: list[Job]) -> list[Job]:
+    """The jobs of ``jobs`` that read, directly or not, an output of a job of ``start``."""
+    found, made = [], set().union(*(job.outputs for job in start))
+    changed = True
+    while changed:
+        changed = False
+        for job in jobs:
+            if job not in found and job.inputs & made:
+                found.append(job)
+                made |= job.outputs
+                changed = True
+    return found
+
+
+def test_every_rule_declares_exactly_the_modules_its_script_imports(every_job):
     """Snakemake reruns a job when a declared input changes: so a rule must declare every
     module its script imports, directly or not, and no other."""
-    in_study = rules_in_study(finished)
     known = rule_scripts()
-    scripts = {rule: script_of(rule, known) for rule in in_study}
+    scripts = {job.rule: script_of(job.rule, known) for job in every_job}
     assert None not in scripts.values(), "a rule without a script, or one this test cannot find"
-    inputs = declared_inputs(finished)
     wrong = {}
-    for rule, script in scripts.items():
-        imported = imported_files(script)
-        declared = {path for path in inputs[rule] if path in set(modules())}
-        if declared != {m for m in imported if m in set(modules())}:
-            wrong[rule] = {"undeclared": imported - declared, "extra": declared - imported}
+    for job in every_job:
+        imported = {m for m in imported_files(scripts[job.rule]) if m in set(modules())}
+        declared = {path for path in job.inputs if path in set(modules())}
+        if declared != imported:
+            wrong[job.rule] = {"undeclared": imported - declared, "extra": declared - imported}
     assert imports_of_training(scripts) >= {"src/initstudy/net.py", "workflow/scripts/common.py"}
     assert not wrong, wrong
 
@@ -107,22 +126,36 @@ def imports_of_training(scripts: dict[str, str]) -> set[str]:
 
 
 @pytest.mark.parametrize("module", ["src/initstudy/plots_depth.py", "src/initstudy/survival.py"])
-def test_editing_a_module_reruns_the_rules_that_import_it(finished, module):
-    """A real edit: the dry run names the module as the reason of exactly the rules whose
-    scripts import it (jobs also waiting for an upstream job may name only that)."""
+def test_editing_a_module_reruns_the_rules_that_import_it(finished, every_job, module):
+    """A real edit: the dry run schedules exactly the jobs of the rules whose scripts import the
+    module (by ``modulefinder``) and the jobs downstream of them (by the declared files of a
+    ``--forceall`` dry run), compared as sets of jobs. A scheduled importer that reads no
+    output of another scheduled job names the module as its reason; one that does may name
+    only that job (Snakemake 9 does); no job of another rule names the module."""
     known = rule_scripts()
-    in_study = rules_in_study(finished)
-    importers = {
-        rule for rule in in_study if module in imported_files(script_of(rule, known))
-    }  # fmt: skip
+    importers = [job for job in every_job if module in imported_files(script_of(job.rule, known))]
+    expected = {job.outputs for job in importers + downstream(every_job, importers)}
     path = finished / module
     original, before = path.read_bytes(), path.stat()
     # An edit, not a touch: Snakemake reruns on a changed checksum, not on a newer mtime.
     path.write_bytes(original + b"\n# an edit\n")
     try:
-        named = rerun_because_of(finished, module)
+        scheduled = dry_run_jobs(finished)
     finally:
         path.write_bytes(original)
         os.utime(path, (before.st_atime, before.st_mtime))
-    assert importers and named <= importers
-    assert named, f"no job reruns after editing {module}"
+    assert importers, f"no rule of the study imports {module}"
+    rerun, rule_of = {job.outputs for job in scheduled}, {j.outputs: j.rule for j in every_job}
+    assert rerun == expected, {
+        "not rerun": sorted(rule_of[outputs] for outputs in expected - rerun),
+        "rerun without cause": sorted(rule_of.get(o, "?") for o in rerun - expected),
+    }
+    made = set().union(*(job.outputs for job in scheduled))
+    names = re.compile(rf"Updated input files:[^;]*\b{re.escape(module)}\b")
+    importer_rules = {job.rule for job in importers}
+    for job in scheduled:
+        named = bool(names.search(job.reason))
+        if job.rule not in importer_rules:
+            assert not named, (job.rule, job.reason)
+        elif not job.inputs & made:
+            assert named, (job.rule, job.reason)
