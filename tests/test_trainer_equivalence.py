@@ -2,7 +2,8 @@
 
 Costs agree within 1e-12 relative and accuracies exactly, for cells whose
 arithmetic is not float-sensitive; a network is the same in a batch as alone;
-every backend gives the same networks.
+every backend gives the same networks. requirements.txt pins numba, so its backend is always
+among them (tests/backends.py): a compiled kernel that fails to import fails these tests.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from functools import cache
 
 import numpy as np
 import pytest
+from backends import BACKENDS, NOT_PINNED, NUMBA_PINNED
 
 from initstudy import net as net_module
 from initstudy import notebook
 from initstudy.data import make_dataset
 from initstudy.init import initialize, initialize_batch
-from initstudy.net import NumbaMLP, NumpyMLP, batched_mlp
+from initstudy.net import NumbaMLP, NumpyMLP, batched_mlp, resolve_backend
+from initstudy.sizing import resolve_backend_name
 from initstudy.train import TrainSettings, accuracy, train_batch
 
 LAYERS = [2, 10, 5, 1]
 RTOL = 1e-12
-BACKENDS = ["numpy"] + (["numba"] if net_module.kernel_numba is not None else [])
 
 
 @cache
@@ -109,7 +111,7 @@ def test_deep_network_trains(data, backend):
     assert (result.costs[:, -1] < result.costs[:, 0]).all()
 
 
-@pytest.mark.skipif(len(BACKENDS) < 2, reason="numba is not installed")
+@pytest.mark.skipif(not NUMBA_PINNED, reason=NOT_PINNED)
 # Widths on both sides of the kernel's one-pass limit (16 inputs) and of its passes of 8.
 @pytest.mark.parametrize(
     "layers", [[2, 10, 5, 1], [2, 32, 32, 32, 1], [3, 7, 1], [2, 1], [2, 16, 17, 9, 1]]
@@ -130,6 +132,17 @@ def test_backends_agree(data, layers):
             net.step(0.01)
     for Wn, Wk in zip(nets[0].weights, nets[1].weights, strict=True):
         np.testing.assert_allclose(Wk, Wn, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.skipif(not NUMBA_PINNED, reason=NOT_PINNED)
+def test_the_pinned_kernel_imports_and_the_size_estimate_names_the_backend_that_trains():
+    """The kernel module imports (its own ImportError otherwise), ``"auto"`` trains with it,
+    and the size estimate's ``"auto"`` (decided without importing numba) is the same backend."""
+    import initstudy.kernel_numba  # noqa: F401  (re-raises the kernel's import error, if any)
+
+    assert net_module.kernel_numba is not None
+    assert resolve_backend("auto") == "numba"
+    assert resolve_backend_name("auto") == resolve_backend("auto")
 
 
 def test_unknown_backend_is_rejected(data):
@@ -197,7 +210,7 @@ def test_train_batch_uses_the_settings_backend(data, backend):
         train_batch(W, b, X, y, TrainSettings(LAYERS, 0.01, 2, 1, backend="gpu"))
 
 
-@pytest.mark.skipif(len(BACKENDS) < 2, reason="numba is not installed")
+@pytest.mark.skipif(not NUMBA_PINNED, reason=NOT_PINNED)
 def test_vectorized_sigmoid_error_is_numpys_to_the_last_bits():
     from initstudy.kernel_numba_exp import sigmoid_error
 
