@@ -53,9 +53,15 @@ def _no_slurm_probe() -> str:
 
 
 def snakemake(
-    workdir: Path, *args: str, timeout: int = 600, check: bool = True, slurm: bool = False
+    workdir: Path,
+    *args: str,
+    timeout: int = 600,
+    check: bool = True,
+    slurm: bool = False,
+    python: str | Path = sys.executable,
 ):
-    """Run the real ``snakemake`` of this interpreter in ``workdir``; return the process.
+    """Run the real ``snakemake`` of ``python`` (this interpreter) in ``workdir``; return the
+    process.
 
     ``slurm=False`` (local runs) hides ``scontrol`` from the Slurm plugin's start-up probe.
     """
@@ -63,7 +69,7 @@ def snakemake(
     if not slurm:
         env["PATH"] = f"{_no_slurm_probe()}{os.pathsep}{env['PATH']}"
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", *args],
+        [python, "-m", "snakemake", *args],
         cwd=workdir,
         capture_output=True,
         text=True,

@@ -8,7 +8,6 @@ test installs one package instead of the whole stack.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TINY, _no_slurm_probe, copy_workflow
+from conftest import REPO, TINY, copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -78,23 +77,6 @@ def editable_elsewhere(tmp_path_factory) -> tuple[Path, Path]:
     return python, other
 
 
-def run_with(python: Path, workdir: Path, *args: str, check: bool = True):
-    """Snakemake of another interpreter, in ``workdir``."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env["PATH"] = f"{_no_slurm_probe()}{os.pathsep}{python.parent}{os.pathsep}{env['PATH']}"
-    proc = subprocess.run(
-        [python, "-m", "snakemake", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake exited {proc.returncode}\n{proc.stderr[-4000:]}")
-    return proc
-
-
 def installed_package(python: Path) -> Path:
     out = subprocess.run(
         [python, "-c", "import initstudy; print(initstudy.__file__)"],
@@ -121,7 +103,7 @@ def test_an_edited_template_reaches_the_report_with_the_package_installed(
     template = study / "src/initstudy/templates/report.md.j2"
     marker = "An edit of the checkout's template, made by the test."
     template.write_text(template.read_text().replace("\n# ", f"\n{marker}\n\n# ", 1))
-    proc = run_with(installed, study, "--cores", "2", *TINY)
+    proc = snakemake(study, "--cores", "2", *TINY, python=installed)
     assert "rule report:" in proc.stderr + proc.stdout
     assert marker in (study / "results/report.md").read_text()
     # The installed copy was there all along, unedited.
@@ -134,7 +116,7 @@ def test_an_editable_install_of_another_checkout_does_not_reach_the_jobs(
     python, other = editable_elsewhere
     assert installed_package(python) == other / "src/initstudy"
     study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
-    run_with(python, study, "--cores", "2", "--forcerun", "report", *TINY)
+    snakemake(study, "--cores", "2", "--forcerun", "report", *TINY, python=python)
     report = (study / "results/report.md").read_text()
     assert OTHER_MARKER not in report
     assert report == (tiny_study / "results/report.md").read_text()
@@ -174,13 +156,13 @@ def without_library(tmp_path: Path, version: str) -> Path:
 
 def test_without_src_the_installed_package_of_the_workflows_version_is_used(installed, tmp_path):
     workdir = without_library(tmp_path, "1.0.0")
-    proc = run_with(installed, workdir, "-n", "--cores", "1", *TINY)
+    proc = snakemake(workdir, "-n", "--cores", "1", *TINY, python=installed)
     assert "train_cell" in proc.stdout
 
 
 def test_without_src_an_installed_package_of_another_version_is_refused(installed, tmp_path):
     workdir = without_library(tmp_path, "9.9.9")
-    proc = run_with(installed, workdir, "-n", "--cores", "1", *TINY, check=False)
+    proc = snakemake(workdir, "-n", "--cores", "1", *TINY, python=installed, check=False)
     assert proc.returncode != 0
     message = proc.stdout + proc.stderr
     assert "nothing was run" in message
@@ -196,7 +178,9 @@ def test_without_src_or_an_installed_package_the_workflow_refuses_to_start(tmp_p
     site = next((env_dir / "lib").glob("python*/site-packages"))
     # Snakemake and the rest, but not initstudy: this interpreter's site-packages.
     (site / "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    proc = run_with(env_dir / "bin/python", workdir, "-n", "--cores", "1", *TINY, check=False)
+    proc = snakemake(
+        workdir, "-n", "--cores", "1", *TINY, python=env_dir / "bin/python", check=False
+    )
     assert proc.returncode != 0
     message = proc.stdout + proc.stderr
     assert "no initstudy is installed" in message
