@@ -111,7 +111,7 @@ def test_the_issue_grid_says_there_is_nothing_to_compare(finished):
     assert "One initializer (`he`): nothing to compare." in text
     assert "Ranking of the chosen cells" not in text
     metrics = finished / "results/one_initializer/metrics"
-    for table in ("comparisons", "speedups", "paired"):
+    for table in ("comparisons", "speedups"):
         frame = pd.read_csv(metrics / f"{table}.csv")
         assert frame.empty and len(frame.columns) > 2, table
     assert "Every initializer has one scale" in text

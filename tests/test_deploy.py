@@ -91,7 +91,7 @@ def test_a_deployed_module_runs_the_tiny_study_like_the_checkout(checkout, tiny_
     # The deploying folder's config is the study (snakedeploy copied the default one there).
     (dest / "config/config.yaml").write_text((checkout / "tests/configs/tiny.yaml").read_text())
     snakemake(dest, "--cores", "2", timeout=900)
-    for table in ("runs.csv", "summary.csv", "paired.csv"):
+    for table in ("runs.csv", "summary.csv", "comparisons.csv"):
         ours = (dest / "results/metrics" / table).read_bytes()
         assert ours == (tiny_study / "results/metrics" / table).read_bytes(), table
     assert (dest / "results/html/findings.html").is_file()

@@ -26,7 +26,7 @@ from initstudy.tables import RUN_COLUMNS, RUN_NUMBERS, read_table
 
 pytestmark = pytest.mark.workflow
 
-TABLES = ("runs.csv", "costs.csv", "summary.csv", "paired.csv")
+TABLES = ("runs.csv", "costs.csv", "summary.csv", "comparisons.csv")
 TABLES_TARGET = "results/metrics/summary.csv"
 OVERFLOW = ("--configfile", "tests/configs/overflow.yaml")
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.workflow
 
 FIGURES = ("heatmap", "initial_cost", "cost_curves", "decision_boundaries")
 TARGETS = ("results/metrics/summary.csv", *(f"results/figures/{name}.png" for name in FIGURES))
-TABLES = ("runs.csv", "costs.csv", "summary.csv", "paired.csv")
+TABLES = ("runs.csv", "costs.csv", "summary.csv", "comparisons.csv")
 
 
 def outputs(workdir: Path) -> dict[str, bytes]:

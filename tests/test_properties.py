@@ -6,7 +6,7 @@ two values each, one to four seeds, a reference cell, one or two budgets, and pe
 learning curve of any outcome class (learns, slow, stuck, symmetric, diverged at any logged
 iteration, zeros' identical seeds), in regimes that include "every run diverged" and "no run
 learns". Each goes through the functions the workflow's scripts call: ``aggregate.py``
-(:func:`analyse`, :func:`paired_comparison`), the table reader of ``study_tables.py`` (the
+(:func:`analyse`), the table reader of ``study_tables.py`` (the
 plausibility layer) and ``write_report.py``'s facts and templates. Nothing is mocked.
 
 Examples per property (``@settings(max_examples=N, deadline=None)``):
@@ -48,7 +48,6 @@ from initstudy.analysis import (
 from initstudy.comparisons import COMPARISON_COLUMNS, holm
 from initstudy.grid import grid_axes, grid_cells
 from initstudy.outcomes import STATUSES
-from initstudy.paired import paired_comparison
 from initstudy.report_findings import findings_facts
 from initstudy.selection import CHOICE_AXES
 from initstudy.stats import METRICS
@@ -223,18 +222,8 @@ def studies(draw) -> dict:
 
 def _analysed(study: dict) -> dict:
     """Every table ``aggregate.py`` writes, from the same calls."""
-    config, study_settings = study["config"], study["settings"]
-    tables = analyse(study["runs"], study["costs"], study_settings)
+    tables = analyse(study["runs"], study["costs"], study["settings"])
     tables["costs"] = study["costs"]
-    reference = config["analysis"]["reference"]
-    tables["paired"] = paired_comparison(
-        tables["runs"],
-        (reference["init"], float(reference["scale"])),
-        study_settings.n_resamples,
-        study_settings.bootstrap_seed,
-        study_settings.level,
-        study["axes"],
-    )
     return tables
 
 
@@ -315,8 +304,6 @@ def _check_intervals(tables: dict) -> None:
     assert (difference <= comparisons["rate_difference_ci_high"]).all()
     _inside_or_noted(comparisons, "mean_difference", "mean_difference_ci_low",
                      "mean_difference_ci_high", "mean_difference_ci_note")  # fmt: skip
-    _inside_or_noted(tables["paired"], "p_beats", "p_beats_ci_low", "p_beats_ci_high",
-                     "p_beats_ci_note")  # fmt: skip
     learning = tables["learning"]
     share = learning["learned_share"]
     assert (learning["learned_share_ci_low"] <= share + 1e-12).all()
@@ -459,7 +446,7 @@ def test_a_grid_of_one_initializer_reads_back_with_empty_comparisons(inits, furt
         ),
     }  # fmt: skip
     read = _read_back(_analysed(study), config, tmp_path)
-    for name in ("comparisons", "speedups", "paired"):
+    for name in ("comparisons", "speedups"):
         assert read[name].empty and len(read[name].columns) > 2, name
         assert (tmp_path / f"{name}.csv").read_text().count("\n") == 1
     assert "One initializer (`" + init + "`): nothing to compare" in _report_text(

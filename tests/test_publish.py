@@ -125,7 +125,7 @@ def test_the_html_report_shows_findings_tables_and_every_figure(tiny_study, tmp_
     assert len(findings["images"]) == len(linked) > 0
     for size, link in zip(findings["images"], linked):
         assert size == list(png_size((tiny_study / "results" / link).read_bytes())), link
-    for table in ("summary", "runs", "paired"):
+    for table in ("summary", "runs", "comparisons"):
         page = found["pages"][f"results/html/metrics/{table}.html"]
         assert page["tables"] == 1 and f"metrics/{table}.csv" in page["text"]
 

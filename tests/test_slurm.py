@@ -60,7 +60,7 @@ def slurm_cluster() -> None:
 SUBMITTED = re.compile(
     r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.$", re.M
 )
-TABLES = ("runs.csv", "costs.csv", "summary.csv", "paired.csv")
+TABLES = ("runs.csv", "costs.csv", "summary.csv", "comparisons.csv")
 
 
 @pytest.mark.timeout(900)

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from initstudy import intervals
-from initstudy.paired import PAIRED_COLUMNS, best_scale, paired_comparison
 from initstudy.stats import (
     BCA_UNDEFINED,
     IDENTICAL,
@@ -318,70 +317,3 @@ def test_derive_seed_depends_only_on_seed_and_key():
     assert seed == derive_seed(7, "he", 1) == derive_seed(7, "he", np.float64(1))
     assert derive_seed(7, "he", 1.0) != derive_seed(8, "he", 1.0)
     assert derive_seed(7, "he", 1.0) != derive_seed(7, "he", 0.1)
-
-
-# --- paired comparison ------------------------------------------------------
-
-
-def _paired_runs():
-    rows = [
-        ("he", 1.0, [0.8, 0.7, 0.9, NAN, 0.5]),  # reference, seeds 0..4
-        ("he", 2.0, [0.1]),  # the reference's own init is not compared
-        ("zeros", 0.2, [0.5, 0.5]),  # ties with 0.1 in mean: smaller scale wins
-        ("zeros", 0.1, [0.5, 0.5]),
-        ("xavier", 0.5, [0.6, 0.6, 0.6, 0.6]),  # mean 0.6
-        ("xavier", 1.0, [0.9, 0.7, 0.6, NAN, NAN, 0.9]),  # finite mean 0.775: best
-        ("normal", 3.0, [NAN, NAN]),
-        ("normal", 2.0, [NAN]),
-    ]
-    records = [
-        {"init": init, "scale": scale, "seed": seed, "test_accuracy": acc}
-        for init, scale, accuracies in rows
-        for seed, acc in enumerate(accuracies)
-    ]
-    return pd.DataFrame(records)
-
-
-def test_best_scale_prefers_higher_mean_then_smaller_scale():
-    runs = _paired_runs()
-    assert best_scale(runs, "xavier") == 1.0
-    assert best_scale(runs, "zeros") == 0.1
-    assert best_scale(runs, "normal") == 2.0  # no finite run anywhere: smallest scale
-
-
-def test_paired_comparison_matches_hand_values():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = paired_comparison(_paired_runs(), ("he", 1.0), 1000, seed=3)
-    assert list(result.columns) == list(PAIRED_COLUMNS)
-    assert result["init"].tolist() == ["zeros", "xavier", "normal"]
-    zeros, xavier, normal = (row for _, row in result.iterrows())
-
-    # xavier @ 1.0 vs he @ 1.0 on seeds 0..4 (seed 5 unpaired):
-    # win, tie, loss, NaN-NaN tie, NaN-vs-finite loss -> (1 + .5 + 0 + .5 + 0) / 5
-    assert (xavier["best_scale"], xavier["n_pairs"]) == (1.0, 5)
-    assert xavier["p_beats"] == pytest.approx(0.4)
-    assert 0.0 <= xavier["p_beats_ci_low"] < 0.4 < xavier["p_beats_ci_high"] <= 1.0
-    assert xavier["mean_difference"] == pytest.approx((0.1 + 0.0 - 0.3) / 3)
-
-    # zeros @ 0.1 loses both pairs: a constant score has no interval, and says so
-    assert (zeros["best_scale"], zeros["n_pairs"], zeros["p_beats"]) == (0.1, 2, 0.0)
-    assert math.isnan(zeros["p_beats_ci_low"]) and math.isnan(zeros["p_beats_ci_high"])
-    assert zeros["p_beats_ci_note"] == SAME_VALUES
-    assert xavier["p_beats_ci_note"] == ""
-    assert zeros["mean_difference"] == pytest.approx(-0.25)
-
-    # normal @ 2.0 only has seed 0: NaN vs 0.8 is a loss; no finite pair
-    assert (normal["best_scale"], normal["n_pairs"], normal["p_beats"]) == (2.0, 1, 0.0)
-    assert math.isnan(normal["mean_difference"])
-
-
-def test_paired_comparison_is_deterministic():
-    first = _csv(paired_comparison(_paired_runs(), ("he", 1.0), 500, seed=3))
-    assert _csv(paired_comparison(_paired_runs(), ("he", 1.0), 500, seed=3)) == first
-
-
-def test_paired_comparison_without_reference_cell_is_empty():
-    result = paired_comparison(_paired_runs(), ("he", 0.3), 100, seed=0)
-    assert result.empty
-    assert list(result.columns) == list(PAIRED_COLUMNS)

@@ -75,7 +75,6 @@ COLUMN_RULES: tuple[tuple[str, Rule], ...] = (
     ("dataset", Rule("text")),
     ("status", Rule("text", texts=STATUSES)),
     ("scale", POSITIVE),
-    ("best_scale", POSITIVE),
     ("learning_rate", POSITIVE),
     ("draw", COUNT),
     ("seed", Rule("integer", low=0.0, high=2.0**32 - 1)),
@@ -92,7 +91,6 @@ COLUMN_RULES: tuple[tuple[str, Rule], ...] = (
     ("final_cost_*", Rule(low=0.0, empty="any")),
     ("n_*", COUNT),
     ("success_*", FRACTION),
-    ("p_beats*", FRACTION),
     ("mean_difference*", Rule(low=-1.0, high=1.0, empty="any")),
     ("rate_difference*", Rule(low=-1.0, high=1.0, empty="any")),
     ("*_p", FRACTION),
@@ -109,7 +107,6 @@ ORDERED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("n_learned", "n_runs"),
     ("success_ci_low", "success_rate"),
     ("success_rate", "success_ci_high"),
-    ("p_beats_ci_low", "p_beats_ci_high"),
     *((f"{m}_ci_low", f"{m}_ci_high") for m in ("test_accuracy", "train_accuracy", "final_cost")),
 )
 #: Columns that name a row in messages and in completeness checks, in this order.
@@ -118,7 +115,7 @@ KEY_COLUMNS = ("init", "scale", "learning_rate", "dataset", "draw", "budget", "s
 
 def one_initializer(config: dict) -> str | None:
     """Why the grid compares nothing: it has one initializer, so the reference is the only
-    cell chosen (the comparisons, speed ratios and paired table then hold no rows).
+    cell chosen (the comparisons and speed ratios then hold no rows).
 
     Parameters
     ----------
@@ -140,7 +137,6 @@ def one_initializer(config: dict) -> str | None:
 EMPTY_WHEN = {
     "comparisons": one_initializer,
     "speedups": one_initializer,
-    "paired": one_initializer,
 }
 
 
@@ -390,10 +386,9 @@ def study_rows(config: dict, table: str) -> pd.DataFrame:
     ----------
     config : dict
         A validated config (defaults filled in).
-    table : {"runs", "costs", "summary", "paired"}
+    table : {"runs", "costs", "summary"}
         ``metrics/<table>.csv``: a row per cell and seed, per cell, seed and logged
-        iteration, per cell, or per initializer other than the reference (and each
-        combination of the further axes).
+        iteration, or per cell.
 
     Returns
     -------
@@ -409,12 +404,4 @@ def study_rows(config: dict, table: str) -> pd.DataFrame:
         model = config["model"]
         logged = [*range(0, model["iterations"], model["log_every"]), model["iterations"]]
         return expected_rows(cells, seeds, logged)
-    if table == "paired":
-        reference = config["analysis"]["reference"]["init"]
-        groups = [
-            {axis: value for axis, value in cell.items() if axis != "scale"}
-            for cell in cells
-            if cell["init"] != reference
-        ]
-        return expected_rows(list({tuple(g.items()): g for g in groups}.values()))
     raise ValueError(f"no expected rows for table {table!r}")

@@ -18,11 +18,6 @@ rule aggregate:
             caption="../report/summary.rst",
             category="Tables",
         ),
-        paired=report(
-            f"{RESULTS}/metrics/paired.csv",
-            caption="../report/paired.rst",
-            category="Tables",
-        ),
         learning=f"{RESULTS}/metrics/learning.csv",
         selection=report(
             f"{RESULTS}/metrics/selection.csv",

@@ -5,7 +5,6 @@ from common import finish, start_log
 from initstudy.aggregate import collect_cells
 from initstudy.analysis import AnalysisSettings, analyse, budgets, equal_gain_cells
 from initstudy.grid import grid_cells
-from initstudy.paired import paired_comparison
 from initstudy.tables import write_table
 from initstudy.train import logged_iterations
 
@@ -37,9 +36,6 @@ settings = AnalysisSettings(
 )
 tables = analyse(runs, costs, settings)
 tables["costs"] = costs
-tables["paired"] = paired_comparison(
-    tables["runs"], tuple(p.reference), p.resamples, p.bootstrap_seed, p.level, axes
-)
 for name, table in tables.items():
     write_table(table, smk.output[name])
 log.info(
