@@ -23,7 +23,7 @@ from initstudy.depth_training import classify_depth_runs, summarize_depths, trai
 from initstudy.depth_training import time_to_learn as depth_time_to_learn
 from initstudy.grid import add_axis_columns
 from initstudy.init import INITIALIZERS
-from initstudy.labels import TIMES
+from initstudy.labels import TIMES, cell_label
 from initstudy.train import TrainSettings, predict
 
 SEEDS = [0, 3]
@@ -267,7 +267,7 @@ def test_heatmap_has_a_panel_per_data_set_and_a_column_per_learning_rate(study, 
     assert (circles.get_title(), moons.get_title()) == ("circles", "moons")
     assert [t.get_text() for t in moons.get_xticklabels()] == ["0.05", "0.2"]
     assert [t.get_text() for t in moons.get_yticklabels()] == [
-        plots_facets.short_cell_label(init, scale) for init, scale in GRID
+        cell_label(init, scale) for init, scale in GRID
     ]
     row = summary[(summary["budget"] == 60) & (summary["init"] == "he") & (summary["scale"] == 1)]
     row = row[(row["dataset"] == "moons") & (row["learning_rate"] == 0.2)].iloc[0]

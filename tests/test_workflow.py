@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from initstudy.config import format_scale
+from initstudy.labels import display_scale
 
 pytestmark = pytest.mark.workflow
 
@@ -79,7 +80,7 @@ def test_report_states_computed_numbers_and_links_figures(tiny_study):
     assert f"| he ×1 | {he.n_success}/{he.n_seeds} |" in report
     selection = pd.read_csv(tiny_study / "results/metrics/selection.csv")
     for row in selection.itertuples():
-        assert f"- **{row.init}**: chosen {row.init} ×{format_scale(row.scale)} (of" in report
+        assert f"- **{row.init}**: chosen {row.init} ×{display_scale(row.scale)} (of" in report
     assert "## Reproducibility" in report and "## Findings" in report
     assert "nan" not in report.lower().replace("nan-", "")
     for figure in sorted((tiny_study / "results/figures").glob("*.png")):
@@ -129,7 +130,7 @@ def test_report_and_figures_follow_the_learning_rate_and_data_set_axes(axes_stud
         assert f"### Data set `{name}`" in report and f"### On `{name}`" in report
     # every initializer's cell chosen on validation is named with its learning rate
     for row in selection.itertuples():
-        cell = f"{row.init} ×{format_scale(row.scale)} at learning rate {row.learning_rate:g}"
+        cell = f"{row.init} ×{display_scale(row.scale)} at learning rate {row.learning_rate:g}"
         assert f"chosen {cell} (of {row.n_candidates} candidates" in report
     summary = pd.read_csv(axes_study / "results/metrics/summary.csv")
     he = summary[(summary["init"] == "he") & (summary["scale"] == 1.0)]

@@ -11,43 +11,73 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 MISSING = "—"
 
 
-def format_scale(scale: float, digits: int | None = None) -> str:
-    """The text of a scale: canonical in file names and tables, shorter in figures.
+def format_scale(scale: float) -> str:
+    """The canonical text of a scale, in file names, wildcards and config messages.
 
     Parameters
     ----------
     scale : float
-    digits : int, optional
-        Significant digits for ticks and panel labels (4 writes sqrt 2 as ``1.414``);
-        None: the canonical text.
 
     Returns
     -------
     str
-        Without ``digits``, the shortest round-trip representation of the float without a
-        trailing ``.0``: ``1`` for 1.0, ``0.25``, ``1e-06``; ``float(format_scale(x)) == x``.
+        The shortest round-trip representation of the float without a trailing ``.0``:
+        ``1`` for 1.0, ``0.25``, ``1e-06``; ``float(format_scale(x)) == x``.
     """
-    if digits is not None:
-        return f"{float(scale):.{digits}g}"
     text = repr(float(scale))
     return text[:-2] if text.endswith(".0") else text
 
 
-def cell_label(init: str, scale: float, digits: int | None = None) -> str:
-    """Short name of an (initializer, scale) cell, e.g. ``he ×1`` or ``random ×0.01``.
+#: Square roots the report and the figures write by name: ``√n`` and ``1/√n``.
+_SURDS = {
+    value: text
+    for n in range(2, 100)
+    if math.isqrt(n) ** 2 != n
+    for value, text in ((math.sqrt(n), f"√{n}"), (1.0 / math.sqrt(n), f"1/√{n}"))
+}
+#: Significant digits a scale keeps in the report and figures before it is rounded to 4.
+_DISPLAY_DIGITS = 5
+
+
+def display_scale(scale: float) -> str:
+    """The text of a scale wherever a person reads it: the report, its tables and figures.
+
+    The one formatter of scales for reading (paths keep :func:`format_scale`): the
+    square root of a small integer, or its inverse, by name (``√2``, ``1/√2``);
+    otherwise the canonical text where it has at most five significant digits
+    (``1``, ``0.25``, ``1.1583``, ``1e+100``), else four (``1.414`` for a
+    ``1.41421356`` that is not √2).
+
+    Parameters
+    ----------
+    scale : float
+
+    Returns
+    -------
+    str
+    """
+    value = float(scale)
+    if value in _SURDS:
+        return _SURDS[value]
+    text = format_scale(value)
+    mantissa = text.lower().split("e")[0].lstrip("-").replace(".", "").lstrip("0")
+    return text if len(mantissa) <= _DISPLAY_DIGITS else f"{value:.4g}"
+
+
+def cell_label(init: str, scale: float) -> str:
+    """Short name of an (initializer, scale) cell, e.g. ``he ×1``, ``lecun ×√2``.
 
     Parameters
     ----------
     init : str
     scale : float
-    digits : int, optional
-        As in :func:`format_scale` (4 for figures: ``lecun ×1.414``).
+        Written by :func:`display_scale`.
 
     Returns
     -------
     str
     """
-    return f"{init} {TIMES}{format_scale(scale, digits)}"
+    return f"{init} {TIMES}{display_scale(scale)}"
 
 
 def missing_unless(defined: Callable[[float], bool]) -> Callable:

@@ -34,7 +34,7 @@ from matplotlib.ticker import (
 
 from initstudy.atomic import atomic_path
 from initstudy.init import REGISTRY
-from initstudy.labels import TIMES, format_scale
+from initstudy.labels import TIMES, display_scale
 
 #: One colour per initializer, declared in its :data:`initstudy.init.REGISTRY` entry
 #: (Okabe-Ito palette, safe for colour-blind readers).
@@ -212,7 +212,7 @@ def log_value_axis(ax, values, label: str = SCALE_LABEL, margin: float = 1.6) ->
     ax.set_xscale("log")
     if values:
         ax.xaxis.set_major_locator(FixedLocator(values))
-        ax.set_xticklabels([format_scale(v) for v in values])
+        ax.set_xticklabels([display_scale(v) for v in values])
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlim(values[0] / margin, values[-1] * margin)
     ax.set_xlabel(label)

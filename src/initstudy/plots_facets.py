@@ -8,14 +8,12 @@ and the mean test accuracy against the scale, and the heatmap of every cell.
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from initstudy.grid import rows_at
-from initstudy.labels import TIMES, cell_label, format_scale
+from initstudy.labels import TIMES, cell_label, display_scale
 from initstudy.plots import (
     SCALE_LABEL,
     finish_panels,
@@ -72,14 +70,8 @@ def facet_title(dataset=None, learning_rate=None) -> str:
     return ", ".join(parts)
 
 
-#: Significant digits of a scale in figures (ticks, panel labels, legends).
-FIGURE_DIGITS = 4
-#: ``he ×1``, ``lecun ×1.414``: a cell's label for figures.
-short_cell_label = partial(cell_label, digits=FIGURE_DIGITS)
-
-
 def scale_axis(ax, scales) -> None:
-    """Log x axis of scales, a tick at each, labelled to 4 significant digits.
+    """Log x axis of scales, a tick at each, labelled by :func:`initstudy.labels.display_scale`.
 
     Parameters
     ----------
@@ -88,7 +80,7 @@ def scale_axis(ax, scales) -> None:
     """
     log_value_axis(ax, scales, SCALE_LABEL)
     values = sorted({float(v) for v in scales if np.isfinite(v) and v > 0})
-    ax.set_xticks(values, [format_scale(v, FIGURE_DIGITS) for v in values])
+    ax.set_xticks(values, [display_scale(v) for v in values])
 
 
 def full_budget(summary: pd.DataFrame) -> pd.DataFrame:
@@ -251,7 +243,7 @@ def plot_heatmap(summary: pd.DataFrame, threshold: float) -> Figure:
             continue
         image = draw_heat_panel(ax, values, notes)
         ax.set_xticks(range(len(rates)), ["—" if r is None else f"{r:g}" for r in rates])
-        ax.set_yticks(range(len(cells)), [short_cell_label(*cell) for cell in cells], fontsize=8)
+        ax.set_yticks(range(len(cells)), [cell_label(*cell) for cell in cells], fontsize=8)
         for tick, (init, _) in zip(ax.get_yticklabels(), cells, strict=True):
             tick.set_color(init_color(init))
         ax.set_xlabel("learning rate" if rates != [None] else "")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from initstudy.labels import TIMES
+from initstudy.labels import TIMES, cell_label
 from initstudy.plots import (
     corner_note,
     finish_panels,
@@ -24,7 +24,6 @@ from initstudy.plots_facets import (
     facet_title,
     full_budget,
     levels,
-    short_cell_label,
 )
 from initstudy.survival import kaplan_meier, median_time
 
@@ -39,7 +38,7 @@ def _chosen_runs(runs: pd.DataFrame, chosen: dict, dataset) -> pd.DataFrame:
 
 def _chosen_label(chosen: dict, runs: pd.DataFrame, level: float) -> str:
     """``he ×1, lr 0.04: 20/20 learned, median 1500`` for the legend."""
-    label = short_cell_label(chosen["init"], chosen["scale"])
+    label = cell_label(chosen["init"], chosen["scale"])
     if "learning_rate" in chosen:
         label += f", lr {chosen['learning_rate']:g}"
     median = median_time(runs["time_to_learn"], runs["learned"], level)[0]

@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 
+from initstudy.labels import cell_label
 from initstudy.plots import (
     CLASS_COLORS,
     CLASS_NAMES,
@@ -18,7 +19,6 @@ from initstudy.plots import (
     panel_message,
     tidy_axes,
 )
-from initstudy.plots_facets import short_cell_label
 
 if TYPE_CHECKING:
     from initstudy.data import Dataset
@@ -225,7 +225,7 @@ def _draw_regions(ax, panel: BoundaryPanel, mesh: tuple[np.ndarray, np.ndarray])
 def _frame_panel(ax, panel: BoundaryPanel) -> None:
     """Title, coloured frame and the square extent of one network's panel."""
     role = f"\n{panel.role}" if panel.role else ""
-    title = f"{short_cell_label(panel.init, panel.scale)}, seed {panel.seed}{role}\n"
+    title = f"{cell_label(panel.init, panel.scale)}, seed {panel.seed}{role}\n"
     title += _accuracy_text(panel.train_accuracy, panel.test_accuracy)
     ax.set_title(title, fontsize=9, color=init_color(panel.init))
     for spine in ax.spines.values():

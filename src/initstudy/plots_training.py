@@ -25,7 +25,6 @@ from initstudy.plots_facets import (
     facet,
     levels,
     scale_axis,
-    short_cell_label,
 )
 
 
@@ -211,7 +210,7 @@ def _draw_seed_curves(ax, cell: pd.DataFrame, record: dict) -> bool:
     init = record["init"]
     color = init_color(init)
     seeds = cell["seed"].nunique()
-    title = short_cell_label(init, record["scale"])
+    title = cell_label(init, record["scale"])
     title += f", lr {record[COLUMN_AXIS]:g}" if COLUMN_AXIS in record else ""
     title += f" ({record[ROW_AXIS]})" if ROW_AXIS in record else ""
     ax.set_title(f"{title}\n{seeds} seeds", color=color, fontsize=9)

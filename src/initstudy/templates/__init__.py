@@ -26,7 +26,7 @@ FILTERS = {
     "significant": labels.significant,
     "signed_percent": labels.signed_percent,
     "cell_label": labels.cell_label,
-    "format_scale": labels.format_scale,
+    "display_scale": labels.display_scale,
     "scientific": labels.scientific,
     "exact": labels.exact,
     "percent": labels.percent,
