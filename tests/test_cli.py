@@ -19,17 +19,11 @@ from conftest import REPO
 from snakemake.utils import validate
 
 from initstudy.cell import train_cell
-from initstudy.cli import (
-    UsageError,
-    grid_size,
-    load_config,
-    parser,
-    schema_path,
-    train_config,
-    train_one_cell,
-)
+from initstudy.cli import UsageError, parser, train_config
+from initstudy.config_file import load_config, schema_path
 from initstudy.data import make_dataset
 from initstudy.init import REGISTRY
+from initstudy.standalone import grid_size, train_one_cell
 from initstudy.train import TrainSettings
 
 
@@ -396,7 +390,7 @@ def test_the_installed_package_runs_outside_the_checkout(wheel, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("orthogonal ×1")
     where = subprocess.run(
-        [python, "-c", "import initstudy.cli as c; print(c.__file__, c.schema_path().is_file())"],
+        [python, "-c", "import initstudy.config_file as c; print(c.__file__, c.schema_path().is_file())"],  # noqa: E501
         cwd=elsewhere, capture_output=True, text=True, env=env, check=True,
     ).stdout  # fmt: skip
     assert str(venv) in where and where.strip().endswith("True")

@@ -8,7 +8,7 @@ import yaml
 from conftest import REPO
 
 from initstudy.cell import save_parameters, train_cell
-from initstudy.cli import load_config
+from initstudy.config_file import load_config
 from initstudy.data import make_dataset
 from initstudy.grid import batch_values, grid_cells
 from initstudy.sizing import (
