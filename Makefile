@@ -45,6 +45,7 @@ lint: $(BIN)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow
 	$(BIN)/snakemake --lint --cores 1
+	PYTHONPATH=src $(BIN)/lint-imports
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(GITHUB_WORKFLOWS)
 	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
 

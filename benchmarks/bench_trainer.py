@@ -5,12 +5,12 @@ For the default shape ``[2, 10, 5, 1]`` and one deep shape (``[2] + [32] * 30 +
 initialization (seeds ``0..K-1``), learning rate 0.01, it trains the same
 networks with
 
-- the notebook's loop (for the default shape its own code, ``initstudy.notebook``;
+- the notebook's loop (for the default shape its own code, ``initstudy.model.notebook``;
   for the deep shape the same operations written for any depth), network after network;
 - scikit-learn's ``MLPClassifier`` (full batch, plain SGD, its own initialization);
 - JAX (``jit`` + ``vmap`` + ``lax.scan``, float64), if installed (the ``bench``
   extra: ``pip install -e ".[bench]"``);
-- the project (``initstudy.train.train_batch``) with each backend (numba, numpy),
+- the project (``initstudy.model.train.train_batch``) with each backend (numba, numpy),
 
 and prints seconds per network (min / median / max over the samples: each
 network for the loops, each repeat for the batched trainers), the attained
@@ -65,10 +65,10 @@ import numpy as np  # noqa: E402
 import trainers  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from initstudy import net as net_module  # noqa: E402
-from initstudy.data import make_dataset  # noqa: E402
-from initstudy.init import initialize_batch  # noqa: E402
-from initstudy.provenance import cpu_model  # noqa: E402
+from initstudy.model import net as net_module  # noqa: E402
+from initstudy.model.data import make_dataset  # noqa: E402
+from initstudy.model.init import initialize_batch  # noqa: E402
+from initstudy.report.provenance import cpu_model  # noqa: E402
 
 PEERS = ("notebook", "sklearn", "jax", "numba", "numpy")
 

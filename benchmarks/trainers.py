@@ -1,6 +1,6 @@
 """The trainers that ``bench_trainer.py`` times, and the work they do.
 
-Every trainer takes the same He networks (``initstudy.init.initialize_batch``,
+Every trainer takes the same He networks (``initstudy.model.init.initialize_batch``,
 stacked ``(K, n_out, n_in)`` weights) and trains them by full-batch gradient
 descent on the same data; each returns the seconds each network took (one
 sample per network or per repeat, see the caller) and what the caller checks.
@@ -16,9 +16,9 @@ from itertools import pairwise
 
 import numpy as np
 
-from initstudy import notebook
-from initstudy.net import cost_from_logits
-from initstudy.train import TrainSettings, accuracy, train_batch
+from initstudy.model import notebook
+from initstudy.model.net import cost_from_logits
+from initstudy.model.train import TrainSettings, accuracy, train_batch
 
 #: The clock every trainer reads: wall time, or the process's CPU time (``use_cpu_clock``).
 clock = time.perf_counter
@@ -82,7 +82,7 @@ def _generic_step(X, Y, params, n_layers, learning_rate):
 
 
 def _notebook_step(X, Y, params, learning_rate):
-    """One iteration of the notebook's own loop body (``initstudy.notebook``); the logits."""
+    """One iteration of the notebook's own loop body (``initstudy.model.notebook``); the logits."""
     a3, cache = notebook.forward_propagation(X, params)
     notebook.compute_loss(a3, Y)
     grads = notebook.backward_propagation(X, Y, cache)

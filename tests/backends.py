@@ -2,7 +2,7 @@
 
 ``requirements.txt`` (what ``make study`` and ``make test`` install) pins numba, so the
 compiled kernel is part of the project's install: its backend is in :data:`BACKENDS` whether
-or not :mod:`initstudy.kernel_numba` imports, and a kernel that fails to import fails the
+or not :mod:`initstudy.model.kernel_numba` imports, and a kernel that fails to import fails the
 tests that use it (``batched_mlp(..., "numba")`` raises) instead of being left out. Only
 where requirements.txt stops pinning numba is the ``"numba"`` backend left out.
 """

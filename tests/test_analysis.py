@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy.analysis import (
+from initstudy.analysis.analysis import (
     AnalysisSettings,
     analyse,
     budgets,

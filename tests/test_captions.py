@@ -9,8 +9,8 @@ import pytest
 from conftest import REPO
 from scipy import stats as scipy_stats
 
-from initstudy.intervals import bootstrap_mean_ci
-from initstudy.outcomes import STATUSES
+from initstudy.analysis.intervals import bootstrap_mean_ci
+from initstudy.analysis.outcomes import STATUSES
 
 CAPTIONS = {path.name: path.read_text() for path in (REPO / "workflow/report").glob("*.rst")}
 #: A skewed sample (accuracies near 1), where BCa and the percentile interval differ.

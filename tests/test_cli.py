@@ -18,13 +18,13 @@ import yaml
 from conftest import REPO
 from snakemake.utils import validate
 
-from initstudy.cell import train_cell
 from initstudy.cli import UsageError, parser, train_config
-from initstudy.config_file import load_config, schema_path
-from initstudy.data import make_dataset
-from initstudy.init import REGISTRY
+from initstudy.grid.config_file import load_config, schema_path
+from initstudy.model.cell import train_cell
+from initstudy.model.data import make_dataset
+from initstudy.model.init import REGISTRY
+from initstudy.model.train import TrainSettings
 from initstudy.standalone import grid_size, train_one_cell
-from initstudy.train import TrainSettings
 
 
 def run_cli(*args: str, cwd: Path = REPO, python: str = sys.executable, check: bool = True):
@@ -309,7 +309,7 @@ def test_one_cell_is_trained_and_summarized_as_the_library_does(clean_registry):
 
 def _third_party_imports() -> set[str]:
     names = set()
-    for path in (REPO / "src/initstudy").glob("*.py"):
+    for path in (REPO / "src/initstudy").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)
@@ -358,8 +358,8 @@ def test_the_package_declares_every_library_import_and_ships_its_data(wheel):
     for module in _third_party_imports() - optional:
         assert DISTRIBUTION.get(module, module) in requires, f"pyproject lacks {module}"
     assert "initstudy/resources/config.schema.yaml" in names
-    templates = {p.name for p in (REPO / "src/initstudy/templates").glob("*.j2")}
-    assert {f"initstudy/templates/{name}" for name in templates} <= names
+    templates = {p.name for p in (REPO / "src/initstudy/report/templates").glob("*.j2")}
+    assert {f"initstudy/report/templates/{name}" for name in templates} <= names
     assert "License-Expression: MIT" in metadata
 
 
@@ -390,7 +390,7 @@ def test_the_installed_package_runs_outside_the_checkout(wheel, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("orthogonal ×1")
     where = subprocess.run(
-        [python, "-c", "import initstudy.config_file as c; print(c.__file__, c.schema_path().is_file())"],  # noqa: E501
+        [python, "-c", "import initstudy.grid.config_file as c; print(c.__file__, c.schema_path().is_file())"],  # noqa: E501
         cwd=elsewhere, capture_output=True, text=True, env=env, check=True,
     ).stdout  # fmt: skip
     assert str(venv) in where and where.strip().endswith("True")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy.comparisons import (
+from initstudy.analysis.comparisons import (
     COMPARISON_COLUMNS,
     claim,
     compare_cells,
@@ -171,7 +171,7 @@ def test_ranking_changes_with_the_threshold():
     assert np.isclose(ranking["success_rate"].iloc[0], 1.0)
 
 
-# --- the comparisons at equal gain (initstudy.analysis.compared) ----------------------------
+# --- the comparisons at equal gain (initstudy.analysis.analysis.compared) ---------------------
 #
 # Each initializer's cell of He-equivalent gain 1 (He ×1's gain), trained at He's chosen
 # learning rate, is compared with He's chosen cell, per data set; Holm's correction runs over
@@ -242,7 +242,7 @@ def _holm_rejections(p_values, alpha: float) -> set[int]:
 
 @pytest.fixture(scope="module")
 def equal_gain_table():
-    from initstudy.analysis import AnalysisSettings, compared, equal_gain_cells
+    from initstudy.analysis.analysis import AnalysisSettings, compared, equal_gain_cells
 
     cells = [(init, scale) for init, scales in EQUAL_GRID.items() for scale in scales]
     settings = AnalysisSettings(
@@ -264,7 +264,7 @@ def equal_gain_table():
 def test_equal_gain_compares_exactly_the_cells_of_hes_gain(equal_gain_table):
     from scipy.stats import fisher_exact
 
-    from initstudy.gain import he_equivalent_gain
+    from initstudy.model.gain import he_equivalent_gain
 
     runs, table = equal_gain_table
     # By hand: lecun's base variance is 1/fan_in, so its per-layer ratio is scale² / 2, 1 at √2;

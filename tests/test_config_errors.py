@@ -244,7 +244,7 @@ def test_every_case_is_a_single_edit_of_a_valid_config(tmp_path):
     ],
 )
 def test_shipped_configs_pass_the_schema(path):
-    from initstudy.config import check_config_files, load_schema, validate_config
+    from initstudy.grid.config import check_config_files, load_schema, validate_config
 
     config = yaml.safe_load((REPO / path).read_text(encoding="utf-8"))
     check_config_files([REPO / path])

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from conftest import REPO, TINY, copy_workflow, snakemake
 
-from initstudy.config import ConfigError
-from initstudy.config_input import MAX_LINE, check_config_size, shorten
+from initstudy.grid.config import ConfigError
+from initstudy.grid.config_input import MAX_LINE, check_config_size, shorten
 
 pytestmark = pytest.mark.workflow
 

@@ -5,7 +5,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from initstudy.data import CorruptDataError, load_dataset, make_dataset, save_dataset
+from initstudy.model.data import CorruptDataError, load_dataset, make_dataset, save_dataset
 
 TRAIN_SHA256 = "91191c9807c45ed201f81fd023bc92ee9a4b67312900d816b5816ee572423c47"
 

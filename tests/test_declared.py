@@ -1,4 +1,4 @@
-"""Initializers a config declares (initstudy.declared): variances against a hand computation,
+"""Initializers a config declares (initstudy.model.declared): variances against a hand computation,
 the truncated normal's rescaling derived by integration, errors that name the key, and a
 real study whose grid, reference cell and depth study use declared initializers."""
 
@@ -13,8 +13,13 @@ import yaml
 from conftest import REPO, copy_workflow, snakemake
 from scipy import integrate
 
-from initstudy.declared import DISTRIBUTIONS, FAN_MODES, InitializerError, declare_initializers
-from initstudy.init import (
+from initstudy.model.declared import (
+    DISTRIBUTIONS,
+    FAN_MODES,
+    InitializerError,
+    declare_initializers,
+)
+from initstudy.model.init import (
     INITIALIZERS,
     REGISTRY,
     TRUNCATED_STD,

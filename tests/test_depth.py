@@ -13,12 +13,27 @@ from conftest import REPO, copy_workflow, snakemake
 from scipy.stats import fisher_exact
 from snakemake.utils import validate
 
-from initstudy.config import ConfigError, check_config
-from initstudy.data import make_dataset
-from initstudy.depth_robustness import compare_counts
-from initstudy.depth_signal import RATIO_COLUMNS, SIGNAL_COLUMNS, measure_signal, signal_ratios
-from initstudy.depth_spread import failure_prediction, log_signal, mean_variance_over_seeds
-from initstudy.depth_theory import (
+from initstudy.analysis.depth_robustness import compare_counts
+from initstudy.analysis.depth_training import (
+    DEPTH_STATUSES,
+    classify_depth_runs,
+    perturb_weights,
+    select_learning_rates,
+    train_depth,
+)
+from initstudy.grid.config import ConfigError, check_config
+from initstudy.model.data import make_dataset
+from initstudy.model.init import initialize_batch
+from initstudy.model.net import cost_from_logits
+from initstudy.model.train import TrainSettings
+from initstudy.theory.depth_signal import (
+    RATIO_COLUMNS,
+    SIGNAL_COLUMNS,
+    measure_signal,
+    signal_ratios,
+)
+from initstudy.theory.depth_spread import failure_prediction, log_signal, mean_variance_over_seeds
+from initstudy.theory.depth_theory import (
     layer_widths,
     predicted_depth_signal,
     predicted_log_signal,
@@ -26,16 +41,6 @@ from initstudy.depth_theory import (
     predicted_signal,
     relu_log_factor,
 )
-from initstudy.depth_training import (
-    DEPTH_STATUSES,
-    classify_depth_runs,
-    perturb_weights,
-    select_learning_rates,
-    train_depth,
-)
-from initstudy.init import initialize_batch
-from initstudy.net import cost_from_logits
-from initstudy.train import TrainSettings
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 SQRT2 = 1.4142135623730951

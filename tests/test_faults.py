@@ -21,8 +21,8 @@ import yaml
 from conftest import REPO, TINY, copy_workflow, snakemake
 from report_items import check_html_report
 
-from initstudy.atomic import TEMPORARY_MARK
-from initstudy.tables import RUN_COLUMNS, RUN_NUMBERS, read_table
+from initstudy.tables.tables import RUN_COLUMNS, RUN_NUMBERS, read_table
+from initstudy.util.atomic import TEMPORARY_MARK
 
 pytestmark = pytest.mark.workflow
 
@@ -323,7 +323,7 @@ def test_dry_runs_reports_lint_and_listings_need_no_lock(tiny_study, tmp_path):
     table then deleted, a dry run announces the study's size and plans the aggregation,
     ``--list-rules`` lists the rules, ``--lint`` exits 0 with Snakemake's all-clear; a real
     run is refused, naming this process, and writes nothing."""
-    from initstudy.lock import hold_results_lock
+    from initstudy.util.lock import hold_results_lock
 
     workdir = shutil.copytree(tiny_study, tmp_path / "held", symlinks=True)
     held_by_this_test = hold_results_lock(workdir / "results")

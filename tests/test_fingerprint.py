@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import REPO
 
-from initstudy.fingerprint import source_fingerprint
+from initstudy.util.fingerprint import source_fingerprint
 
 
 def roots(checkout):
@@ -23,7 +23,7 @@ def copy_code(dest):
 
 def test_a_copy_elsewhere_has_the_same_fingerprint_and_caches_do_not_count(tmp_path):
     copy = copy_code(tmp_path / "copy")
-    cache = copy / "src/initstudy/__pycache__"
+    cache = copy / "src/initstudy/model/__pycache__"
     cache.mkdir(exist_ok=True)
     (cache / "net.cpython-311.pyc").write_bytes(b"bytecode")
     (cache / "kernel_numba.run-1.py311.nbi").write_bytes(b"kernel index")
@@ -34,7 +34,7 @@ def test_a_copy_elsewhere_has_the_same_fingerprint_and_caches_do_not_count(tmp_p
 @pytest.mark.parametrize(
     "edit",
     [
-        "src/initstudy/templates/report.md.j2",  # an edit of the library's data
+        "src/initstudy/report/templates/report.md.j2",  # an edit of the library's data
         "workflow/scripts/plot_heatmap.py",  # an edit of the workflow
     ],
 )

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy.gain import (
+from initstudy.model.gain import (
     cell_gains,
     entry_second_moment,
     formula_table,
@@ -14,7 +14,7 @@ from initstudy.gain import (
     ratio_columns,
     signal_ratios,
 )
-from initstudy.init import REGISTRY, Initializer, base_std, initialize
+from initstudy.model.init import REGISTRY, Initializer, base_std, initialize
 
 NOTEBOOK = [2, 10, 5, 1]
 SQRT2 = math.sqrt(2)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from backends import BACKENDS
 
-from initstudy.init import initialize_batch
-from initstudy.net import batched_mlp, cost_from_logits, sigmoid
+from initstudy.model.init import initialize_batch
+from initstudy.model.net import batched_mlp, cost_from_logits, sigmoid
 
 
 def _cost(net, X, y):

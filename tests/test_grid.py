@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import copy_workflow, snakemake
 
-from initstudy.grid import (
+from initstudy.grid.grid import (
     add_axis_columns,
     batch_values,
     batched_axes,

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from initstudy.init import INITIALIZERS, REGISTRY, base_std, initialize, initialize_batch
+from initstudy.model.init import INITIALIZERS, REGISTRY, base_std, initialize, initialize_batch
 
 
 def test_random_times_ten_reproduces_the_notebook_matrices():

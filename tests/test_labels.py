@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from initstudy.labels import cell_label, display_scale, format_scale
+from initstudy.util.labels import cell_label, display_scale, format_scale
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def editable_elsewhere(tmp_path_factory) -> tuple[Path, Path]:
     for part in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / part, other / part)
     shutil.copytree(REPO / "src", other / "src", ignore=shutil.ignore_patterns("*.egg-info"))
-    template = other / "src/initstudy/templates/report.md.j2"
+    template = other / "src/initstudy/report/templates/report.md.j2"
     template.write_text(template.read_text().replace("\n# ", f"\n{OTHER_MARKER}\n\n# ", 1))
     env_dir = root / "venv"
     venv.create(env_dir, with_pip=False)
@@ -100,7 +100,7 @@ def test_an_edited_template_reaches_the_report_with_the_package_installed(
     """Before the fix the report rule reran for the edit and wrote the old text: its script
     imported the installed copy."""
     study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
-    template = study / "src/initstudy/templates/report.md.j2"
+    template = study / "src/initstudy/report/templates/report.md.j2"
     marker = "An edit of the checkout's template, made by the test."
     template.write_text(template.read_text().replace("\n# ", f"\n{marker}\n\n# ", 1))
     proc = snakemake(study, "--cores", "2", *TINY, python=installed)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy.outcomes import (
+from initstudy.analysis.outcomes import (
     CHANCE_COST,
     STATUSES,
     classify,

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import TINY, copy_workflow, snakemake
 
-from initstudy.plausibility import (
+from initstudy.tables.plausibility import (
     ImplausibleTableError,
     check_complete,
     check_plausible,

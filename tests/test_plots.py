@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy import (
+from initstudy.analysis.analysis import AnalysisSettings, analyse
+from initstudy.analysis.depth_training import classify_depth_runs, summarize_depths, train_depth
+from initstudy.analysis.depth_training import time_to_learn as depth_time_to_learn
+from initstudy.grid.grid import add_axis_columns
+from initstudy.model.cell import train_cell
+from initstudy.model.data import make_dataset
+from initstudy.model.init import INITIALIZERS
+from initstudy.model.train import TrainSettings, predict
+from initstudy.plots import (
     plots,
     plots_accuracy,
     plots_depth,
@@ -15,16 +23,8 @@ from initstudy import (
     plots_plane,
     plots_training,
 )
-from initstudy.analysis import AnalysisSettings, analyse
-from initstudy.cell import train_cell
-from initstudy.data import make_dataset
-from initstudy.depth_signal import measure_signal, signal_ratios
-from initstudy.depth_training import classify_depth_runs, summarize_depths, train_depth
-from initstudy.depth_training import time_to_learn as depth_time_to_learn
-from initstudy.grid import add_axis_columns
-from initstudy.init import INITIALIZERS
-from initstudy.labels import TIMES, cell_label
-from initstudy.train import TrainSettings, predict
+from initstudy.theory.depth_signal import measure_signal, signal_ratios
+from initstudy.util.labels import TIMES, cell_label
 
 SEEDS = [0, 3]
 NOTEBOOK = [("zeros", 1.0), ("random", 10.0), ("he", 1.0)]

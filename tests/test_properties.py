@@ -36,8 +36,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from initstudy import report
-from initstudy.analysis import (
+from initstudy.analysis.analysis import (
     AnalysisSettings,
     analyse,
     budgets,
@@ -45,14 +44,15 @@ from initstudy.analysis import (
     equal_gain_cells,
     selected,
 )
-from initstudy.comparisons import COMPARISON_COLUMNS, holm
-from initstudy.grid import grid_axes, grid_cells
-from initstudy.outcomes import STATUSES
-from initstudy.report_findings import findings_facts
-from initstudy.selection import CHOICE_AXES
-from initstudy.stats import METRICS
-from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, CorruptTableError, write_table
-from initstudy.templates import render
+from initstudy.analysis.comparisons import COMPARISON_COLUMNS, holm
+from initstudy.analysis.outcomes import STATUSES
+from initstudy.analysis.selection import CHOICE_AXES
+from initstudy.analysis.stats import METRICS
+from initstudy.grid.grid import grid_axes, grid_cells
+from initstudy.report import report
+from initstudy.report.report_findings import findings_facts
+from initstudy.report.templates import render
+from initstudy.tables.tables import COST_COLUMNS, RUN_COLUMNS, CorruptTableError, write_table
 
 REPO = Path(__file__).resolve().parents[1]
 LAYERS = [2, 4, 3, 1]

@@ -17,7 +17,7 @@ import pytest
 from browser import CHROMIUM, evaluate_in_page
 from conftest import REPO, TINY, snakemake
 
-from initstudy.publish import NO_VALUE, data_uri, markdown_page, table_page
+from initstudy.report.publish import NO_VALUE, data_uri, markdown_page, table_page
 
 #: Evaluated in the report once it has loaded: decodes every image item (and every image
 #: inside the HTML items) in the browser and returns what it found.

@@ -2,7 +2,7 @@
 
 The config schema (YAML, which cannot import Python) and config/README.md
 repeat the names; these tests fail, naming the place, until they agree with
-:data:`initstudy.init.REGISTRY`. The last tests add a Gaussian initializer the
+:data:`initstudy.model.init.REGISTRY`. The last tests add a Gaussian initializer the
 way the registry declares its own and follow it through the library.
 """
 
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import yaml
 
-from initstudy.config import load_schema
-from initstudy.init import (
+from initstudy.grid.config import load_schema
+from initstudy.model.init import (
     INITIALIZERS,
     REGISTRY,
     Initializer,

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from initstudy import report
-from initstudy.comparisons import compare_cells, holm
-from initstudy.depth_report import worst_ratio_error
-from initstudy.imports import import_closure
-from initstudy.provenance import compute_facts
-from initstudy.report_findings import findings_facts, learning_rate_facts, verdict
-from initstudy.templates import TEMPLATE_DIR, render
+from initstudy.analysis.comparisons import compare_cells, holm
+from initstudy.report import report
+from initstudy.report.depth_report import worst_ratio_error
+from initstudy.report.provenance import compute_facts
+from initstudy.report.report_findings import findings_facts, learning_rate_facts, verdict
+from initstudy.report.templates import TEMPLATE_DIR, render
+from initstudy.util.imports import import_closure
 
 NAN = math.nan
 CONFIG = {

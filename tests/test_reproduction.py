@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy import notebook
-from initstudy.cell import train_cell
-from initstudy.data import make_dataset
-from initstudy.reproduction import reproduction_table, rerun_frame
-from initstudy.train import TrainSettings
+from initstudy.analysis.reproduction import reproduction_table, rerun_frame
+from initstudy.model import notebook
+from initstudy.model.cell import train_cell
+from initstudy.model.data import make_dataset
+from initstudy.model.train import TrainSettings
 
 SETUP = notebook.SETUP
 
@@ -62,7 +62,7 @@ def test_he_accuracies_and_every_printed_cost(notebook_cells):
     np.testing.assert_allclose(ours, printed, rtol=1e-12, atol=0)
 
 
-# --- the report's reproduction table (initstudy.reproduction.reproduction_table) -----------
+# --- the report's reproduction table (initstudy.analysis.reproduction.reproduction_table) ---
 
 QUANTITIES = [f"cost @ {i * 1000}" for i in range(15)] + ["train_accuracy", "test_accuracy"]
 

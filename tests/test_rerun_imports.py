@@ -2,7 +2,7 @@
 not, and the jobs after them.
 
 The expected rules come from Python's own ``modulefinder`` run on each rule's script,
-independently of the workflow's ``ast``-based import closure (initstudy.imports), and the
+independently of the workflow's ``ast``-based import closure (initstudy.util.imports), and the
 scheduled rules from a real ``snakemake -n`` on a finished tiny study with a depth study.
 """
 
@@ -117,7 +117,10 @@ def test_every_rule_declares_exactly_the_modules_its_script_imports(every_job):
         declared = {path for path in job.inputs if path in set(modules())}
         if declared != imported:
             wrong[job.rule] = {"undeclared": imported - declared, "extra": declared - imported}
-    assert imports_of_training(scripts) >= {"src/initstudy/net.py", "workflow/scripts/common.py"}
+    assert imports_of_training(scripts) >= {
+        "src/initstudy/model/net.py",
+        "workflow/scripts/common.py",
+    }
     assert not wrong, wrong
 
 
@@ -125,7 +128,9 @@ def imports_of_training(scripts: dict[str, str]) -> set[str]:
     return imported_files(scripts["train_cell"])
 
 
-@pytest.mark.parametrize("module", ["src/initstudy/plots_depth.py", "src/initstudy/survival.py"])
+@pytest.mark.parametrize(
+    "module", ["src/initstudy/plots/plots_depth.py", "src/initstudy/analysis/survival.py"]
+)
 def test_editing_a_module_reruns_the_rules_that_import_it(finished, every_job, module):
     """A real edit: the dry run schedules exactly the jobs of the rules whose scripts import the
     module (by ``modulefinder``) and the jobs downstream of them (by the declared files of a

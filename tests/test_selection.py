@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy.selection import SELECTION_COLUMNS, select_on_validation
-from initstudy.stats import IDENTICAL
+from initstudy.analysis.selection import SELECTION_COLUMNS, select_on_validation
+from initstudy.analysis.stats import IDENTICAL
 
 AXES = ("init", "scale", "learning_rate")
 SEEDS = range(4)

@@ -7,18 +7,18 @@ import pytest
 import yaml
 from conftest import REPO
 
-from initstudy.cell import save_parameters, train_cell
-from initstudy.config_file import load_config
-from initstudy.data import make_dataset
-from initstudy.grid import batch_values, grid_cells
-from initstudy.sizing import (
+from initstudy.grid.config_file import load_config
+from initstudy.grid.grid import batch_values, grid_cells
+from initstudy.grid.sizing import (
     JOB_START_SECONDS,
     StudyTooLargeError,
     check_fits,
     rule_mem_mb,
     study_size,
 )
-from initstudy.train import TrainSettings
+from initstudy.model.cell import save_parameters, train_cell
+from initstudy.model.data import make_dataset
+from initstudy.model.train import TrainSettings
 
 
 def _config(batched):

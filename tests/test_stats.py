@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy import intervals
-from initstudy.stats import (
+from initstudy.analysis import intervals
+from initstudy.analysis.stats import (
     BCA_UNDEFINED,
     IDENTICAL,
     METRICS,

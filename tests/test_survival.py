@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy.survival import (
+from initstudy.analysis.survival import (
     CURVE_COLUMNS,
     FEWER_THAN_HALF,
     KM_COLUMNS,

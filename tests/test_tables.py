@@ -12,10 +12,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from initstudy.cell import save_parameters, train_cell
-from initstudy.data import make_dataset
-from initstudy.tables import CorruptTableError, read_parameters
-from initstudy.train import TrainSettings
+from initstudy.model.cell import save_parameters, train_cell
+from initstudy.model.data import make_dataset
+from initstudy.model.train import TrainSettings
+from initstudy.tables.tables import CorruptTableError, read_parameters
 
 REBUILD = "rerun the study's snakemake command (rule train_cell)"
 SEEDS = [0, 5, 7]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import TINY, snakemake
 
-from initstudy.atomic import TEMPORARY_MARK, TEMPORARY_NAME, atomic_path
-from initstudy.lock import remove_stale_temporaries
+from initstudy.util.atomic import TEMPORARY_MARK, TEMPORARY_NAME, atomic_path
+from initstudy.util.lock import remove_stale_temporaries
 
 #: Files a user may keep in the results folder, each with the shape of the old temporary
 #: names (``.<name>.<8 characters>.<suffix>``) that a run used to delete.

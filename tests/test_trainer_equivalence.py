@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from backends import BACKENDS, NOT_PINNED, NUMBA_PINNED
 
-from initstudy import net as net_module
-from initstudy import notebook
-from initstudy.data import make_dataset
-from initstudy.init import initialize, initialize_batch
-from initstudy.net import NumbaMLP, NumpyMLP, batched_mlp, resolve_backend
-from initstudy.sizing import resolve_backend_name
-from initstudy.train import TrainSettings, accuracy, train_batch
+from initstudy.grid.sizing import resolve_backend_name
+from initstudy.model import net as net_module
+from initstudy.model import notebook
+from initstudy.model.data import make_dataset
+from initstudy.model.init import initialize, initialize_batch
+from initstudy.model.net import NumbaMLP, NumpyMLP, batched_mlp, resolve_backend
+from initstudy.model.train import TrainSettings, accuracy, train_batch
 
 LAYERS = [2, 10, 5, 1]
 RTOL = 1e-12
@@ -138,7 +138,7 @@ def test_backends_agree(data, layers):
 def test_the_pinned_kernel_imports_and_the_size_estimate_names_the_backend_that_trains():
     """The kernel module imports (its own ImportError otherwise), ``"auto"`` trains with it,
     and the size estimate's ``"auto"`` (decided without importing numba) is the same backend."""
-    import initstudy.kernel_numba  # noqa: F401  (re-raises the kernel's import error, if any)
+    import initstudy.model.kernel_numba  # noqa: F401  (re-raises the kernel's import error, if any)
 
     assert net_module.kernel_numba is not None
     assert resolve_backend("auto") == "numba"
@@ -212,7 +212,7 @@ def test_train_batch_uses_the_settings_backend(data, backend):
 
 @pytest.mark.skipif(not NUMBA_PINNED, reason=NOT_PINNED)
 def test_vectorized_sigmoid_error_is_numpys_to_the_last_bits():
-    from initstudy.kernel_numba_exp import sigmoid_error
+    from initstudy.model.kernel_numba_exp import sigmoid_error
 
     rng = np.random.default_rng(0)
     special = [0.0, -0.0, 1e-300, 40.0, 41.0, -709.0, -709.7827128933841, -709.79, -745.2, 800.0]

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from initstudy.config import format_scale
-from initstudy.labels import display_scale
+from initstudy.grid.config import format_scale
+from initstudy.util.labels import display_scale
 
 pytestmark = pytest.mark.workflow
 

@@ -4,7 +4,7 @@
   cell of the grid (all its seeds as one batch) on the config's data and prints
   its per-seed table and its summary, computed as the workflow computes them;
 - ``python -m initstudy size config/config.yaml`` shows a study's grid size, the
-  workflow's own estimate of a training job (:mod:`initstudy.sizing`) and the
+  workflow's own estimate of a training job (:mod:`initstudy.grid.sizing`) and the
   grid's training time from the trainer's speed measured on this machine.
 
 A config given with ``--config`` (or to ``size``) is read as the workflow reads
@@ -27,13 +27,13 @@ import sys
 
 import yaml
 
-from initstudy.config import ConfigError
-from initstudy.config_file import load_config, read_config_file, schema_path
-from initstudy.config_input import check_reference, shorten
-from initstudy.declared import InitializerError, declare_initializers
-from initstudy.grid import batch_values
-from initstudy.init import REGISTRY
-from initstudy.sizing import resolve_backend_name, study_size
+from initstudy.grid.config import ConfigError
+from initstudy.grid.config_file import load_config, read_config_file, schema_path
+from initstudy.grid.config_input import check_reference, shorten
+from initstudy.grid.grid import batch_values
+from initstudy.grid.sizing import resolve_backend_name, study_size
+from initstudy.model.declared import InitializerError, declare_initializers
+from initstudy.model.init import REGISTRY
 from initstudy.standalone import grid_size, measure_update_time, train_one_cell
 
 #: Per-seed columns ``train`` prints.
@@ -73,8 +73,8 @@ def blame(error: Exception, argument: str, path=None, given=None) -> UsageError:
     Parameters
     ----------
     error : Exception
-        A :class:`~initstudy.config.ConfigError` or
-        :class:`~initstudy.declared.InitializerError`.
+        A :class:`~initstudy.grid.config.ConfigError` or
+        :class:`~initstudy.model.declared.InitializerError`.
     argument : str
         The argument that names the config file (``--config``, or ``config`` of ``size``).
     path : str, optional
@@ -203,7 +203,7 @@ def _size_command(args: argparse.Namespace) -> None:
     print(f"{args.config}: {size['cells']} cells × {size['seeds']} seeds = "
           f"{size['networks']} networks, {size['iterations']} iterations each "
           f"({size['updates']:.3g} network updates)")  # fmt: skip
-    # The workflow's own estimate, printed when a run starts (initstudy.sizing).
+    # The workflow's own estimate, printed when a run starts (initstudy.grid.sizing).
     print(study_size(config, size["cells"], len(batch_values(config)), backend).summary(backend))
     per_update = measure_update_time(config["model"]["layers"], config["dataset"]["n_train"])
     seconds = size["updates"] * per_update

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import time
 
-from initstudy.grid import grid_cells
+from initstudy.grid.grid import grid_cells
 
 
 def train_one_cell(config: dict, init: str, scale: float, progress=None) -> dict:
     """Train one cell of the grid on the config's data set and summarize it as the workflow
-    summarizes a cell (:func:`initstudy.analysis.classified`, then
-    :func:`initstudy.stats.summarize` at each budget).
+    summarizes a cell (:func:`initstudy.analysis.analysis.classified`, then
+    :func:`initstudy.analysis.stats.summarize` at each budget).
 
     Parameters
     ----------
     config : dict
-        A config from :func:`initstudy.config_file.load_config` (its ``model``,
+        A config from :func:`initstudy.grid.config_file.load_config` (its ``model``,
         ``dataset``, ``grid.seeds`` and ``analysis`` sections are used).
     init : str
         Initializer name (registered, or declared by the config).
     scale : float
     progress : callable, optional
-        Passed to :func:`initstudy.train.train_batch`.
+        Passed to :func:`initstudy.model.train.train_batch`.
 
     Returns
     -------
@@ -32,11 +32,11 @@ def train_one_cell(config: dict, init: str, scale: float, progress=None) -> dict
     # Imported here: a command that stops at a bad argument does so before these (seconds).
     import pandas as pd
 
-    from initstudy.analysis import AnalysisSettings, budgets, classified
-    from initstudy.cell import train_cell
-    from initstudy.data import dataset_specs, make_dataset
-    from initstudy.stats import summarize
-    from initstudy.train import TrainSettings, logged_iterations
+    from initstudy.analysis.analysis import AnalysisSettings, budgets, classified
+    from initstudy.analysis.stats import summarize
+    from initstudy.model.cell import train_cell
+    from initstudy.model.data import dataset_specs, make_dataset
+    from initstudy.model.train import TrainSettings, logged_iterations
 
     model, analysis = config["model"], config["analysis"]
     dataset = make_dataset(**dataset_specs(config)[config["dataset"]["name"]])
@@ -77,7 +77,7 @@ def grid_size(config: dict) -> dict:
     Parameters
     ----------
     config : dict
-        A config from :func:`initstudy.config_file.load_config`.
+        A config from :func:`initstudy.grid.config_file.load_config`.
 
     Returns
     -------
@@ -116,9 +116,9 @@ def measure_update_time(
     -------
     float
     """
-    from initstudy.cell import train_cell
-    from initstudy.data import make_dataset
-    from initstudy.train import TrainSettings
+    from initstudy.model.cell import train_cell
+    from initstudy.model.data import make_dataset
+    from initstudy.model.train import TrainSettings
 
     dataset = make_dataset(n_train, 100, 0.05, 1, 2)
     seeds = list(range(networks))

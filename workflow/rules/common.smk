@@ -58,7 +58,7 @@ except LIBRARY.LibraryError as error:
     raise WorkflowError(f"{error} (nothing was run)") from None
 os.environ[LIBRARY.CHECKOUT_VARIABLE] = CHECKOUT
 
-from initstudy.config import (  # noqa: E402
+from initstudy.grid.config import (  # noqa: E402
     ConfigError,
     check_config,
     check_config_files,
@@ -66,17 +66,17 @@ from initstudy.config import (  # noqa: E402
     load_schema,
     validate_config,
 )
-from initstudy.config_input import (  # noqa: E402
+from initstudy.grid.config_input import (  # noqa: E402
     check_config_size,
     check_reference,
     check_yaml_files,
     parse_overrides,
     shorten,
 )
-from initstudy.declared import InitializerError, declare_initializers  # noqa: E402
-from initstudy.figures import load_figures  # noqa: E402
-from initstudy.data import data_file_stem, dataset_specs  # noqa: E402
-from initstudy.grid import (  # noqa: E402
+from initstudy.model.declared import InitializerError, declare_initializers  # noqa: E402
+from initstudy.grid.figures import load_figures  # noqa: E402
+from initstudy.model.data import data_file_stem, dataset_specs  # noqa: E402
+from initstudy.grid.grid import (  # noqa: E402
     axis_value,
     batch_values,
     cell_from_wildcards,
@@ -88,15 +88,15 @@ from initstudy.grid import (  # noqa: E402
     job_axes,
     job_cells,
 )
-from initstudy.fingerprint import source_fingerprint  # noqa: E402
-from initstudy.imports import import_closure  # noqa: E402
-from initstudy.lock import (  # noqa: E402
+from initstudy.util.fingerprint import source_fingerprint  # noqa: E402
+from initstudy.util.imports import import_closure  # noqa: E402
+from initstudy.util.lock import (  # noqa: E402
     ResultsBusyError,
     hold_results_lock,
     remove_stale_temporaries,
 )
-from initstudy.reproduction import setup_differences  # noqa: E402
-from initstudy.sizing import (  # noqa: E402
+from initstudy.analysis.reproduction import setup_differences  # noqa: E402
+from initstudy.grid.sizing import (  # noqa: E402
     StudyTooLargeError,
     check_fits,
     machine_mb,

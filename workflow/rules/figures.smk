@@ -1,9 +1,9 @@
 # Stage 4: figures, one rule each (plot_<name>), made from the declarations in
 # workflow/figures.yaml, so that editing one plotting script redraws only its figure.
 
-from initstudy.grid import axis_levels
-from initstudy.notebook import PRINTED
-from initstudy.reproduction import notebook_cell
+from initstudy.grid.grid import axis_levels
+from initstudy.model.notebook import PRINTED
+from initstudy.analysis.reproduction import notebook_cell
 
 # The data sets of the grid (the base one alone without a dataset axis), in axis order.
 FIGURE_DATASETS = axis_levels(config, "dataset")

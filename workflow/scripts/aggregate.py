@@ -1,12 +1,13 @@
-"""Gather the cells' tables, then classify, time and summarize every run (initstudy.analysis)."""
+"""Gather the cells' tables, then classify, time and summarize every run
+(initstudy.analysis.analysis)."""
 
 from common import finish, start_log
 
-from initstudy.aggregate import collect_cells
-from initstudy.analysis import AnalysisSettings, analyse, budgets, equal_gain_cells
-from initstudy.grid import grid_cells
-from initstudy.tables import write_table
-from initstudy.train import logged_iterations
+from initstudy.analysis.analysis import AnalysisSettings, analyse, budgets, equal_gain_cells
+from initstudy.grid.grid import grid_cells
+from initstudy.model.train import logged_iterations
+from initstudy.tables.aggregate import collect_cells
+from initstudy.tables.tables import write_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -23,7 +23,7 @@ _HERE = Path(__file__).resolve().parents[2]
 REPO = Path(os.environ.get(CHECKOUT_VARIABLE, _HERE))
 use_library(os.environ.get(LIBRARY_VARIABLE, _HERE / "src"))
 
-from initstudy.declared import declare_initializers  # noqa: E402
+from initstudy.model.declared import declare_initializers  # noqa: E402
 
 
 def start_log(snakemake) -> logging.Logger:
@@ -101,7 +101,7 @@ def finish(log: logging.Logger) -> None:
     LLVM above all) and costs about 0.3 s of CPU per job, as much as a fifth of
     a default training job (measured: ``benchmarks/bench_study.py`` counts it as
     unaccounted CPU). Nothing is lost by skipping it: every output was written
-    and closed through ``initstudy.atomic``, and the log and the standard
+    and closed through ``initstudy.util.atomic``, and the log and the standard
     streams are flushed here. A job that fails never gets here, so it exits the
     normal way, with its traceback and a non-zero status.
 

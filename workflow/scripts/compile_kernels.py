@@ -6,9 +6,9 @@ Nothing to do where numba is not installed (the NumPy backend).
 import numpy as np
 from common import finish, start_log
 
-from initstudy.atomic import write_text_atomic
-from initstudy.init import initialize_batch
-from initstudy.net import batched_mlp, resolve_backend
+from initstudy.model.init import initialize_batch
+from initstudy.model.net import batched_mlp, resolve_backend
+from initstudy.util.atomic import write_text_atomic
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

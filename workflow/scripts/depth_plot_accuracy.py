@@ -2,11 +2,11 @@
 
 from common import finish, start_log
 
-from initstudy.depth_training import RUN_AXES
-from initstudy.plots import save_figure
-from initstudy.plots_accuracy import plot_accuracy_vs_depth
-from initstudy.stats import CELL_STATISTICS
-from initstudy.tables import read_table
+from initstudy.analysis.depth_training import RUN_AXES
+from initstudy.analysis.stats import CELL_STATISTICS
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_accuracy import plot_accuracy_vs_depth
+from initstudy.tables.tables import read_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -2,10 +2,10 @@
 
 from common import finish, start_log
 
-from initstudy.depth_signal import SIGNAL_COLUMNS
-from initstudy.plots import save_figure
-from initstudy.plots_depth import plot_gradients
-from initstudy.tables import read_table
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_depth import plot_gradients
+from initstudy.tables.tables import read_table
+from initstudy.theory.depth_signal import SIGNAL_COLUMNS
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

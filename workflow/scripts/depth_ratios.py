@@ -3,8 +3,8 @@
 import pandas as pd
 from common import finish, start_log
 
-from initstudy.depth_signal import SIGNAL_COLUMNS, signal_ratios
-from initstudy.tables import read_table, write_table
+from initstudy.tables.tables import read_table, write_table
+from initstudy.theory.depth_signal import SIGNAL_COLUMNS, signal_ratios
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -2,14 +2,14 @@
 
 from common import finish, start_log
 
-from initstudy.atomic import write_text_atomic
-from initstudy.depth_report import report_section
-from initstudy.depth_robustness import MATCHED_COLUMNS, ROBUSTNESS_COLUMNS, empty_reason
-from initstudy.depth_signal import RATIO_COLUMNS
-from initstudy.depth_spread import FAILURE_COLUMNS, POOLED_COLUMNS, SPREAD_COLUMNS
-from initstudy.depth_training import RUN_AXES
-from initstudy.stats import CELL_STATISTICS
-from initstudy.tables import read_table
+from initstudy.analysis.depth_robustness import MATCHED_COLUMNS, ROBUSTNESS_COLUMNS, empty_reason
+from initstudy.analysis.depth_training import RUN_AXES
+from initstudy.analysis.stats import CELL_STATISTICS
+from initstudy.report.depth_report import report_section
+from initstudy.tables.tables import read_table
+from initstudy.theory.depth_signal import RATIO_COLUMNS
+from initstudy.theory.depth_spread import FAILURE_COLUMNS, POOLED_COLUMNS, SPREAD_COLUMNS
+from initstudy.util.atomic import write_text_atomic
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -3,8 +3,12 @@
 import pandas as pd
 from common import finish, start_log
 
-from initstudy.depth_training import classify_depth_runs, select_learning_rates, time_to_learn
-from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table, write_table
+from initstudy.analysis.depth_training import (
+    classify_depth_runs,
+    select_learning_rates,
+    time_to_learn,
+)
+from initstudy.tables.tables import COST_COLUMNS, RUN_COLUMNS, read_table, write_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

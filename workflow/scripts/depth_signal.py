@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from common import finish, start_log
 
-from initstudy.data import load_dataset
-from initstudy.depth_signal import measure_signal
-from initstudy.tables import write_table
+from initstudy.model.data import load_dataset
+from initstudy.tables.tables import write_table
+from initstudy.theory.depth_signal import measure_signal
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

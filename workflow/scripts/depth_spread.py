@@ -2,9 +2,9 @@
 
 from common import finish, start_log
 
-from initstudy.data import load_dataset
-from initstudy.depth_spread import spread_table
-from initstudy.tables import write_table
+from initstudy.model.data import load_dataset
+from initstudy.tables.tables import write_table
+from initstudy.theory.depth_spread import spread_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -3,17 +3,21 @@
 import pandas as pd
 from common import finish, start_log
 
-from initstudy.data import load_dataset
-from initstudy.depth_robustness import REFERENCE_SHAPE, compare_variants, compare_with_reference
-from initstudy.depth_spread import attach_log_signal, failure_prediction
-from initstudy.depth_training import (
+from initstudy.analysis.depth_robustness import (
+    REFERENCE_SHAPE,
+    compare_variants,
+    compare_with_reference,
+)
+from initstudy.analysis.depth_training import (
     RUN_AXES,
     chosen_runs,
     classify_depth_runs,
     summarize_depths,
     time_to_learn,
 )
-from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table, write_table
+from initstudy.model.data import load_dataset
+from initstudy.tables.tables import COST_COLUMNS, RUN_COLUMNS, read_table, write_table
+from initstudy.theory.depth_spread import attach_log_signal, failure_prediction
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

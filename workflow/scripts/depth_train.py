@@ -8,10 +8,10 @@ on validation (``rates`` input).
 import pandas as pd
 from common import finish, start_log
 
-from initstudy.data import load_dataset
-from initstudy.depth_training import train_depth
-from initstudy.tables import read_table, write_table
-from initstudy.train import TrainSettings
+from initstudy.analysis.depth_training import train_depth
+from initstudy.model.data import load_dataset
+from initstudy.model.train import TrainSettings
+from initstudy.tables.tables import read_table, write_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

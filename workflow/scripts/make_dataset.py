@@ -2,7 +2,7 @@
 
 from common import finish, start_log
 
-from initstudy.data import make_dataset, save_dataset
+from initstudy.model.data import make_dataset, save_dataset
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -4,8 +4,8 @@ rate."""
 from common import finish, start_log
 from study_tables import read_study_table
 
-from initstudy.plots import save_figure
-from initstudy.plots_facets import plot_accuracy_vs_scale
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_facets import plot_accuracy_vs_scale
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -3,8 +3,8 @@
 from common import finish, start_log
 from study_tables import read_study_table
 
-from initstudy.plots import save_figure
-from initstudy.plots_training import plot_cost_curves
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_training import plot_cost_curves
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -2,9 +2,9 @@
 
 from common import finish, start_log
 
-from initstudy.data import load_dataset
-from initstudy.plots import save_figure
-from initstudy.plots_plane import plot_dataset
+from initstudy.model.data import load_dataset
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_plane import plot_dataset
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -4,11 +4,11 @@ validation, data set by data set."""
 from common import finish, start_log
 from study_tables import read_study_table
 
-from initstudy import plots_plane
-from initstudy.data import load_dataset
-from initstudy.plots import save_figure
-from initstudy.plots_facets import facet
-from initstudy.tables import read_parameters
+from initstudy.model.data import load_dataset
+from initstudy.plots import plots_plane
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_facets import facet
+from initstudy.tables.tables import read_parameters
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

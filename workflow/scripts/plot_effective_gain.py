@@ -4,8 +4,8 @@ learning rate."""
 from common import finish, start_log
 from study_tables import read_study_table
 
-from initstudy.plots import save_figure
-from initstudy.plots_learning import plot_effective_gain
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_learning import plot_effective_gain
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

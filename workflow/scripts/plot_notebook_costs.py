@@ -3,9 +3,9 @@
 from common import finish, start_log
 from study_tables import read_study_table
 
-from initstudy.plots import save_figure
-from initstudy.plots_facets import facet
-from initstudy.plots_training import plot_notebook_costs
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_facets import facet
+from initstudy.plots.plots_training import plot_notebook_costs
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -4,8 +4,8 @@ chosen on validation, per data set."""
 from common import finish, start_log
 from study_tables import read_study_table
 
-from initstudy.plots import save_figure
-from initstudy.plots_learning import plot_time_to_learn
+from initstudy.plots.plots import save_figure
+from initstudy.plots.plots_learning import plot_time_to_learn
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

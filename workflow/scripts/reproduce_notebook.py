@@ -2,10 +2,10 @@
 
 from common import finish, start_log
 
-from initstudy.data import load_dataset
-from initstudy.notebook import rerun_printed_runs
-from initstudy.reproduction import rerun_frame
-from initstudy.tables import write_table
+from initstudy.analysis.reproduction import rerun_frame
+from initstudy.model.data import load_dataset
+from initstudy.model.notebook import rerun_printed_runs
+from initstudy.tables.tables import write_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -1,18 +1,18 @@
 """The study's tables (``results/metrics``) as the figure and report scripts read them.
 
-Every table is checked whole and plausible (:func:`initstudy.tables.read_table`), with its
+Every table is checked whole and plausible (:func:`initstudy.tables.tables.read_table`), with its
 columns; ``runs``, ``costs`` and ``summary`` must hold exactly the rows the config asks for
-(:func:`initstudy.plausibility.study_rows`), and a table without rows is damaged unless the
-config says why it has none (:func:`initstudy.plausibility.empty_reason`: a grid of one
+(:func:`initstudy.tables.plausibility.study_rows`), and a table without rows is damaged unless the
+config says why it has none (:func:`initstudy.tables.plausibility.empty_reason`: a grid of one
 initializer compares nothing). Kept apart from ``common.py`` so that the jobs
 that do not read these tables (data, training) do not depend on the modules read here.
 """
 
-from initstudy.analysis import SPEEDUP_COLUMNS
-from initstudy.comparisons import COMPARISON_COLUMNS
-from initstudy.plausibility import empty_reason, study_rows
-from initstudy.stats import SUMMARY_COLUMNS
-from initstudy.tables import COST_COLUMNS, RUN_COLUMNS, read_table
+from initstudy.analysis.analysis import SPEEDUP_COLUMNS
+from initstudy.analysis.comparisons import COMPARISON_COLUMNS
+from initstudy.analysis.stats import SUMMARY_COLUMNS
+from initstudy.tables.plausibility import empty_reason, study_rows
+from initstudy.tables.tables import COST_COLUMNS, RUN_COLUMNS, read_table
 
 #: Columns each table must have, by the name of the rule input it is read from.
 COLUMNS = {

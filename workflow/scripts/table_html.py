@@ -2,8 +2,8 @@
 
 from common import finish, start_log
 
-from initstudy.atomic import write_text_atomic
-from initstudy.publish import table_page
+from initstudy.report.publish import table_page
+from initstudy.util.atomic import write_text_atomic
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

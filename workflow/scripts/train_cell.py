@@ -5,11 +5,11 @@ import numpy as np
 from common import finish, start_log
 from threadpoolctl import threadpool_info
 
-from initstudy.cell import save_parameters, train_cell
-from initstudy.data import load_dataset
-from initstudy.grid import add_axis_columns
-from initstudy.tables import write_table
-from initstudy.train import TrainSettings
+from initstudy.grid.grid import add_axis_columns
+from initstudy.model.cell import save_parameters, train_cell
+from initstudy.model.data import load_dataset
+from initstudy.model.train import TrainSettings
+from initstudy.tables.tables import write_table
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

@@ -5,21 +5,21 @@ from pathlib import Path
 from common import REPO, finish, start_log
 from study_tables import read_study_table
 
-from initstudy import report
-from initstudy.analysis import runs_at
-from initstudy.atomic import write_text_atomic
-from initstudy.data import load_dataset
-from initstudy.grid import grid_axes
-from initstudy.notebook import SETUP
-from initstudy.provenance import reproducibility_facts
-from initstudy.report_findings import findings_facts
-from initstudy.reproduction import (
+from initstudy.analysis.analysis import runs_at
+from initstudy.analysis.reproduction import (
     notebook_cell,
     notebook_runs,
     output_saturation,
     reproduction_table,
 )
-from initstudy.tables import read_table
+from initstudy.grid.grid import grid_axes
+from initstudy.model.data import load_dataset
+from initstudy.model.notebook import SETUP
+from initstudy.report import report
+from initstudy.report.provenance import reproducibility_facts
+from initstudy.report.report_findings import findings_facts
+from initstudy.tables.tables import read_table
+from initstudy.util.atomic import write_text_atomic
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)

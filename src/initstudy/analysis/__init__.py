@@ -1,0 +1,1 @@
+"""Outcomes, intervals, summaries, selection on validation, comparisons, times to learn."""

@@ -1,0 +1,1 @@
+"""The grid of cells and the config that declares it: axes, validation, sizing, figures."""

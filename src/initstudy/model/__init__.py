@@ -1,0 +1,1 @@
+"""The networks: data sets, initializers, the trainer and its kernels."""

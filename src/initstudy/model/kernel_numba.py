@@ -1,0 +1,388 @@
+"""Compiled forward and backward passes for :class:`initstudy.model.net.NumbaMLP` (optional).
+
+Imported only when ``numba`` is installed. The arrays have the NumPy backend's
+layout (weights ``(B, n_out, n_in)``, activations ``(B, n, m)``); each network is
+computed on its own, layer by layer, with the examples as the innermost,
+vectorized loop, in the notebook's operations and order: ``dot`` summed over the
+inner index in order, then ``+ b``; ``maximum(0, z)``; ``1/m * (sigmoid(z) - y)``;
+``da * (a > 0)``; ``W - lr * dW``; no fused multiply-adds. Two things differ in
+the last bits: the sums over the examples (``dW``, ``db``) are split into SIMD
+partial sums (as BLAS splits them its own way; the split depends on the CPU's
+vector width, never on the run or the batch), and ``exp`` is fdlibm's
+(:mod:`initstudy.model.kernel_numba_exp`), where NumPy has its own.
+
+Speed: a row of outputs takes all its inputs (up to 16; else 8) per pass over
+the examples, with the bias and ReLU (or the backward mask) in its last pass;
+the backward pass that forms row ``k`` of a layer's input gradient accumulates
+column ``k`` of its weight gradient from the same loads; rows are indices, not
+views; no reference counting (``_nrt=False``: the kernels allocate nothing).
+
+Parameters and gradients are flat float64 arrays, activations ``(rows, m)``
+ones; ``widths`` holds the layer widths and the ``*_off`` arrays the start of
+each layer's block (in values, or rows of activations), so one compiled
+function serves every depth and width. Networks are independent: a network trained in a
+batch is bit for bit the network trained alone. Entry points: :func:`forward`
+and :func:`run` (the training); :func:`backward` and :func:`step` are the
+step-by-step reference, and :func:`run` ends bit for bit where the loop of
+:func:`forward`, :func:`backward`, :func:`step` leaves the networks.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import literal_unroll
+
+from initstudy.model.kernel_numba_exp import sigmoid_error
+
+_JIT = {
+    "nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False,
+    "_nrt": False,
+}  # fmt: skip
+# Functions that take arrays are inlined into their caller (a call costs as much as
+# a short pass); inlined code takes the caller's flags.
+_INLINE = {**_JIT, "inline": "always"}
+# The one place where sums may be reassociated: the sums over the examples, which
+# LLVM then splits into SIMD partial sums. Every other operation in these
+# functions goes through the strict scalar helpers (_finish, _first_term, _term),
+# which LLVM inlines with their own, strict, flags.
+_SUMS = {**_JIT, "fastmath": {"reassoc"}}
+
+# What the last pass of a row does with its sum ``s``.
+_KEEP, _BIAS, _BIAS_RELU, _MASK = 0, 1, 2, 3
+# Inputs per forward pass after the first, output rows per backward pass (the
+# backward keeps a sum per row in a register), and the widths a first pass may take.
+_ROW_PASS, _BACK_PASS = 8, 8
+_WIDTHS = tuple(range(1, 17))
+_BACK_WIDTHS = tuple(range(1, _BACK_PASS + 1))
+
+
+@numba.jit(**_JIT)
+def _finish(s, mode, b, a):  # pragma: no cover
+    """``s`` (a partial sum), ``s + b``, ``relu(s + b)`` or ``s * (a > 0)``, by ``mode``."""
+    if mode == _KEEP:
+        return s
+    if mode == _MASK:
+        # np.multiply(da, int64(a > 0)): s * 1 is s, and s * 0 keeps NaN and inf * 0.
+        return s if a > 0.0 else s * 0.0
+    v = s + b
+    if mode == _BIAS:
+        return v
+    # np.maximum(0, z): NaN propagates (NaN <= 0 is false), -0.0 becomes 0.0.
+    return 0.0 if v <= 0.0 else v
+
+
+@numba.jit(**_JIT)
+def _first_term(first, prev, w, v):  # pragma: no cover
+    """``w * v``, the first term of a dot product, or ``prev + w * v`` after earlier terms."""
+    return w * v if first else prev + w * v
+
+
+@numba.jit(**_JIT)
+def _term(s, w, v):  # pragma: no cover
+    """``s + w * v``: the next term of a dot product, in order."""
+    return s + w * v
+
+
+@numba.jit(**_JIT)
+def _dense_pass(Z, j, w, A, k, r, first, mode, b):  # pragma: no cover
+    """``Z[j] (+)= w[k] A[k] + ... + w[k+r-1] A[k+r-1]`` (``r`` in 1..16), then ``_finish``.
+
+    ``r`` is a constant at each (inlined) call, so that the loop has exactly ``r``
+    terms; ``mode`` is not ``_MASK``. Every pass stores ``Z[j]`` and the next
+    reloads it, so the fewer the passes the better: one per sixteen inputs.
+    """
+    w0, w1, w2, w3 = w[k], w[k + 1] if r > 1 else 0.0, w[k + 2] if r > 2 else 0.0, w[k + 3] if r > 3 else 0.0  # fmt: skip  # noqa: E501
+    w4, w5, w6, w7 = w[k + 4] if r > 4 else 0.0, w[k + 5] if r > 5 else 0.0, w[k + 6] if r > 6 else 0.0, w[k + 7] if r > 7 else 0.0  # fmt: skip  # noqa: E501
+    w8, w9, w10, w11 = w[k + 8] if r > 8 else 0.0, w[k + 9] if r > 9 else 0.0, w[k + 10] if r > 10 else 0.0, w[k + 11] if r > 11 else 0.0  # fmt: skip  # noqa: E501
+    w12, w13, w14, w15 = w[k + 12] if r > 12 else 0.0, w[k + 13] if r > 13 else 0.0, w[k + 14] if r > 14 else 0.0, w[k + 15] if r > 15 else 0.0  # fmt: skip  # noqa: E501
+    for e in range(Z.shape[1]):
+        s = _first_term(first, Z[j, e], w0, A[k, e])
+        if r > 1:
+            s = _term(s, w1, A[k + 1, e])
+        if r > 2:
+            s = _term(s, w2, A[k + 2, e])
+        if r > 3:
+            s = _term(s, w3, A[k + 3, e])
+        if r > 4:
+            s = _term(s, w4, A[k + 4, e])
+        if r > 5:
+            s = _term(s, w5, A[k + 5, e])
+        if r > 6:
+            s = _term(s, w6, A[k + 6, e])
+        if r > 7:
+            s = _term(s, w7, A[k + 7, e])
+        if r > 8:
+            s = _term(s, w8, A[k + 8, e])
+        if r > 9:
+            s = _term(s, w9, A[k + 9, e])
+        if r > 10:
+            s = _term(s, w10, A[k + 10, e])
+        if r > 11:
+            s = _term(s, w11, A[k + 11, e])
+        if r > 12:
+            s = _term(s, w12, A[k + 12, e])
+        if r > 13:
+            s = _term(s, w13, A[k + 13, e])
+        if r > 14:
+            s = _term(s, w14, A[k + 14, e])
+        if r > 15:
+            s = _term(s, w15, A[k + 15, e])
+        Z[j, e] = _finish(s, mode, b, 0.0)
+
+
+@numba.jit(**_INLINE)
+def _dense_row(Z, j, w, A, mode, b):  # pragma: no cover
+    """``Z[j] = _finish(w @ A)``: one pass up to 16 inputs, else passes of 8 (measured best).
+
+    The first pass takes ``n`` or ``n % 8`` (or 8) inputs, each further pass 8.
+    """
+    n = A.shape[0]
+    r = n if n <= _WIDTHS[-1] else n - _ROW_PASS * ((n - 1) // _ROW_PASS)
+    first_mode = mode if r == n else _KEEP
+    for width in literal_unroll(_WIDTHS):  # a pass compiled for each constant width
+        if r == width:
+            _dense_pass(Z, j, w, A, 0, width, True, first_mode, b)
+    for k in range(r, n, _ROW_PASS):
+        last = k + _ROW_PASS == n
+        _dense_pass(Z, j, w, A, k, _ROW_PASS, False, mode if last else _KEEP, b)
+
+
+@numba.jit(**_INLINE)
+def _block(buffer, off, net, size):  # pragma: no cover
+    """Network ``net``'s block of a layer whose blocks start at ``off``: ``size`` rows or values.
+
+    A slice, never a reshape (numba's reshape calls into C: 12 ns, 16 times an iteration).
+    """
+    return buffer[off + net * size : off + (net + 1) * size]
+
+
+@numba.jit(**_INLINE)
+def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net):  # pragma: no cover
+    """Every layer of network ``net``: ``relu(z)`` of hidden layers, then ``z``."""
+    n_layers = widths.size - 1
+    inp = X
+    for l in range(n_layers):
+        n_in, n_out = widths[l], widths[l + 1]
+        W = _block(params, w_off[l], net, n_out * n_in)
+        bias = _block(params, b_off[l], net, n_out)
+        Z = _block(acts, a_off[l], net, n_out)
+        mode = _BIAS_RELU if l < n_layers - 1 else _BIAS
+        for j in range(n_out):
+            _dense_row(Z, j, W[j * n_in : (j + 1) * n_in], inp, mode, bias[j])
+        inp = Z
+
+
+@numba.jit(**_SUMS)
+def _bias_grads(dz, db):  # pragma: no cover
+    """The output layer's ``db[j] = sum(dz[j])`` (the other layers' come with ``_back_pass``)."""
+    for j in range(dz.shape[0]):
+        s = 0.0
+        for e in range(dz.shape[1]):
+            s += dz[j, e]
+        db[j] = s
+
+
+@numba.jit(**_INLINE)
+def _back_pass(out, W, dz, A, k, j0, r, first, last, dW, db_in):  # pragma: no cover
+    """Rows ``j0 .. j0+r-1`` (``r`` in 1..8) of ``dz``: their share of input gradient row ``k``.
+
+    ``out[k] (+)= W[j0, k] dz[j0] + ...`` added in order (times ``A[k] > 0`` if
+    ``last``), and from the same loads ``dW[j, k] = sum(dz[j] * A[k])``, the sums
+    the caller reassociates; ``W`` and ``dW`` are flat ``(n_out, n_in)``. The last
+    pass also sums row ``k`` into ``db_in[k]``, the bias gradient of the layer below.
+    ``r`` is a constant at each (inlined) call.
+    """
+    n = A.shape[0]
+    mode = _MASK if last else _KEEP
+    w0, w1, w2, w3 = W[j0 * n + k], W[(j0 + 1) * n + k] if r > 1 else 0.0, W[(j0 + 2) * n + k] if r > 2 else 0.0, W[(j0 + 3) * n + k] if r > 3 else 0.0  # fmt: skip  # noqa: E501
+    w4, w5, w6, w7 = W[(j0 + 4) * n + k] if r > 4 else 0.0, W[(j0 + 5) * n + k] if r > 5 else 0.0, W[(j0 + 6) * n + k] if r > 6 else 0.0, W[(j0 + 7) * n + k] if r > 7 else 0.0  # fmt: skip  # noqa: E501
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = t = 0.0
+    for e in range(A.shape[1]):
+        x, v = A[k, e], dz[j0, e]
+        s, s0 = _first_term(first, out[k, e], w0, v), s0 + v * x
+        if r > 1:
+            v = dz[j0 + 1, e]
+            s, s1 = _term(s, w1, v), s1 + v * x
+        if r > 2:
+            v = dz[j0 + 2, e]
+            s, s2 = _term(s, w2, v), s2 + v * x
+        if r > 3:
+            v = dz[j0 + 3, e]
+            s, s3 = _term(s, w3, v), s3 + v * x
+        if r > 4:
+            v = dz[j0 + 4, e]
+            s, s4 = _term(s, w4, v), s4 + v * x
+        if r > 5:
+            v = dz[j0 + 5, e]
+            s, s5 = _term(s, w5, v), s5 + v * x
+        if r > 6:
+            v = dz[j0 + 6, e]
+            s, s6 = _term(s, w6, v), s6 + v * x
+        if r > 7:
+            v = dz[j0 + 7, e]
+            s, s7 = _term(s, w7, v), s7 + v * x
+        out[k, e] = s = _finish(s, mode, 0.0, x)
+        t += s
+    if last:
+        db_in[k] = t
+    for i, total in enumerate((s0, s1, s2, s3, s4, s5, s6, s7)):
+        if i < r:
+            dW[(j0 + i) * n + k] = total
+
+
+@numba.jit(**_SUMS)
+def _back_layer(dz, W, A, out, dW, db_in):  # pragma: no cover
+    """A hidden layer's ``dW = dz @ A.T``, ``out = (W.T @ dz) * (A > 0)`` and its row sums.
+
+    Row ``k`` of ``out``, its sum ``db_in[k]`` (the bias gradient of the layer below)
+    and column ``k`` of ``dW`` come from the same passes over ``dz``, eight of its
+    rows at a time (the first pass takes ``n_out % 8`` or 8).
+    """
+    n_out = dz.shape[0]
+    r = n_out - _BACK_PASS * ((n_out - 1) // _BACK_PASS)
+    for k in range(A.shape[0]):
+        for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each constant width
+            if r == width:
+                _back_pass(out, W, dz, A, k, 0, width, True, r == n_out, dW, db_in)
+        for j0 in range(r, n_out, _BACK_PASS):
+            last = j0 + _BACK_PASS == n_out
+            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, last, dW, db_in)
+
+
+@numba.jit(**_SUMS)
+def _input_layer_grads(dz, X, dW):  # pragma: no cover
+    """The first layer's ``dW = dz @ X.T`` (its input gradient is not needed).
+
+    Two rows of ``X`` (the input has few) against four of ``dz`` per pass over the
+    examples, eight products from six loads; an odd last row of either is taken twice.
+    """
+    n_x, n_dz, m = X.shape[0], dz.shape[0], X.shape[1]
+    for i in range(0, n_x, 2):
+        i1 = min(i + 1, n_x - 1)
+        for k in range(0, n_dz, 4):
+            k1, k2, k3 = min(k + 1, n_dz - 1), min(k + 2, n_dz - 1), min(k + 3, n_dz - 1)
+            s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = 0.0
+            for e in range(m):
+                x0, x1, a0, a1, a2, a3 = X[i, e], X[i1, e], dz[k, e], dz[k1, e], dz[k2, e], dz[k3, e]  # fmt: skip  # noqa: E501
+                s00, s01, s02, s03 = s00 + x0 * a0, s01 + x0 * a1, s02 + x0 * a2, s03 + x0 * a3
+                s10, s11, s12, s13 = s10 + x1 * a0, s11 + x1 * a1, s12 + x1 * a2, s13 + x1 * a3
+            for kk, (s0, s1) in enumerate(((s00, s10), (s01, s11), (s02, s12), (s03, s13))):
+                if k + kk < n_dz:
+                    dW[(k + kk) * n_x + i], dW[(k + kk) * n_x + i1] = s0, s1
+
+
+@numba.jit(**_INLINE)
+def _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net):  # pragma: no cover  # fmt: skip  # noqa: E501
+    """Gradients of network ``net`` from ``dz`` at its output logits, into ``grads``."""
+    n_layers = widths.size - 1
+    _bias_grads(dz, _block(grads, b_off[n_layers - 1], net, widths[n_layers]))
+    spare = 0  # which scratch buffer receives the next layer's dz
+    for l in range(n_layers - 1, 0, -1):
+        n_in, n_out = widths[l], widths[l + 1]
+        dA = (dz_b if spare == 1 else dz_a)[:n_in]
+        _back_layer(
+            dz, _block(params, w_off[l], net, n_out * n_in), _block(acts, a_off[l - 1], net, n_in),
+            dA, _block(grads, w_off[l], net, n_out * n_in), _block(grads, b_off[l - 1], net, n_in),
+        )  # fmt: skip
+        dz = dA
+        spare = 1 - spare
+    _input_layer_grads(dz, X, _block(grads, w_off[0], net, widths[0] * widths[1]))
+
+
+@numba.jit(**_INLINE)
+def _step_net(params, grads, learning_rate, widths, w_off, b_off, net):  # pragma: no cover
+    """``params <- params - learning_rate * grads`` for the parameters of network ``net``."""
+    for l in range(widths.size - 1):
+        n_in, n_out = widths[l], widths[l + 1]
+        start = w_off[l] + net * n_out * n_in
+        for i in range(start, start + n_out * n_in):
+            params[i] = params[i] - learning_rate * grads[i]
+        start = b_off[l] + net * n_out
+        for i in range(start, start + n_out):
+            params[i] = params[i] - learning_rate * grads[i]
+
+
+@numba.jit(**_INLINE)
+def _output_gradient_net(y, acts, dz, bits, widths, a_off, net, lo, hi):  # pragma: no cover
+    """``dz = 1/m * (sigmoid(z) - y)`` at the output logits ``z`` of network ``net``."""
+    n_out = widths[widths.size - 1]
+    m = dz.shape[1]
+    Z = _block(acts, a_off[a_off.size - 1], net, n_out)
+    for j in range(n_out):
+        lo, hi = sigmoid_error(Z[j], y[j if y.shape[0] > 1 else 0], 1.0 / m, dz[j], bits, lo, hi)
+    return lo, hi
+
+
+@numba.jit(**_JIT)
+def forward(X, params, acts, widths, w_off, b_off, a_off, batch):  # pragma: no cover
+    """Every layer for inputs ``X`` ``(n_0, m)``: ``relu(z)`` of hidden layers, then ``z``."""
+    for net in range(batch):
+        _forward_net(X, params, acts, widths, w_off, b_off, a_off, net)
+
+
+@numba.jit(**_JIT)
+def backward(
+    X, y, params, grads, acts, dz_out, dz_a, dz_b, bits, widths, w_off, b_off, a_off, batch
+):  # pragma: no cover
+    """Gradients of the mean cross-entropy at the last :func:`forward`, into ``grads``.
+
+    ``dz_out`` ``(B, n_L, m)`` receives the gradient at the output logits; ``dz_a`` and
+    ``dz_b`` are ``(max(widths), m)`` scratch; ``bits`` is int64 scratch of ``m``.
+    Returns the smallest and largest finite argument of ``exp`` (at most 0 and at
+    least 0), from which the caller can tell whether ``exp`` overflowed or underflowed.
+    """
+    lo = hi = 0.0
+    for net in range(batch):
+        lo, hi = _output_gradient_net(y, acts, dz_out[net], bits, widths, a_off, net, lo, hi)
+        _backward_net(
+            X, dz_out[net], params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net
+        )
+    return lo, hi
+
+
+@numba.jit(**_JIT)
+def step(params, grads, learning_rate):  # pragma: no cover
+    """``params <- params - learning_rate * grads``, in place."""
+    for i in range(params.size):
+        params[i] = params[i] - learning_rate * grads[i]
+
+
+@numba.jit(**_JIT)
+def run(
+    X, y, params, grads, acts, dz_out, dz_a, dz_b, bits, widths, w_off, b_off, a_off, batch,
+    learning_rate, n_iterations,
+):  # pragma: no cover  # fmt: skip
+    """``n_iterations`` of :func:`forward`, :func:`backward`, :func:`step`, network by network.
+
+    Each network runs all its iterations before the next one starts, so its
+    parameters and activations stay in cache; the arithmetic is that of the
+    three kernels called in turn. Returns what :func:`backward` returns, over all
+    iterations.
+    """
+    lo = hi = 0.0
+    for net in range(batch):
+        dz = dz_out[net]
+        for _ in range(n_iterations):
+            _forward_net(X, params, acts, widths, w_off, b_off, a_off, net)
+            lo, hi = _output_gradient_net(y, acts, dz, bits, widths, a_off, net, lo, hi)
+            _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net)
+            _step_net(params, grads, learning_rate, widths, w_off, b_off, net)
+    return lo, hi
+
+
+def raise_exp_events(lo: float, hi: float) -> None:
+    """Report the overflow or underflow of the kernels' ``exp`` as NumPy's would.
+
+    ``exp`` overflows or underflows at its extreme arguments if anywhere, so
+    NumPy's ``exp`` of those two raises the same floating-point events, through
+    the caller's ``np.errstate`` (once per kernel call, not once per iteration).
+
+    Parameters
+    ----------
+    lo, hi : float
+        Smallest and largest finite argument a kernel passed to ``exp``: what
+        :func:`backward` and :func:`run` return.
+    """
+    if lo < -700.0 or hi > 700.0:
+        np.exp(np.array([lo, hi]))

@@ -1,0 +1,1 @@
+"""The markdown report and the HTML pages: facts in Python, words in templates."""

@@ -1,0 +1,345 @@
+"""The facts behind the report's findings: each initializer's cell chosen on validation, its
+test accuracy, success count and time to learn, and every comparison the report makes.
+
+A claim is only as strong as its test: an initializer is *better* or *worse*
+than another only where the Holm-adjusted p-value of the comparison (Fisher's
+exact test for success counts, the Wilcoxon signed-rank test for paired test
+accuracies) is below ``1 - confidence_level``; otherwise the report calls them
+indistinguishable. Rankings are point estimates, read at several thresholds,
+and the report says where they change. The wording is in ``findings.md.j2``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from initstudy.analysis.comparisons import claim
+from initstudy.analysis.survival import median_time
+from initstudy.grid.grid import rows_at
+from initstudy.model.gain import he_equivalent_gain
+from initstudy.report.report import budget_split, by_dataset
+from initstudy.util.labels import cell_label
+
+#: How the analysis names the groups it compares (``initstudy.analysis.analysis``).
+CHOSEN = " (chosen)"
+EQUAL_GAIN = " at equal gain"
+#: The axes the selection chooses over.
+CHOICE_AXES = ("scale", "learning_rate")
+
+
+def verdict(row: dict, alpha: float) -> dict:
+    """What one comparison of A with B allows one to say.
+
+    Parameters
+    ----------
+    row : dict
+        A record of ``comparisons.csv``.
+    alpha : float
+        Family-wise significance level (Holm-adjusted p-values are read).
+
+    Returns
+    -------
+    dict
+        The record plus ``success_differs`` and ``accuracy_differs`` (adjusted p
+        below ``alpha`` and an effect not zero), ``differs`` (either) and
+        ``direction`` (``"better"``, ``"worse"``, ``"mixed"`` or ``"indistinguishable"``).
+    """
+    success = bool(row["fisher_p_holm"] < alpha and row["rate_difference"] != 0)
+    accuracy = bool(row["wilcoxon_p_holm"] < alpha and row["mean_difference"] != 0)
+    signs = set()
+    if success:
+        signs.add(row["rate_difference"] > 0)
+    if accuracy:
+        signs.add(row["mean_difference"] > 0)
+    direction = "indistinguishable" if not signs else "mixed" if len(signs) > 1 else None
+    if direction is None:
+        direction = "better" if signs.pop() else "worse"
+    return row | {
+        "success_differs": success,
+        "accuracy_differs": accuracy,
+        "differs": success or accuracy,
+        "direction": direction,
+    }
+
+
+def _comparison(comparisons: pd.DataFrame, a: str, b: str, alpha: float) -> dict | None:
+    rows = comparisons[(comparisons["a"] == a) & (comparisons["b"] == b)]
+    return None if rows.empty else verdict(rows.iloc[0].to_dict(), alpha)
+
+
+def _time_facts(runs: pd.DataFrame, level: float) -> dict:
+    """Median time to learn of some runs with its Brookmeyer-Crowley interval."""
+    median, low, high, note = median_time(runs["time_to_learn"], runs["learned"], level)
+    return {"median": median, "low": low, "high": high, "note": note}
+
+
+def chosen_facts(record: dict, context: dict) -> dict:
+    """One initializer's chosen cell on one data set, with everything the findings say of it.
+
+    Parameters
+    ----------
+    record : dict
+        A row of ``selection.csv``.
+    context : dict
+        ``runs`` (this data set's runs), ``early`` (summary rows at the notebook's
+        budget, or None), ``comparisons`` and ``speedups`` (this data set's),
+        ``reference``, ``layers``, ``alpha`` and ``level``.
+
+    Returns
+    -------
+    dict
+        The record plus ``cell`` (label), ``gain`` (He-equivalent), ``time``
+        (:func:`median_time` of its runs), ``n_success_early`` (successes at the
+        notebook's budget, or None), ``versus_reference`` (:func:`verdict`, None for
+        the reference itself) and ``speedup`` (its row of ``speedups.csv``: how many
+        times faster it learns than the reference's chosen cell; None for the reference).
+    """
+    init, reference = record["init"], context["reference"]
+    cell = {axis: record[axis] for axis in ("init", *CHOICE_AXES) if axis in record}
+    runs = rows_at(context["runs"], **cell)
+    facts = record | {
+        "cell": cell_label(init, record["scale"]),
+        "gain": he_equivalent_gain(init, context["layers"], float(record["scale"])),
+        "time": _time_facts(runs, context["level"]),
+        "n_success_early": None,
+        "versus_reference": None,
+        "speedup": None,
+    }
+    if context["early"] is not None:
+        facts["n_success_early"] = int(rows_at(context["early"], **cell)["n_success"].sum())
+    if init != reference:
+        names = (init + CHOSEN, reference + CHOSEN)
+        facts["versus_reference"] = _comparison(context["comparisons"], *names, context["alpha"])
+        facts["speedup"] = _pair_row(context["speedups"], *names)
+    return facts
+
+
+def _pair_row(table: pd.DataFrame, a: str, b: str) -> dict | None:
+    rows = table[(table["a"] == a) & (table["b"] == b)]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def equal_gain_facts(
+    comparisons: pd.DataFrame, gains: pd.DataFrame, reference: str, alpha: float
+) -> list[dict]:
+    """The comparisons of initializers at the reference's gain with the reference.
+
+    Parameters
+    ----------
+    comparisons : pandas.DataFrame
+        This data set's rows of ``comparisons.csv``.
+    gains : pandas.DataFrame
+        ``gain.csv`` (``init``, ``scale``, ``he_equivalent_gain``).
+    reference : str
+    alpha : float
+
+    Returns
+    -------
+    list of dict
+        :func:`verdict` of each, with ``init`` (the initializer at equal gain) and
+        ``scale`` (its scale of He-equivalent gain 1, None if the table has none).
+    """
+    facts = []
+    for row in comparisons[comparisons["a"].str.endswith(EQUAL_GAIN)].to_dict("records"):
+        if row["b"] != reference + CHOSEN:
+            continue
+        init = row["a"].removesuffix(EQUAL_GAIN)
+        unit = gains[(gains["init"] == init) & ((gains["he_equivalent_gain"] - 1).abs() < 1e-3)]
+        scale = float(unit["scale"].iloc[0]) if len(unit) else None
+        facts.append(verdict(row, alpha) | {"init": init, "scale": scale})
+    return facts
+
+
+def reference_claim(comparisons: pd.DataFrame, reference: str, alpha: float) -> str | None:
+    """:func:`initstudy.analysis.comparisons.claim` of the reference's chosen cell against the other
+    chosen cells, on success counts (Holm-adjusted Fisher p), names without " (chosen)".
+
+    Parameters
+    ----------
+    comparisons : pandas.DataFrame
+        One data set's rows of ``comparisons.csv``.
+    reference : str
+    alpha : float
+
+    Returns
+    -------
+    str or None
+        ``"best"`` only when the reference beats every other chosen cell
+        significantly; None without comparisons.
+    """
+    chosen = comparisons[comparisons["a"].str.endswith(CHOSEN)]
+    if chosen.empty:
+        return None
+    return claim(chosen, reference + CHOSEN, alpha).replace(CHOSEN, "")
+
+
+def ranking_facts(rankings: pd.DataFrame) -> dict:
+    """The ranking of the chosen cells at each threshold, and whether it changes.
+
+    Parameters
+    ----------
+    rankings : pandas.DataFrame
+        One data set's rows of ``rankings.csv`` (``threshold``, ``ranking``, ``same_as_first``).
+
+    Returns
+    -------
+    dict
+        ``rows`` (the records) and ``changes`` (the thresholds where the ranking
+        differs from the one at the first).
+    """
+    records = rankings.to_dict("records")
+    changes = [float(row["threshold"]) for row in records if not bool(row["same_as_first"])]
+    return {"rows": records, "changes": changes}
+
+
+def learning_rate_facts(summary: pd.DataFrame, exclude: tuple[str, ...] = ("zeros",)) -> list:
+    """Per learning rate, how many networks of the initializers that can learn succeed.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One data set's rows of ``summary.csv``.
+    exclude : tuple of str
+        Initializers left out (zeros cannot break symmetry at any learning rate).
+
+    Returns
+    -------
+    list of dict
+        ``learning_rate``, ``n_success``, ``n_runs`` (at the full budget) and
+        ``n_success_early`` (at the notebook's, or None), by learning rate; empty
+        without a learning-rate axis or without an initializer that can learn (zeros alone).
+    """
+    learners = summary[~summary["init"].isin(exclude)]
+    if "learning_rate" not in summary.columns or learners.empty:
+        return []
+    full, early = budget_split(learners)
+    facts = []
+    for rate, rows in full.groupby("learning_rate", sort=True):
+        fact = {"learning_rate": float(rate), "n_success": int(rows["n_success"].sum())}
+        fact["n_runs"] = int(rows["n_seeds"].sum())
+        fact["n_success_early"] = (
+            None if early is None else int(rows_at(early, learning_rate=rate)["n_success"].sum())
+        )
+        facts.append(fact)
+    return facts
+
+
+def _context(tables: dict, name, settings: dict) -> dict:
+    """The tables of one data set and the settings, for :func:`chosen_facts`."""
+    level = {"dataset": name} if name is not None else {}
+    _, early = budget_split(tables["summary"])
+    return settings | {
+        "runs": rows_at(tables["runs"], **level),
+        "early": None if early is None else rows_at(early, **level),
+        "comparisons": rows_at(tables["comparisons"], **level),
+        "speedups": rows_at(tables["speedups"], **level),
+    }
+
+
+def dataset_findings(tables: dict, name, settings: dict) -> dict:
+    """Every finding on one data set.
+
+    Parameters
+    ----------
+    tables : dict
+        ``runs``, ``summary``, ``selection``, ``comparisons``, ``speedups``, ``rankings``
+        and ``gain``.
+    name : str or None
+        The data set (None without a dataset axis).
+    settings : dict
+        ``reference``, ``layers``, ``alpha``, ``level``.
+
+    Returns
+    -------
+    dict
+        ``dataset``, ``chosen`` (:func:`chosen_facts` per initializer), ``alone``
+        (one initializer: nothing to compare), ``reference_chosen`` (the reference's, or
+        None), ``reference_claim``, ``equal_gain``, ``rankings`` and ``learning_rates``.
+    """
+    context = _context(tables, name, settings)
+    level = {"dataset": name} if name is not None else {}
+    selection = rows_at(tables["selection"], **level)
+    reference, alpha = settings["reference"], settings["alpha"]
+    chosen = [chosen_facts(record, context) for record in selection.to_dict("records")]
+    return {
+        "dataset": name,
+        "chosen": chosen,
+        "alone": len(chosen) == 1,
+        "reference_chosen": next((c for c in chosen if c["init"] == reference), None),
+        "reference_claim": reference_claim(context["comparisons"], reference, alpha),
+        "equal_gain": equal_gain_facts(context["comparisons"], tables["gain"], reference, alpha),
+        "rankings": ranking_facts(rows_at(tables["rankings"], **level)),
+        "learning_rates": learning_rate_facts(rows_at(tables["summary"], **level)),
+    }
+
+
+def consistency(datasets: list[dict]) -> dict:
+    """For each initializer, whether its verdict against the reference is the same on
+    every data set.
+
+    Parameters
+    ----------
+    datasets : list of dict
+        :func:`dataset_findings` of each data set.
+
+    Returns
+    -------
+    dict
+        Initializer -> ``{"same": bool, "directions": {data set: direction}}``
+        (initializers compared on at least one data set).
+    """
+    directions: dict[str, dict] = {}
+    for findings in datasets:
+        for chosen in findings["chosen"]:
+            if chosen["versus_reference"] is not None:
+                direction = chosen["versus_reference"]["direction"]
+                directions.setdefault(chosen["init"], {})[findings["dataset"]] = direction
+    return {
+        init: {"same": len(set(by.values())) == 1, "directions": by}
+        for init, by in directions.items()
+    }
+
+
+def findings_facts(tables: dict, config: dict, axes) -> dict:
+    """The numbers behind the findings, per data set, and their consistency across them.
+
+    Parameters
+    ----------
+    tables : dict
+        ``runs`` (``runs.csv``), ``summary``, ``selection``, ``comparisons``,
+        ``speedups``, ``rankings`` and ``gain``.
+    config : dict
+        With the sections ``model`` and ``analysis``.
+    axes : tuple of str
+        The grid's axes.
+
+    Returns
+    -------
+    dict
+        ``threshold``, ``level``, ``alpha``, ``reference``, ``budget``,
+        ``early_budget``, ``datasets`` (:func:`dataset_findings` of each) and
+        ``consistency``.
+    """
+    analysis = config["analysis"]
+    level = float(analysis["confidence_level"])
+    settings = {
+        "reference": analysis["reference"]["init"],
+        "layers": list(config["model"]["layers"]),
+        "alpha": round(1 - level, 12),
+        "level": level,
+    }
+    _, early = budget_split(tables["summary"])
+    datasets = [
+        dataset_findings(tables, name, settings)
+        for name, _ in by_dataset(tables["selection"], axes)
+    ]
+    return {
+        "threshold": analysis["success_threshold"],
+        "level": level,
+        "alpha": settings["alpha"],
+        "reference": settings["reference"],
+        "budget": int(config["model"]["iterations"]),
+        "early_budget": None if early is None else int(early["budget"].iloc[0]),
+        "datasets": datasets,
+        "consistency": consistency(datasets),
+    }

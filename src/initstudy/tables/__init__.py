@@ -1,0 +1,1 @@
+"""The study's CSV tables: reading, writing, gathering, and their plausibility rules."""

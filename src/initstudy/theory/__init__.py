@@ -1,0 +1,1 @@
+"""What holds at initialization without training: signal propagation and its spread."""

@@ -1,0 +1,1 @@
+"""Helpers every layer may use: atomic writes, locks, import closures, fingerprints, labels."""

@@ -1,0 +1,113 @@
+"""Which source files a script runs: the closure of its imports within the project.
+
+The workflow declares these files as a rule's inputs, so that editing any
+module a job's script imports, directly or through another module, reruns
+exactly the jobs that run it. Reading the imports from the source (``ast``)
+keeps that list from drifting away from the code. A package's data files (the
+files beside its ``__init__.py`` that are not Python, such as the report's
+templates in ``initstudy/report/templates/``) count as part of the package.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+
+def imported_modules(path: str | Path) -> set[str]:
+    """Dotted names of every module a Python file imports, at any depth of its code.
+
+    ``from package import name`` yields ``package`` and ``package.name`` (the
+    name may be a submodule); imports inside ``try`` blocks and functions count.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    set of str
+    """
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
+    """Project files that ``script`` imports, directly or through each other.
+
+    A module counts when it is a file under one of ``roots`` (``a.b`` is
+    ``root/a/b.py`` or ``root/a/b/__init__.py``); everything else (the
+    standard library, NumPy) is ignored. An imported package brings its
+    :func:`package_data` along.
+
+    Parameters
+    ----------
+    script : str or Path
+        The file whose imports to follow (not itself part of the result).
+    roots : list of str or Path
+        Folders that are on ``sys.path`` when the script runs.
+
+    Returns
+    -------
+    list of Path
+        Sorted, without duplicates.
+    """
+    found: set[Path] = set()
+    pending = [Path(script)]
+    while pending:
+        names = imported_modules(pending.pop())
+        # Importing a.b runs a/__init__.py first: every parent package counts too.
+        names |= {parent for name in names for parent in _parents(name)}
+        for name in sorted(names):
+            source = _source(name, roots)
+            if source is not None and source not in found:
+                found.add(source)
+                pending.append(source)
+                if source.name == "__init__.py":
+                    found.update(package_data(source.parent))
+    return sorted(found)
+
+
+def _parents(name: str) -> list[str]:
+    """The packages above a dotted module name: ``a.b.c`` -> ``a``, ``a.b``."""
+    parts = name.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts))]
+
+
+def package_data(package: str | Path) -> list[Path]:
+    """The files directly inside a package folder that are not Python (templates, tables).
+
+    Hidden files (``.name``) and compiled modules are left out.
+
+    Parameters
+    ----------
+    package : str or Path
+        The folder of the package (the one holding its ``__init__.py``).
+
+    Returns
+    -------
+    list of Path
+        Sorted.
+    """
+    return sorted(
+        path
+        for path in Path(package).iterdir()
+        if path.is_file() and path.suffix not in (".py", ".pyc") and not path.name.startswith(".")
+    )
+
+
+def _source(name: str, roots: list[str | Path]) -> Path | None:
+    parts = name.split(".")
+    for root in roots:
+        base = Path(root).joinpath(*parts)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
