@@ -107,7 +107,8 @@ def test_an_edited_template_reaches_the_report_with_the_package_installed(
     assert "rule report:" in proc.stderr + proc.stdout
     assert marker in (study / "results/report.md").read_text()
     # The installed copy was there all along, unedited.
-    assert marker not in (installed_package(installed) / "templates/report.md.j2").read_text()
+    installed_template = installed_package(installed) / "report/templates/report.md.j2"
+    assert marker not in installed_template.read_text()
 
 
 def test_an_editable_install_of_another_checkout_does_not_reach_the_jobs(
