@@ -8,7 +8,6 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
 from snakemake.logging import logger
-from snakemake.utils import validate
 
 
 def shipped(entry):
@@ -25,7 +24,6 @@ SCRIPTS = os.path.normpath(os.path.dirname(shipped(workflow.source_path("../scri
 # The other modules the scripts import, fetched beside common.py where the workflow is remote.
 shipped(workflow.source_path("../scripts/study_tables.py"))
 shipped(workflow.source_path("../scripts/library.py"))
-SCHEMA = shipped(workflow.source_path("../schemas/config.schema.yaml"))
 FIGURES_FILE = shipped(workflow.source_path("../figures.yaml"))
 WORKFLOW_DIR = os.path.dirname(SCRIPTS)
 CHECKOUT = os.path.dirname(WORKFLOW_DIR)
@@ -58,31 +56,22 @@ except LIBRARY.LibraryError as error:
     raise WorkflowError(f"{error} (nothing was run)") from None
 os.environ[LIBRARY.CHECKOUT_VARIABLE] = CHECKOUT
 
-from initstudy.grid.config import (  # noqa: E402
-    ConfigError,
-    check_config,
-    check_config_files,
-    format_scale,
-    load_schema,
-    validate_config,
-)
+from initstudy.grid.config import ConfigError, check_config_files, format_scale  # noqa: E402
+from initstudy.grid.config_file import load_config  # noqa: E402
 from initstudy.grid.config_input import (  # noqa: E402
-    check_config_size,
     check_reference,
     check_yaml_files,
     parse_overrides,
     shorten,
 )
-from initstudy.model.declared import InitializerError, declare_initializers  # noqa: E402
 from initstudy.grid.figures import load_figures  # noqa: E402
 from initstudy.model.data import data_file_stem, dataset_specs  # noqa: E402
+from initstudy.grid.axes import cell_settings, path_text  # noqa: E402
 from initstudy.grid.grid import (  # noqa: E402
-    axis_value,
     batch_values,
     cell_from_wildcards,
     cell_path,
     cell_pattern,
-    format_value,
     grid_axes,
     grid_cells,
     job_axes,
@@ -107,25 +96,23 @@ from initstudy.grid.sizing import (  # noqa: E402
 
 # Snakemake reads config files with PyYAML's FullLoader through YTE, which
 # evaluates Python for files that set __use_yte__; re-reading them with
-# safe_load refuses anything but plain data. Then our own schema pass, whose
-# messages name key, value and what is allowed, then Snakemake's, which fills
-# in the defaults, then the rules that relate several keys.
-# Before all of that, the files' YAML events (no anchors or aliases, bounded size and
-# depth) and the nested --config values, which Snakemake passes as text.
+# safe_load refuses anything but plain data (and the files' YAML events: no anchors or
+# aliases, bounded size and depth). The nested --config values, which Snakemake passes as
+# text, are parsed. Then the one loader python -m initstudy also uses: the schema pass,
+# whose messages name key, value and what is allowed, the defaults, and the rules that
+# relate several keys.
 try:
     check_yaml_files(workflow.configfiles)
     check_config_files(workflow.configfiles)
     parse_overrides(config, workflow.config_settings.config)
-    check_config_size(config)
-    declare_initializers(config.get("initializers", {}))
-    validate_config(config, load_schema(SCHEMA))
-    validate(config, "../schemas/config.schema.yaml")
-    check_config(config)
+    filled = load_config(config)
+    config.clear()
+    config.update(filled)
     check_reference(config)
     BACKEND = resolve_backend_name(config["model"]["backend"])
     SIZE = study_size(config, len(grid_cells(config)), len(batch_values(config)), BACKEND)
     check_fits(config, SIZE, machine_mb())
-except (ConfigError, InitializerError) as error:
+except ConfigError as error:
     raise WorkflowError(f"invalid config (nothing was run):\n{shorten(str(error))}") from None
 except StudyTooLargeError as error:
     raise WorkflowError(f"study too large (nothing was run):\n{error}") from None
@@ -187,7 +174,8 @@ def script_imports(script):
 
 def data_draw(cell):
     """The (data set, draw) a cell trains on."""
-    return axis_value(cell, "dataset", BASE_DATA), axis_value(cell, "draw", 0)
+    settings = cell_settings(cell, config)
+    return settings.dataset, settings.draw
 
 
 def data_file(cell):

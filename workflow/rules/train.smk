@@ -59,11 +59,13 @@ rule train_cell:
         cells=training_job_cells,
         data=lambda wildcards: [data_file(cell) for cell in training_job_cells(wildcards)],
         seeds=SEEDS,
-        layers=[int(width) for width in config["model"]["layers"]],
-        # A learning_rate axis, where declared, replaces model.learning_rate for its cells.
+        # Each cell's layers and learning rate: an axis, where declared, replaces the config
+        # value it stands for (model.layers, model.learning_rate; initstudy.grid.axes).
+        layers=lambda wildcards: [
+            cell_settings(cell, config).layers for cell in training_job_cells(wildcards)
+        ],
         learning_rates=lambda wildcards: [
-            float(axis_value(cell, "learning_rate", config["model"]["learning_rate"]))
-            for cell in training_job_cells(wildcards)
+            cell_settings(cell, config).learning_rate for cell in training_job_cells(wildcards)
         ],
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),

@@ -41,18 +41,18 @@ def progress(iteration, costs, elapsed):
         log.info("iteration %6d  all %d networks diverged  %.1f s", iteration, costs.size, elapsed)
 
 
-outputs = zip(p.cells, p.data, p.learning_rates, smk.output.runs, smk.output.costs,
+outputs = zip(p.cells, p.data, p.layers, p.learning_rates, smk.output.runs, smk.output.costs,
               smk.output.params, strict=True)  # fmt: skip
-for cell, data, learning_rate, runs_path, costs_path, params_path in outputs:
+for cell, data, layers, learning_rate, runs_path, costs_path, params_path in outputs:
     log.info(
         "training %s: %d seeds, layers %s, %d iterations at learning rate %g",
         cell,
         len(p.seeds),
-        p.layers,
+        layers,
         p.iterations,
         learning_rate,
     )
-    settings = TrainSettings(p.layers, learning_rate, p.iterations, p.log_every, p.backend)
+    settings = TrainSettings(layers, learning_rate, p.iterations, p.log_every, p.backend)
     result = train_cell(
         load_dataset(data), cell["init"], cell["scale"], p.seeds, settings, progress
     )

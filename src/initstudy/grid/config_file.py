@@ -114,7 +114,14 @@ def _short(value: object) -> str:
 
 
 def load_config(config: dict | str | Path) -> dict:
-    """Read and check a study config as the workflow does; return it with defaults filled in.
+    """Check a study config and return it with the schema's defaults filled in: the one loader
+    of the workflow (``workflow/rules/common.smk``) and of ``python -m initstudy``.
+
+    In order: its size, the initializers it declares, every key against the schema (each
+    message names the key, the value and what is allowed), then the rules across keys
+    (:func:`initstudy.grid.config.check_config`). The workflow then also asks for the
+    reference cell (:func:`initstudy.grid.config_input.check_reference`), which it compares
+    every initializer with; a command that trains a few cells does not.
 
     Parameters
     ----------

@@ -3,7 +3,7 @@
 A cell is a point of the grid: a mapping from axis name to value, e.g.
 ``{"init": "he", "scale": 1.0}``. The ``init`` and ``scale`` axes come from
 ``grid.initializations`` (each initializer has its own scales); every further
-axis declared under ``grid.axes`` (see :data:`EXTRA_AXES`) is crossed with
+axis declared under ``grid.axes`` (see :mod:`initstudy.grid.axes`) is crossed with
 them. From a cell, one function each gives its folder (:func:`cell_path`), its
 Snakemake wildcard pattern (:func:`cell_pattern`) and its table columns
 (:func:`cell_columns`), so paths, wildcards and tables cannot disagree.
@@ -23,19 +23,16 @@ from itertools import product
 
 import numpy as np
 
-from initstudy.util.labels import format_scale
-
-#: The axes every grid has, in this order.
-BASE_AXES = ("init", "scale")
-#: Further axes a config may declare under ``grid.axes``, with the config value each
-#: replaces for the cells on it.
-EXTRA_AXES = {
-    "learning_rate": "model.learning_rate",
-    "dataset": "the data set (dataset.name, or a name under datasets)",
-    "draw": "the draw of the train and validation splits (0: the seeds as given)",
-}
-#: The type of each axis's values.
-AXIS_TYPES = {"init": str, "scale": float, "learning_rate": float, "dataset": str, "draw": int}
+from initstudy.grid.axes import (
+    AXES,
+    BASE_AXES,
+    STRATUM_AXES,
+    label_text,
+    parse_text,
+    path_text,
+    present,
+    value_without_axis,
+)
 
 Cell = dict
 
@@ -76,24 +73,16 @@ def axis_levels(config: dict, axis: str) -> list:
     ----------
     config : dict
     axis : str
-        A key of :data:`EXTRA_AXES`.
+        A key of :data:`initstudy.grid.axes.FURTHER_AXES`.
 
     Returns
     -------
     list
         The axis's values under ``grid.axes``, else the one value the config gives without
-        the axis (``model.learning_rate``, ``dataset.name``, draw 0); of the axis's type.
+        the axis (:func:`initstudy.grid.axes.value_without_axis`); of the axis's type.
     """
-    values = further_axes(config).get(axis) or [_value_without_axis(config, axis)]
-    return [AXIS_TYPES[axis](value) for value in values]
-
-
-def _value_without_axis(config: dict, axis: str):
-    if axis == "learning_rate":
-        return config["model"]["learning_rate"]
-    if axis == "dataset":
-        return config["dataset"]["name"]
-    return 0
+    values = further_axes(config).get(axis) or [value_without_axis(config, axis)]
+    return [AXES[axis].kind(value) for value in values]
 
 
 def grid_cells(config: dict) -> list[Cell]:
@@ -107,7 +96,7 @@ def grid_cells(config: dict) -> list[Cell]:
     Returns
     -------
     list of dict
-        Axis name -> value, of the type :data:`AXIS_TYPES` gives.
+        Axis name -> value, of its axis's type.
     """
     extra = further_axes(config)
     pairs = [
@@ -115,42 +104,12 @@ def grid_cells(config: dict) -> list[Cell]:
         for name, scales in config["grid"]["initializations"].items()
         for scale in scales
     ]
-    levels = [[AXIS_TYPES[axis](value) for value in values] for axis, values in extra.items()]
+    levels = [[AXES[axis].kind(value) for value in values] for axis, values in extra.items()]
     return [
         {"init": init, "scale": scale, **dict(zip(extra, values))}
         for init, scale in pairs
         for values in product(*levels)
     ]
-
-
-def format_value(axis: str, value) -> str:
-    """The text of an axis value in paths and wildcards (:func:`format_scale` for numbers).
-
-    Parameters
-    ----------
-    axis : str
-    value : str or float
-
-    Returns
-    -------
-    str
-    """
-    return format_scale(value) if AXIS_TYPES[axis] is float else str(value)
-
-
-def parse_value(axis: str, text: str):
-    """Inverse of :func:`format_value`: the axis value a wildcard stands for.
-
-    Parameters
-    ----------
-    axis : str
-    text : str
-
-    Returns
-    -------
-    str or float
-    """
-    return AXIS_TYPES[axis](text)
 
 
 def cell_path(cell: Cell) -> str:
@@ -165,7 +124,7 @@ def cell_path(cell: Cell) -> str:
     -------
     str
     """
-    return "/".join(_segments({axis: format_value(axis, v) for axis, v in cell.items()}))
+    return "/".join(_segments({axis: path_text(axis, v) for axis, v in cell.items()}))
 
 
 def cell_pattern(axes: tuple[str, ...], fixed: Cell | None = None) -> str:
@@ -185,7 +144,7 @@ def cell_pattern(axes: tuple[str, ...], fixed: Cell | None = None) -> str:
     return "/".join(
         _segments(
             {
-                axis: format_value(axis, fixed[axis]) if axis in fixed else f"{{{axis}}}"
+                axis: path_text(axis, fixed[axis]) if axis in fixed else f"{{{axis}}}"
                 for axis in axes
             }
         )
@@ -276,7 +235,7 @@ def cell_from_wildcards(wildcards, axes: tuple[str, ...]) -> Cell:
     -------
     dict
     """
-    return {axis: parse_value(axis, wildcards[axis]) for axis in axes}
+    return {axis: parse_text(axis, wildcards[axis]) for axis in axes}
 
 
 def cell_columns(axes: tuple[str, ...]) -> tuple[str, ...]:
@@ -327,24 +286,56 @@ def rows_at(table, **values):
     return table[mask]
 
 
+def strata(table, axes) -> list[tuple[dict, object]]:
+    """The table's rows per stratum: per combination of the stratum axes (data set, depth,
+    width) among ``axes``, in table order.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    axes : iterable of str
+        The grid's axes (or the table's columns); only the stratum axes among them count.
+
+    Returns
+    -------
+    list of (dict, pandas.DataFrame)
+        Stratum axis -> value (of the axis's type) and its rows; ``[({}, table)]``
+        without a stratum axis.
+    """
+    keys = present(axes, STRATUM_AXES)
+    if not keys:
+        return [({}, table)]
+    return [
+        ({axis: AXES[axis].kind(value) for axis, value in zip(keys, key, strict=True)}, rows)
+        for key, rows in table.groupby(list(keys), sort=False)
+    ]
+
+
+def stratum_label(stratum: dict) -> str | None:
+    """How a stratum is named for a reader: ``moons``, ``depth 10, width 8``; None for ``{}``.
+
+    The data set is written as its name, every other axis as ``<axis> <value>``.
+
+    Parameters
+    ----------
+    stratum : dict
+        Stratum axis -> value, as :func:`strata` gives.
+
+    Returns
+    -------
+    str or None
+    """
+    if not stratum:
+        return None
+    parts = [
+        label_text(axis, value) if AXES[axis].kind is str else f"{axis} {label_text(axis, value)}"
+        for axis, value in stratum.items()
+    ]
+    return ", ".join(parts)
+
+
 def _segments(texts: dict) -> list[str]:
     segments = []
     for axis, text in texts.items():
         segments.append(text if axis == "init" else f"{axis}-{text}")
     return segments
-
-
-def axis_value(cell: Cell, axis: str, default):
-    """The cell's value on ``axis``, or ``default`` where the grid has no such axis.
-
-    Parameters
-    ----------
-    cell : dict
-    axis : str
-    default : object
-
-    Returns
-    -------
-    object
-    """
-    return cell.get(axis, default)

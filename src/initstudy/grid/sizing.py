@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from itertools import pairwise
 
+from initstudy.grid.axes import ARCHITECTURE_AXES, cell_settings
 from initstudy.grid.config import ConfigError
+from initstudy.grid.grid import axis_levels, further_axes
 
 #: Seconds per multiply-add of one training iteration on one point (see the module notes).
 SECONDS_PER_MULTIPLY_ADD = {"numba": 1.3e-9, "numpy": 2.7e-9}
@@ -128,7 +130,7 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
     """
     model = config["model"]
     seeds = len(config["grid"]["seeds"])
-    layers = [int(width) for width in model["layers"]]
+    layers = _largest_layers(config)
     points, held_out = _largest_data(config)
     weights = sum(a * b for a, b in pairwise(layers))
     units = sum(layers[1:])
@@ -146,6 +148,17 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
         train_mb=BASE_MB + (buffers + tables) / 1e6,
         aggregate_mb=BASE_MB + 80.0 + rows * BYTES_PER_ROW / 1e6,
     )
+
+
+def _largest_layers(config: dict) -> list[int]:
+    """The layers of the grid's largest network: model.layers, or the deepest and widest
+    shape where the grid has architecture axes."""
+    largest = {
+        axis: max(axis_levels(config, axis))
+        for axis in ARCHITECTURE_AXES
+        if axis in further_axes(config)
+    }
+    return cell_settings(largest, config).layers
 
 
 def _largest_data(config: dict) -> tuple[int, int]:
