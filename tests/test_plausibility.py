@@ -15,13 +15,8 @@ import pandas as pd
 import pytest
 from conftest import TINY, copy_workflow, snakemake
 
-from initstudy.tables.plausibility import (
-    ImplausibleTableError,
-    check_complete,
-    check_plausible,
-    expected_rows,
-    rule_for,
-)
+from initstudy.tables.completeness import check_complete, expected_rows
+from initstudy.tables.plausibility import ImplausibleTableError, check_plausible, rule_for
 
 pytestmark = pytest.mark.workflow
 

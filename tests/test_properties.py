@@ -46,8 +46,8 @@ from initstudy.analysis.analysis import (
 )
 from initstudy.analysis.comparisons import COMPARISON_COLUMNS, holm
 from initstudy.analysis.outcomes import STATUSES
-from initstudy.analysis.selection import CHOICE_AXES
 from initstudy.analysis.stats import METRICS
+from initstudy.grid.axes import CHOSEN_AXES
 from initstudy.grid.grid import grid_axes, grid_cells
 from initstudy.report import report
 from initstudy.report.report_findings import findings_facts
@@ -391,7 +391,7 @@ def test_the_choice_reads_validation_only(study, seed):
     rng = np.random.default_rng(seed)
     study_settings = study["settings"]
     budget = study_settings.budgets[-1]
-    keys = [*("init", "dataset"), *CHOICE_AXES]
+    keys = [*("init", "dataset"), *CHOSEN_AXES]
     by = ["validation_accuracy_mean", "median_time_to_learn", "n_candidates", "n_runs"]
 
     def choice(runs, costs):

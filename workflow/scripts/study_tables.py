@@ -2,7 +2,7 @@
 
 Every table is checked whole and plausible (:func:`initstudy.tables.tables.read_table`), with its
 columns; ``runs``, ``costs`` and ``summary`` must hold exactly the rows the config asks for
-(:func:`initstudy.tables.plausibility.study_rows`), and a table without rows is damaged unless the
+(:func:`initstudy.tables.completeness.study_rows`), and a table without rows is damaged unless the
 config says why it has none (:func:`initstudy.tables.plausibility.empty_reason`: a grid of one
 initializer compares nothing). Kept apart from ``common.py`` so that the jobs
 that do not read these tables (data, training) do not depend on the modules read here.
@@ -11,7 +11,8 @@ that do not read these tables (data, training) do not depend on the modules read
 from initstudy.analysis.analysis import SPEEDUP_COLUMNS
 from initstudy.analysis.comparisons import COMPARISON_COLUMNS
 from initstudy.analysis.stats import SUMMARY_COLUMNS
-from initstudy.tables.plausibility import empty_reason, study_rows
+from initstudy.tables.completeness import study_rows
+from initstudy.tables.plausibility import empty_reason
 from initstudy.tables.tables import COST_COLUMNS, RUN_COLUMNS, read_table
 
 #: Columns each table must have, by the name of the rule input it is read from.

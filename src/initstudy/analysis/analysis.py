@@ -21,7 +21,7 @@ from initstudy.analysis.comparisons import (
     ranking_changes,
 )
 from initstudy.analysis.outcomes import classify
-from initstudy.analysis.selection import CHOICE_AXES, select_on_validation
+from initstudy.analysis.selection import select_on_validation
 from initstudy.analysis.stats import summarize
 from initstudy.analysis.survival import (
     RATIO_COLUMNS,
@@ -30,12 +30,13 @@ from initstudy.analysis.survival import (
     speedup,
     time_to_learn,
 )
-from initstudy.grid.grid import rows_at
+from initstudy.grid.axes import CHOSEN_AXES, REPLICATE_AXES, STRATUM_AXES, present
+from initstudy.grid.grid import rows_at, strata
 from initstudy.model.gain import cell_gains, formula_table, he_equivalent_gain
 
 #: Columns of the runs that change with the budget they are read at.
 AT_BUDGET = ("final_cost", "train_accuracy", "validation_accuracy", "test_accuracy")
-#: Columns of :func:`speedups` (after ``dataset`` where the grid has that axis).
+#: Columns of :func:`speedups` (after the stratum axes the grid has).
 SPEEDUP_COLUMNS = ("a", "b", *RATIO_COLUMNS)
 
 
@@ -167,8 +168,8 @@ def classified(runs, curves, settings: AnalysisSettings, iteration: int) -> pd.D
 
 
 def selected(runs, times, settings: AnalysisSettings) -> pd.DataFrame:
-    """Each initializer's (scale, learning rate) chosen on validation, per data set."""
-    keep = tuple(axis for axis in ("dataset",) if axis in settings.axes)
+    """Each initializer's chosen axes (scale, learning rate) chosen on validation, per stratum."""
+    keep = present(settings.axes, STRATUM_AXES)
     # The times come in through ``times`` (a second copy would shadow them in the merge).
     runs = runs.drop(columns=["time_to_learn", "learned"], errors="ignore")
     return select_on_validation(
@@ -178,29 +179,26 @@ def selected(runs, times, settings: AnalysisSettings) -> pd.DataFrame:
 
 
 def _level_columns(settings: AnalysisSettings) -> list[str]:
-    """The columns that name a data set in the tables made per data set (none without one)."""
-    return [axis for axis in ("dataset",) if axis in settings.axes]
+    """The columns that name a stratum in the tables made per stratum (none without one)."""
+    return list(present(settings.axes, STRATUM_AXES))
 
 
 def _levels(table: pd.DataFrame, settings: AnalysisSettings):
-    """The table's rows per data set (one group of all rows without a dataset axis)."""
-    if "dataset" not in settings.axes:
-        yield {}, table
-        return
-    for name, rows in table.groupby("dataset", sort=False):
-        yield {"dataset": name}, rows
+    """The table's rows per stratum (one group of all rows without a stratum axis)."""
+    yield from strata(table, settings.axes)
 
 
 def _groups(chosen: pd.DataFrame, level: dict, settings: AnalysisSettings) -> dict[str, dict]:
-    """The groups compared on one data set: each chosen cell, and each initializer's cell at
-    the reference's gain and chosen learning rate. Name -> column values of its runs."""
-    choose = [axis for axis in CHOICE_AXES if axis in settings.axes]
+    """The groups compared in one stratum: each chosen cell, and each initializer's cell at
+    the reference's gain and the reference's choice on the other chosen axes (the learning
+    rate). Name -> column values of its runs."""
+    choose = present(settings.axes, CHOSEN_AXES)
     cells = {
         f"{row['init']} (chosen)": level | {"init": row["init"]} | {a: row[a] for a in choose}
         for _, row in chosen.iterrows()
     }
     reference = cells.get(f"{settings.reference} (chosen)", {})
-    rate = {a: reference[a] for a in ("learning_rate",) if a in reference}
+    rate = {a: reference[a] for a in choose if a != "scale" and a in reference}
     for init, scale in (settings.equal_gain or {}).items():
         cells[f"{init} at equal gain"] = level | {"init": init, "scale": float(scale)} | rate
     return cells
@@ -209,7 +207,7 @@ def _groups(chosen: pd.DataFrame, level: dict, settings: AnalysisSettings) -> di
 def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
     """Every comparison the report makes, Holm-corrected over all of them together: each
     chosen initializer against the reference's chosen cell, and each initializer at the
-    reference's gain against the reference at its chosen learning rate, per data set."""
+    reference's gain against the reference at its chosen learning rate, per stratum."""
     reference = f"{settings.reference} (chosen)"
     parts = []
     for level, chosen in _levels(selection, settings):
@@ -220,7 +218,7 @@ def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
         pairs = [(name, reference) for name in cells if name != reference]
         if reference not in cells or not pairs:
             continue
-        pair_on = tuple(axis for axis in ("seed", "draw") if axis in (*settings.axes, "seed"))
+        pair_on = ("seed", *present(settings.axes, REPLICATE_AXES))
         table = compare_cells(
             runs, cells, settings.threshold, settings.n_resamples,
             settings.bootstrap_seed, settings.level, pair_on, pairs=pairs,
@@ -236,7 +234,7 @@ def compared(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
 
 def speedups(times, selection, settings: AnalysisSettings) -> pd.DataFrame:
     """How many times faster each initializer learns than the reference, each at its cell
-    chosen on validation (median times to learn, bootstrap interval), per data set."""
+    chosen on validation (median times to learn, bootstrap interval), per stratum."""
     reference = f"{settings.reference} (chosen)"
     rows = []
     for level, chosen in _levels(selection, settings):
@@ -256,8 +254,8 @@ def speedups(times, selection, settings: AnalysisSettings) -> pd.DataFrame:
 
 
 def ranked(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
-    """The ranking of the chosen cells by success rate at each threshold, per data set."""
-    keys = ["init", *(a for a in (*CHOICE_AXES, "dataset") if a in settings.axes)]
+    """The ranking of the chosen cells by success rate at each threshold, per stratum."""
+    keys = ["init", *present(settings.axes, (*CHOSEN_AXES, *STRATUM_AXES))]
     chosen = runs.merge(selection[keys], on=keys)
     parts = []
     for level, rows in _levels(chosen, settings):
@@ -284,7 +282,7 @@ def analyse(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings
         budget), ``summary`` (one row per cell and budget), ``learning`` (the
         share of runs learned by each logged iteration, per cell) and ``times``
         (the median time to learn per cell), ``selection`` (each initializer's cell
-        chosen on validation, per data set), ``comparisons`` (see :func:`compared`)
+        chosen on validation, per stratum), ``comparisons`` (see :func:`compared`)
         and ``rankings`` (see :func:`ranked`).
     """
     axes = settings.axes

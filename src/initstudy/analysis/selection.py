@@ -17,9 +17,8 @@ import pandas as pd
 from initstudy.analysis.intervals import IDENTICAL, Interval, bootstrap_mean_ci, no_interval
 from initstudy.analysis.stats import axis_value, derive_seed, identical_seeds, wilson_interval
 from initstudy.analysis.survival import median_time
+from initstudy.grid.axes import CHOSEN_AXES
 
-#: The axes a choice is made over, when present in the grid.
-CHOICE_AXES = ("scale", "learning_rate")
 #: Columns of :func:`select_on_validation` after ``init``, the kept and the chosen axes.
 SELECTION_COLUMNS = (
     "n_runs",
@@ -101,7 +100,7 @@ def select_on_validation(
 ) -> pd.DataFrame:
     """For each initializer (and level of ``keep``), the cell with the best validation accuracy.
 
-    The candidates are the combinations of the :data:`CHOICE_AXES` present in
+    The candidates are the combinations of the :data:`initstudy.grid.axes.CHOSEN_AXES` present in
     ``axes`` (scale, learning rate); any other axis not in ``keep`` (e.g. the
     data draws) is pooled: its runs count together. The chosen candidate has
     the highest mean validation accuracy over its finite runs (a candidate
@@ -142,7 +141,7 @@ def select_on_validation(
         interval where the seeds are identical). Groups in order of first
         appearance.
     """
-    choose = [axis for axis in CHOICE_AXES if axis in axes and axis not in keep]
+    choose = [axis for axis in CHOSEN_AXES if axis in axes and axis not in keep]
     if times is not None:
         keys = [*axes, "seed"]
         runs = runs.merge(times[[*keys, "time_to_learn", "learned"]], on=keys, how="left")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from initstudy.tables.plausibility import expected_rows
+from initstudy.tables.completeness import expected_rows
 from initstudy.tables.tables import (
     COST_COLUMNS,
     COST_NUMBERS,

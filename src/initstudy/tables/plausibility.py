@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from initstudy.analysis.outcomes import STATUSES
-from initstudy.grid.grid import grid_cells
+from initstudy.grid.axes import AXES
 
 #: When a column may be empty: never; exactly on the rows of diverged runs; only on those
 #: rows (they may also hold a value); or anywhere.
@@ -68,15 +68,13 @@ FRACTION = Rule(low=0.0, high=1.0, empty="any")
 COUNT = Rule("integer", low=0.0)
 POSITIVE = Rule(low=math.ulp(0.0))
 
+#: The rule of each kind of axis column (:attr:`initstudy.grid.axes.Axis.plausible`).
+AXIS_RULES = {"text": Rule("text"), "positive": POSITIVE, "count": COUNT}
 #: Column (exact name or pattern) -> rule; the first match wins.
 COLUMN_RULES: tuple[tuple[str, Rule], ...] = (
     ("*_note", Rule("text", empty="any")),
-    ("init", Rule("text")),
-    ("dataset", Rule("text")),
+    *((name, AXIS_RULES[axis.plausible]) for name, axis in AXES.items()),
     ("status", Rule("text", texts=STATUSES)),
-    ("scale", POSITIVE),
-    ("learning_rate", POSITIVE),
-    ("draw", COUNT),
     ("seed", Rule("integer", low=0.0, high=2.0**32 - 1)),
     ("iteration", COUNT),
     ("budget", COUNT),
@@ -110,7 +108,7 @@ ORDERED_COLUMNS: tuple[tuple[str, str], ...] = (
     *((f"{m}_ci_low", f"{m}_ci_high") for m in ("test_accuracy", "train_accuracy", "final_cost")),
 )
 #: Columns that name a row in messages and in completeness checks, in this order.
-KEY_COLUMNS = ("init", "scale", "learning_rate", "dataset", "draw", "budget", "seed", "iteration")
+KEY_COLUMNS = (*AXES, "budget", "seed", "iteration")
 
 
 def one_initializer(config: dict) -> str | None:
@@ -205,12 +203,12 @@ def check_plausible(frame: pd.DataFrame, path, rebuild: str) -> None:
         if rule is not None:
             bad, detail = _violations(frame[column], rule, diverged)
             if bad.any():
-                _refuse(frame, path, rebuild, int(np.argmax(bad)), f"{column} {detail}")
+                refuse_row(frame, path, rebuild, int(np.argmax(bad)), f"{column} {detail}")
     for low, high in ORDERED_COLUMNS:
         if low in frame.columns and high in frame.columns:
             bad = (frame[low] > frame[high]).to_numpy()
             if bad.any():
-                _refuse(frame, path, rebuild, int(np.argmax(bad)), f"{low} above {high}")
+                refuse_row(frame, path, rebuild, int(np.argmax(bad)), f"{low} above {high}")
 
 
 def diverged_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -274,7 +272,8 @@ def _show(value) -> str:
     return repr(str(value))
 
 
-def _refuse(frame: pd.DataFrame, path, rebuild: str, index: int, detail: str) -> None:
+def refuse_row(frame: pd.DataFrame, path, rebuild: str, index: int, detail: str) -> None:
+    """Raise :class:`ImplausibleTableError` naming the file, row ``index`` and ``detail``."""
     # Line 1 is the header, so the frame's row i is on line i + 2.
     raise ImplausibleTableError(
         f"table '{path}' is implausible (line {index + 2}, {row_name(frame.iloc[index])}: "
@@ -295,113 +294,3 @@ def row_name(row: pd.Series) -> str:
     """
     parts = [f"{key} {row[key]}" for key in KEY_COLUMNS if key in row.index]
     return ", ".join(parts) or "a row"
-
-
-def expected_rows(cells: list[dict], seeds=None, iterations=None) -> pd.DataFrame:
-    """The key columns of the rows a table of the study must hold, in order.
-
-    One row per cell, or per cell and seed, or per cell, seed and logged iteration.
-
-    Parameters
-    ----------
-    cells : list of dict
-        The grid's cells (:func:`initstudy.grid.grid.grid_cells`) or any mapping of key
-        columns to values per row.
-    seeds : list of int, optional
-    iterations : array_like of int, optional
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    rows = [dict(cell) for cell in cells]
-    if seeds is not None:
-        rows = [{**row, "seed": int(seed)} for row in rows for seed in seeds]
-    if iterations is not None:
-        rows = [{**row, "iteration": int(step)} for row in rows for step in iterations]
-    return pd.DataFrame(rows)
-
-
-def check_complete(frame: pd.DataFrame, expected: pd.DataFrame, path, rebuild: str) -> None:
-    """Check that ``frame`` holds exactly the rows ``expected`` names, each once.
-
-    Rows are matched on the columns of ``expected`` (numbers compared as floats). A
-    key column of the table that ``expected`` lacks (e.g. ``budget``) multiplies the
-    expected rows by the values the table holds in it: every row at every budget.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-    expected : pandas.DataFrame
-        The key columns of every row the table must hold (:func:`expected_rows`).
-    path : str or Path
-    rebuild : str
-
-    Raises
-    ------
-    ImplausibleTableError
-        Naming the file, the first missing, repeated or unexpected row and how to rebuild it.
-    """
-    for column in KEY_COLUMNS:
-        if column in frame.columns and column not in expected.columns:
-            values = pd.DataFrame({column: frame[column].drop_duplicates()})
-            expected = expected.merge(values, how="cross")
-    columns = list(expected.columns)
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ImplausibleTableError(
-            f"table '{path}' is incomplete (no column(s) {', '.join(missing)}); "
-            f"delete it and rebuild it: {rebuild}"
-        )
-    got = [_key(row) for row in frame[columns].itertuples(index=False)]
-    wanted = {_key(row) for row in expected.itertuples(index=False)}
-    seen = set()
-    for index, key in enumerate(got):
-        if key in seen or key not in wanted:
-            what = (
-                "repeats an earlier row" if key in seen else "is a row the config does not ask for"
-            )
-            _refuse(frame, path, rebuild, index, what)
-        seen.add(key)
-    for row in expected.itertuples(index=False):
-        if _key(row) not in seen:
-            name = ", ".join(f"{c} {v}" for c, v in zip(columns, row))
-            raise ImplausibleTableError(
-                f"table '{path}' is incomplete (no row for {name}: {len(seen)} of "
-                f"{len(wanted)} rows); delete it and rebuild it: {rebuild}"
-            )
-
-
-def _key(row) -> tuple:
-    return tuple(
-        float(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else str(v)
-        for v in row
-    )
-
-
-def study_rows(config: dict, table: str) -> pd.DataFrame:
-    """The key columns of every row of one of the study's tables, from the config.
-
-    Parameters
-    ----------
-    config : dict
-        A validated config (defaults filled in).
-    table : {"runs", "costs", "summary"}
-        ``metrics/<table>.csv``: a row per cell and seed, per cell, seed and logged
-        iteration, or per cell.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    cells = grid_cells(config)
-    seeds = config["grid"]["seeds"]
-    if table == "summary":
-        return expected_rows(cells)
-    if table == "runs":
-        return expected_rows(cells, seeds)
-    if table == "costs":
-        model = config["model"]
-        logged = [*range(0, model["iterations"], model["log_every"]), model["iterations"]]
-        return expected_rows(cells, seeds, logged)
-    raise ValueError(f"no expected rows for table {table!r}")

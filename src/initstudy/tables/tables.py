@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from initstudy.tables.plausibility import check_complete, check_plausible
+from initstudy.tables.completeness import check_complete
+from initstudy.tables.plausibility import check_plausible
 from initstudy.util.atomic import atomic_path
 
 RUN_COLUMNS = (
@@ -97,8 +98,8 @@ def read_table(
         Columns that must hold only numbers or empty fields.
     expected : pandas.DataFrame, optional
         The key columns of every row the table must hold
-        (:func:`initstudy.tables.plausibility.expected_rows`), checked by
-        :func:`initstudy.tables.plausibility.check_complete`.
+        (:func:`initstudy.tables.completeness.expected_rows`), checked by
+        :func:`initstudy.tables.completeness.check_complete`.
     empty_reason : str, optional
         Why this table may legitimately hold no rows (its header alone), e.g.
         :func:`initstudy.tables.plausibility.empty_reason`; None (the default): a table
