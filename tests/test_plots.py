@@ -278,6 +278,24 @@ def test_heatmap_has_a_panel_per_data_set_and_a_column_per_learning_rate(study, 
     check_saves(fig, tmp_path)
 
 
+def test_heatmap_has_a_panel_per_stratum_named_by_its_depth():
+    """A grid with a depth axis: one panel per (data set, depth), each with its own cells."""
+    summary = pd.DataFrame(
+        [
+            {"init": init, "scale": scale, "learning_rate": rate, "dataset": "circles",
+             "depth": depth, "test_accuracy_mean": accuracy, "n_success": 1, "n_seeds": 2}
+            for depth, accuracy in ((2, 0.75), (10, 0.25))
+            for init, scale in (("he", 1.0), ("zeros", 1.0))
+            for rate in RATES
+        ]
+    )  # fmt: skip
+    fig = plots_facets.plot_heatmap(summary, 0.9)
+    panels = [ax for ax in fig.get_axes() if ax.get_title()]  # not the colour bar
+    assert [ax.get_title() for ax in panels] == ["circles, depth 2", "circles, depth 10"]
+    for ax, note in zip(panels, ("0.75\n1/2", "0.25\n1/2"), strict=True):
+        assert [t.get_text() for t in ax.texts] == [note] * 4
+
+
 def test_effective_gain_puts_he_at_its_scale_and_zeros_in_a_note(study, tmp_path):
     fig = plots_learning.plot_effective_gain(study["summary"], study["gain"], 0.9)
     axes = fig.get_axes()

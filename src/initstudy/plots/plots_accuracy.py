@@ -2,7 +2,7 @@
 
 The depth figure (the depth study) draws two panels, mean test accuracy and
 success rate, with :func:`plot_accuracy_panels`, whose x axis (a column of the
-summary) is a parameter; the grid's figures, faceted by data set and learning
+summary) is a parameter; the grid's figures, faceted by stratum and learning
 rate, are in :mod:`initstudy.plots.plots_facets` and draw their heatmap panels with
 :func:`draw_heat_panel`.
 """

@@ -1,9 +1,12 @@
-"""Figures faceted by the grid's further axes: one panel row per data set, one panel column
-per learning rate, so that no panel mixes cells of different data sets or learning rates.
+"""Figures faceted by the grid's further axes: one panel row per stratum (each combination
+of the stratum axes, e.g. data set, depth and width, present in the table), one panel
+column per learning rate, so that no panel mixes cells of different strata or learning
+rates.
 
-A table without a ``dataset`` (or ``learning_rate``) column has one facet on that axis,
-named None. The panel functions here draw the grid at the full budget: the success rate
-and the mean test accuracy against the scale, and the heatmap of every cell.
+A table without a stratum axis has one panel row (stratum ``{}``), one without a
+``learning_rate`` column one panel column (named None). The panel functions here draw the
+grid at the full budget: the success rate and the mean test accuracy against the scale,
+and the heatmap of every cell.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from initstudy.grid.grid import rows_at
+from initstudy.grid.axes import AXES, CHOSEN_AXES
+from initstudy.grid.grid import rows_at, strata, stratum_label
 from initstudy.plots.plots import (
     SCALE_LABEL,
     finish_panels,
@@ -25,8 +29,13 @@ from initstudy.plots.plots import (
 from initstudy.plots.plots_accuracy import draw_heat_panel
 from initstudy.util.labels import TIMES, cell_label, display_scale
 
-#: The further axes a figure facets by: rows, then columns.
-ROW_AXIS, COLUMN_AXIS = "dataset", "learning_rate"
+#: The axis of the panel columns: the chosen axis other than the scale (the learning rate).
+#: The scale is already on every panel (its x axis, or the heatmap's rows), so the other
+#: chosen axis is the one left to facet by; the unpacking fails loudly should the registry
+#: ever hold a third chosen axis, which these figures have no place for.
+(COLUMN_AXIS,) = (axis for axis in CHOSEN_AXES if axis != "scale")
+#: How the column axis is named in titles and labels: ``learning rate``.
+COLUMN_LABEL = COLUMN_AXIS.replace("_", " ")
 
 
 def levels(frame: pd.DataFrame, axis: str) -> list:
@@ -45,28 +54,49 @@ def levels(frame: pd.DataFrame, axis: str) -> list:
     if axis not in frame.columns:
         return [None]
     values = list(dict.fromkeys(frame[axis]))
-    return sorted(values) if axis != ROW_AXIS else values
+    return values if axis in AXES and AXES[axis].kind is str else sorted(values)
+
+
+def panel_rows(frame: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
+    """The panel rows of a figure: the table's strata (every combination of the stratum axes
+    among its columns), in table order.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+
+    Returns
+    -------
+    list of (dict, pandas.DataFrame)
+        Stratum axis -> value and its rows; ``[({}, frame)]`` without a stratum axis
+        (:func:`initstudy.grid.grid.strata`).
+    """
+    return strata(frame, frame.columns)
 
 
 #: The rows of a table in one facet (a None value or a missing column: all).
 facet = rows_at
 
 
-def facet_title(dataset=None, learning_rate=None) -> str:
-    """``"circles, learning rate 0.04"``; empty without either.
+def facet_title(stratum: dict | None = None, rate=None) -> str:
+    """``"circles, learning rate 0.04"``, ``"moons, depth 10, learning rate 0.04"``; empty
+    without either.
 
     Parameters
     ----------
-    dataset : str or None
-    learning_rate : float or None
+    stratum : dict or None
+        Stratum axis -> value, named by :func:`initstudy.grid.grid.stratum_label`.
+    rate : float or None
+        The value of the column axis (:data:`COLUMN_AXIS`).
 
     Returns
     -------
     str
     """
-    parts = [] if dataset is None else [str(dataset)]
-    if learning_rate is not None:
-        parts.append(f"learning rate {learning_rate:g}")
+    label = stratum_label(stratum or {})
+    parts = [] if label is None else [label]
+    if rate is not None:
+        parts.append(f"{COLUMN_LABEL} {rate:g}")
     return ", ".join(parts)
 
 
@@ -135,7 +165,7 @@ def _draw_accuracy(ax, rows: pd.DataFrame, inits: list[str], offset: float = 1.0
 
 
 def plot_accuracy_vs_scale(summary: pd.DataFrame, threshold: float, level: float) -> Figure:
-    """Mean test accuracy and success rate against the scale, per data set and learning rate.
+    """Mean test accuracy and success rate against the scale, per stratum and learning rate.
 
     Parameters
     ----------
@@ -149,18 +179,19 @@ def plot_accuracy_vs_scale(summary: pd.DataFrame, threshold: float, level: float
     Returns
     -------
     matplotlib.figure.Figure
-        Per data set two panel rows (mean test accuracy with its BCa band; success
-        rate with Wilson bars), one column per learning rate, scales on a log axis.
+        Per stratum (data set, depth, width; :func:`panel_rows`) two panel rows (mean
+        test accuracy with its BCa band; success rate with Wilson bars), one column per
+        learning rate, scales on a log axis.
     """
     rows_all = full_budget(summary)
-    datasets, rates = levels(rows_all, ROW_AXIS), levels(rows_all, COLUMN_AXIS)
+    groups, rates = panel_rows(rows_all), levels(rows_all, COLUMN_AXIS)
     inits = inits_in_order(rows_all)
     ncols = len(rates)
-    fig, axes = panel_grid(2 * len(datasets) * ncols, ncols, (3.4, 2.7), sharex=True, sharey=True)
+    fig, axes = panel_grid(2 * len(groups) * ncols, ncols, (3.4, 2.7), sharex=True, sharey=True)
     pct = f"{level:.0%}"
-    for i, dataset in enumerate(datasets):
+    for i, (stratum, stratum_rows) in enumerate(groups):
         for j, rate in enumerate(rates):
-            rows = facet(rows_all, dataset=dataset, learning_rate=rate)
+            rows = facet(stratum_rows, **{COLUMN_AXIS: rate})
             accuracy, success = axes[2 * i * ncols + j], axes[(2 * i + 1) * ncols + j]
             _draw_accuracy(accuracy, rows, inits)
             _draw_success(success, rows, inits)
@@ -168,7 +199,7 @@ def plot_accuracy_vs_scale(summary: pd.DataFrame, threshold: float, level: float
                 ax.axhline(threshold, color="black", ls="--", lw=0.8)
                 scale_axis(ax, rows_all["scale"])
                 ax.set_ylim(-0.04, 1.04)
-            accuracy.set_title(facet_title(dataset, rate), fontsize=9)
+            accuracy.set_title(facet_title(stratum, rate), fontsize=9)
             accuracy.set_ylabel(f"mean test acc.\n(band: {pct} BCa)", fontsize=8)
             success.set_ylabel(f"success rate\n(bars: {pct} Wilson)", fontsize=8)
     return finish_panels(
@@ -186,7 +217,7 @@ def heatmap_values(rows: pd.DataFrame, cells: list, rates: list) -> tuple[np.nda
     Parameters
     ----------
     rows : pandas.DataFrame
-        One data set's summary rows at one budget.
+        One stratum's summary rows at one budget.
     cells : list of (str, float)
         The heatmap's rows.
     rates : list
@@ -216,7 +247,7 @@ def heatmap_values(rows: pd.DataFrame, cells: list, rates: list) -> tuple[np.nda
 
 def plot_heatmap(summary: pd.DataFrame, threshold: float) -> Figure:
     """Mean test accuracy of every cell: rows initializer × scale, columns learning rate, one
-    panel per data set.
+    panel per stratum (data set, depth, width; :func:`panel_rows`), side by side.
 
     Parameters
     ----------
@@ -232,13 +263,13 @@ def plot_heatmap(summary: pd.DataFrame, threshold: float) -> Figure:
         blank where the grid has no cell, grey where no run is finite.
     """
     rows_all = full_budget(summary)
-    datasets, rates = levels(rows_all, ROW_AXIS), levels(rows_all, COLUMN_AXIS)
+    groups, rates = panel_rows(rows_all), levels(rows_all, COLUMN_AXIS)
     cells = list(dict.fromkeys(zip(rows_all["init"], rows_all["scale"].astype(float))))
     width = 2.4 + 0.8 * len(rates)
-    fig, axes = panel_grid(len(datasets), len(datasets), (width, 1.4 + 0.42 * len(cells)))
+    fig, axes = panel_grid(len(groups), len(groups), (width, 1.4 + 0.42 * len(cells)))
     image = None
-    for ax, dataset in zip(axes, datasets, strict=True):
-        values, notes = heatmap_values(facet(rows_all, dataset=dataset), cells, rates)
+    for ax, (stratum, rows) in zip(axes, groups, strict=True):
+        values, notes = heatmap_values(rows, cells, rates)
         if not notes:
             panel_message(ax, "no cells")
             continue
@@ -247,8 +278,8 @@ def plot_heatmap(summary: pd.DataFrame, threshold: float) -> Figure:
         ax.set_yticks(range(len(cells)), [cell_label(*cell) for cell in cells], fontsize=8)
         for tick, (init, _) in zip(ax.get_yticklabels(), cells, strict=True):
             tick.set_color(init_color(init))
-        ax.set_xlabel("learning rate" if rates != [None] else "")
-        ax.set_title(facet_title(dataset) or "every cell", fontsize=10)
+        ax.set_xlabel(COLUMN_LABEL if rates != [None] else "")
+        ax.set_title(facet_title(stratum) or "every cell", fontsize=10)
     if image is not None:
         fig.colorbar(image, ax=axes, label="mean test accuracy (fraction)", shrink=0.8)
     fig.suptitle(

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from initstudy.analysis.survival import kaplan_meier, median_time
+from initstudy.grid.axes import CHOSEN_AXES
 from initstudy.plots.plots import (
     corner_note,
     finish_panels,
@@ -19,28 +20,26 @@ from initstudy.plots.plots import (
 )
 from initstudy.plots.plots_facets import (
     COLUMN_AXIS,
-    ROW_AXIS,
     facet,
     facet_title,
     full_budget,
     levels,
+    panel_rows,
 )
 from initstudy.util.labels import TIMES, cell_label
 
-#: The axes a chosen cell is named by (besides ``init``), when the tables have them.
-CHOSEN_AXES = ("scale", "learning_rate")
 
-
-def _chosen_runs(runs: pd.DataFrame, chosen: dict, dataset) -> pd.DataFrame:
+def _chosen_runs(runs: pd.DataFrame, chosen: dict, stratum: dict) -> pd.DataFrame:
+    """The runs of a chosen cell (its chosen axes, those the selection has) in its stratum."""
     cell = {axis: chosen[axis] for axis in CHOSEN_AXES if axis in chosen}
-    return facet(runs, init=chosen["init"], dataset=dataset, **cell)
+    return facet(runs, init=chosen["init"], **stratum, **cell)
 
 
 def _chosen_label(chosen: dict, runs: pd.DataFrame, level: float) -> str:
     """``he ×1, lr 0.04: 20/20 learned, median 1500`` for the legend."""
     label = cell_label(chosen["init"], chosen["scale"])
-    if "learning_rate" in chosen:
-        label += f", lr {chosen['learning_rate']:g}"
+    if COLUMN_AXIS in chosen:
+        label += f", lr {chosen[COLUMN_AXIS]:g}"
     median = median_time(runs["time_to_learn"], runs["learned"], level)[0]
     label += f": {int(runs['learned'].sum())}/{len(runs)} learned"
     return label + (f", median {median:g}" if np.isfinite(median) else ", no median")
@@ -71,7 +70,7 @@ def plot_time_to_learn(
     runs : pandas.DataFrame
         ``runs.csv`` (``time_to_learn``, ``learned``; the budget is the largest time).
     selection : pandas.DataFrame
-        ``selection.csv``: each initializer's cell chosen on validation (per data set).
+        ``selection.csv``: each initializer's cell chosen on validation (per stratum).
     threshold : float
         Validation accuracy counted as learned (quoted in the title).
     level : float
@@ -80,16 +79,16 @@ def plot_time_to_learn(
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per data set: a Kaplan-Meier step curve per initializer (runs
-        still below the threshold at the budget are censored there) with its
-        pointwise log-log band, and the median line at one half.
+        One panel per stratum (data set, depth, width), side by side: a Kaplan-Meier
+        step curve per initializer (runs still below the threshold at the budget are
+        censored there) with its pointwise log-log band, and the median line at one half.
     """
-    datasets = levels(selection, ROW_AXIS)
+    groups = panel_rows(selection)
     budget = float(runs["time_to_learn"].max())
-    fig, axes = panel_grid(len(datasets), len(datasets), (5.6, 4.2), sharey=True)
-    for ax, dataset in zip(axes, datasets, strict=True):
-        for chosen in facet(selection, dataset=dataset).to_dict("records"):
-            cell = _chosen_runs(runs, chosen, dataset)
+    fig, axes = panel_grid(len(groups), len(groups), (5.6, 4.2), sharey=True)
+    for ax, (stratum, rows) in zip(axes, groups, strict=True):
+        for chosen in rows.to_dict("records"):
+            cell = _chosen_runs(runs, chosen, stratum)
             if cell.empty:
                 continue
             label = _chosen_label(chosen, cell, level)
@@ -99,9 +98,9 @@ def plot_time_to_learn(
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"share of runs learned ({level:.0%} band)")
-        ax.set_title(facet_title(dataset) or "chosen cells", fontsize=10)
+        ax.set_title(facet_title(stratum) or "chosen cells", fontsize=10)
         ax.legend(fontsize=7, loc="lower right")
-    tidy_axes(axes, len(datasets))
+    tidy_axes(axes, len(groups))
     fig.suptitle(
         f"Time to learn (validation accuracy ≥ {threshold:g}) of each initializer at its cell "
         "chosen on validation\n(Kaplan–Meier; dotted: half the runs, the median)",
@@ -130,7 +129,7 @@ def _draw_gain_panel(ax, rows: pd.DataFrame, inits: list[str]) -> list[str]:
 
 
 def plot_effective_gain(summary: pd.DataFrame, gains: pd.DataFrame, threshold: float) -> Figure:
-    """Success rate of every cell against its He-equivalent gain, per data set and learning rate.
+    """Success rate of every cell against its He-equivalent gain, per stratum and learning rate.
 
     Parameters
     ----------
@@ -144,21 +143,21 @@ def plot_effective_gain(summary: pd.DataFrame, gains: pd.DataFrame, threshold: f
     Returns
     -------
     matplotlib.figure.Figure
-        Rows: data sets; columns: learning rates; every initializer's cells on
-        one log axis of gain (He ×g sits at g), success rate with Wilson bars;
-        cells at gain 0 (zeros) are written in a corner.
+        Rows: strata (data set, depth, width); columns: learning rates; every
+        initializer's cells on one log axis of gain (He ×g sits at g), success rate
+        with Wilson bars; cells at gain 0 (zeros) are written in a corner.
     """
     table = full_budget(summary).merge(
         gains[["init", "scale", "he_equivalent_gain"]].drop_duplicates(), on=["init", "scale"]
     )
-    datasets, rates = levels(table, ROW_AXIS), levels(table, COLUMN_AXIS)
+    groups, rates = panel_rows(table), levels(table, COLUMN_AXIS)
     inits = inits_in_order(table)
     ncols = len(rates)
-    fig, axes = panel_grid(len(datasets) * ncols, ncols, (3.6, 3.0), sharex=True, sharey=True)
+    fig, axes = panel_grid(len(groups) * ncols, ncols, (3.6, 3.0), sharex=True, sharey=True)
     positive = table.loc[table["he_equivalent_gain"] > 0, "he_equivalent_gain"]
-    for k, (dataset, rate) in enumerate((d, r) for d in datasets for r in rates):
-        ax = axes[k]
-        rows = facet(table, dataset=dataset, learning_rate=rate)
+    facets = [(stratum, rows, rate) for stratum, rows in groups for rate in rates]
+    for ax, (stratum, stratum_rows, rate) in zip(axes, facets, strict=True):
+        rows = facet(stratum_rows, **{COLUMN_AXIS: rate})
         notes = _draw_gain_panel(ax, rows, inits)
         if notes:
             corner_note(ax, "\n".join(notes), corner="lower left")
@@ -169,6 +168,6 @@ def plot_effective_gain(summary: pd.DataFrame, gains: pd.DataFrame, threshold: f
         ax.set_ylim(-0.04, 1.04)
         ax.set_xlabel(f"He-equivalent gain (He {TIMES}g, log)")
         ax.set_ylabel(f"share with test acc. ≥ {threshold:g}")
-        ax.set_title(facet_title(dataset, rate) or "every cell", fontsize=9)
+        ax.set_title(facet_title(stratum, rate) or "every cell", fontsize=9)
     title = f"Success rate against the He-equivalent gain (dotted: He {TIMES}1)\n"
     return finish_panels(fig, axes, ncols, title + "Wilson bars; full budget")

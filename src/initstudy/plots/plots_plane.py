@@ -114,14 +114,15 @@ def boundary_cells(
 
     The notebook's runs (at the notebook's learning rate on its data set, ``at``)
     present in the grid, then each initializer's cell chosen on validation,
-    data set by data set (never chosen on test).
+    stratum by stratum (never chosen on test).
 
     Parameters
     ----------
     cells : list of dict
         The grid's cells (axis name -> value).
     selection : pandas.DataFrame
-        ``selection.csv``: ``init``, the chosen axes and, with the axis, ``dataset``.
+        ``selection.csv``: ``init``, the chosen axes and the stratum axes the grid has
+        (one record per initializer and stratum).
     notebook : list of (str, float)
         The notebook's runs (``initstudy.model.notebook.PRINTED``'s keys).
     at : dict

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from initstudy.grid.axes import CHOSEN_AXES
+from initstudy.grid.grid import stratum_label
 from initstudy.plots.plots import (
     LN2,
     corner_note,
@@ -20,9 +22,9 @@ from initstudy.plots.plots import (
 )
 from initstudy.plots.plots_facets import (
     COLUMN_AXIS,
-    ROW_AXIS,
     facet,
     levels,
+    panel_rows,
     scale_axis,
 )
 from initstudy.util.labels import cell_label
@@ -159,27 +161,28 @@ def plot_cost_curves(costs: pd.DataFrame, selection: pd.DataFrame) -> Figure:
     costs : pandas.DataFrame
         Long-form costs: the grid's axes, ``seed, iteration, cost``.
     selection : pandas.DataFrame
-        ``selection.csv``: each initializer's chosen (scale, learning rate), per data set.
+        ``selection.csv``: each initializer's chosen (scale, learning rate), per stratum.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One panel row per data set, one panel per initializer: median over seeds,
-        interquartile band and every seed as a faint line; log-scale cost.
+        One panel row per stratum (data set, depth, width), one panel per initializer:
+        median over seeds, interquartile band and every seed as a faint line; log-scale
+        cost.
     """
-    datasets = levels(selection, ROW_AXIS)
+    groups = panel_rows(selection)
     inits = inits_in_order(selection)
     ncols = max(1, len(inits))
-    fig, axes = panel_grid(max(1, len(datasets) * len(inits)), ncols, (3.2, 2.8), sharex=True,
+    fig, axes = panel_grid(max(1, len(groups) * len(inits)), ncols, (3.2, 2.8), sharex=True,
                            sharey=True)  # fmt: skip
     drawn = False
-    for k, record in enumerate(_chosen_in_grid(selection, datasets, inits)):
+    for k, (stratum, record) in enumerate(_chosen_in_grid(groups, inits)):
         if record is None:
             panel_message(axes[k], "not chosen")
             continue
-        cell = {axis: record[axis] for axis in ("scale", COLUMN_AXIS) if axis in record}
-        rows = facet(costs, init=record["init"], dataset=record.get(ROW_AXIS), **cell)
-        drawn |= _draw_seed_curves(axes[k], rows, record)
+        cell = {axis: record[axis] for axis in CHOSEN_AXES if axis in record}
+        rows = facet(costs, init=record["init"], **stratum, **cell)
+        drawn |= _draw_seed_curves(axes[k], rows, record, stratum_label(stratum))
     if drawn:
         log_cost_axis(axes[0])
         axes[0].legend(fontsize=7, loc="upper right")
@@ -196,23 +199,24 @@ def plot_cost_curves(costs: pd.DataFrame, selection: pd.DataFrame) -> Figure:
     return fig
 
 
-def _chosen_in_grid(selection: pd.DataFrame, datasets: list, inits: list[str]):
-    """The selection record of each (data set, initializer) panel, row by row; None if absent."""
-    for dataset in datasets:
-        rows = facet(selection, dataset=dataset)
+def _chosen_in_grid(groups: list[tuple[dict, pd.DataFrame]], inits: list[str]):
+    """The stratum and selection record of each (stratum, initializer) panel, row by row;
+    the record None if absent."""
+    for stratum, rows in groups:
         for init in inits:
             match = rows[rows["init"] == init]
-            yield match.iloc[0].to_dict() if len(match) else None
+            yield stratum, (match.iloc[0].to_dict() if len(match) else None)
 
 
-def _draw_seed_curves(ax, cell: pd.DataFrame, record: dict) -> bool:
-    """Every seed's curve of one cell, their median and quartiles; True if any is finite."""
+def _draw_seed_curves(ax, cell: pd.DataFrame, record: dict, stratum: str | None) -> bool:
+    """Every seed's curve of one cell (in the stratum so named), their median and quartiles;
+    True if any is finite."""
     init = record["init"]
     color = init_color(init)
     seeds = cell["seed"].nunique()
     title = cell_label(init, record["scale"])
     title += f", lr {record[COLUMN_AXIS]:g}" if COLUMN_AXIS in record else ""
-    title += f" ({record[ROW_AXIS]})" if ROW_AXIS in record else ""
+    title += "" if stratum is None else f" ({stratum})"
     ax.set_title(f"{title}\n{seeds} seeds", color=color, fontsize=9)
     ax.set_xlabel("iteration")
     for _, curve in cell.groupby("seed", sort=True):
@@ -239,7 +243,7 @@ def _draw_seed_curves(ax, cell: pd.DataFrame, record: dict) -> bool:
 
 
 def plot_initial_cost(runs: pd.DataFrame) -> Figure:
-    """Cost of the untrained networks against their scale, per data set and initializer.
+    """Cost of the untrained networks against their scale, per stratum and initializer.
 
     The initial cost does not depend on the learning rate, so one learning rate's
     runs (the first) are drawn.
@@ -252,20 +256,21 @@ def plot_initial_cost(runs: pd.DataFrame) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        One panel row per data set, one panel per initializer (table order), every
-        seed a point (spread sideways a little), a black bar at each cell's median,
-        log-scale cost shared by all panels and a dashed line at ln 2.
+        One panel row per stratum (data set, depth, width), one panel per initializer
+        (table order), every seed a point (spread sideways a little), a black bar at
+        each cell's median, log-scale cost shared by all panels and a dashed line at ln 2.
     """
     inits = inits_in_order(runs)
-    datasets = levels(runs, ROW_AXIS)
-    first = facet(runs, learning_rate=levels(runs, COLUMN_AXIS)[0])
+    groups = panel_rows(runs)
+    rate = levels(runs, COLUMN_AXIS)[0]
     ncols = max(1, len(inits))
-    fig, axes = panel_grid(max(1, len(inits) * len(datasets)), ncols, (3.0, 2.8), sharey=True)
+    fig, axes = panel_grid(max(1, len(inits) * len(groups)), ncols, (3.0, 2.8), sharey=True)
     skipped = drawn = 0
-    panels = [(dataset, init) for dataset in datasets for init in inits]
-    for ax, (dataset, init) in zip(axes, panels, strict=False):  # one spare axis if none
-        rows = facet(first, init=init, dataset=dataset)
-        ax.set_title(init if dataset is None else f"{init} ({dataset})", color=init_color(init),
+    panels = [(stratum, rows, init) for stratum, rows in groups for init in inits]
+    for ax, (stratum, stratum_rows, init) in zip(axes, panels, strict=False):  # spare if none
+        rows = facet(stratum_rows, init=init, **{COLUMN_AXIS: rate})
+        label = stratum_label(stratum)
+        ax.set_title(init if label is None else f"{init} ({label})", color=init_color(init),
                      fontsize=9)  # fmt: skip
         _ln2_line(ax)
         for scale, cell in rows.groupby("scale", sort=True):
