@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from initstudy.analysis.outcomes import STATUSES
-from initstudy.grid.grid import BASE_AXES, axis_levels, further_axes, grid_cells
+from initstudy.grid.axes import STRATUM_AXES, present
+from initstudy.grid.grid import (
+    BASE_AXES,
+    axis_levels,
+    further_axes,
+    grid_cells,
+    strata,
+    stratum_label,
+)
 from initstudy.model.data import dataset_specs
 from initstudy.model.gain import formula_table
 from initstudy.report.templates import render
@@ -221,26 +229,39 @@ def budget_split(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | No
     return full, early
 
 
-def by_dataset(table: pd.DataFrame, axes) -> list[tuple[str | None, pd.DataFrame]]:
-    """``(data set, rows)`` per data set in table order; ``[(None, table)]`` without the axis.
+def strata_facts(axes) -> dict:
+    """The grid's stratum axes (every finding is reported per stratum) and how the report
+    names them.
 
     Parameters
     ----------
-    table : pandas.DataFrame
     axes : tuple of str
+        The grid's axes.
 
     Returns
     -------
-    list of (str or None, pandas.DataFrame)
+    dict
+        ``axes`` (the stratum axes among ``axes``, in registry order), ``by_dataset``
+        (True when the strata are the data sets, or there is only one: the report then
+        speaks of data sets) and ``each`` (the strata in words, ``each depth`` or ``each
+        combination of data set and depth``; empty when ``by_dataset``).
     """
-    if "dataset" not in axes:
-        return [(None, table)]
-    return list(table.groupby("dataset", sort=False))
+    keys = present(axes, STRATUM_AXES)
+    by_dataset = keys in ((), ("dataset",))
+    words = ["data set" if axis == "dataset" else axis.replace("_", " ") for axis in keys]
+    if by_dataset:
+        each = ""
+    elif len(words) == 1:
+        each = f"each {words[0]}"
+    else:
+        each = f"each combination of {', '.join(words[:-1])} and {words[-1]}"
+    return {"axes": list(keys), "by_dataset": by_dataset, "each": each}
 
 
 def results_facts(summary: pd.DataFrame, times: pd.DataFrame, axes) -> dict:
     """The grid's statistics per cell at the full budget, with the success count at the
-    notebook's budget and the median time to learn, one table per data set.
+    notebook's budget and the median time to learn, one table per stratum
+    (:func:`initstudy.grid.grid.strata`: per data set in the default grid).
 
     Parameters
     ----------
@@ -253,8 +274,10 @@ def results_facts(summary: pd.DataFrame, times: pd.DataFrame, axes) -> dict:
     -------
     dict
         ``budget``, ``early_budget`` (None without one), ``columns`` (the axes shown as
-        columns besides the cell: all but ``init``, ``scale`` and ``dataset``) and
-        ``tables`` (``dataset`` and ``rows``: summary records with ``cell``,
+        columns besides the cell: all but ``init``, ``scale`` and the stratum axes),
+        ``strata`` (:func:`strata_facts`) and ``tables`` (per stratum: ``stratum``, stratum
+        axis -> value; ``label``, its :func:`initstudy.grid.grid.stratum_label`, None
+        without a stratum axis; and ``rows``: summary records with ``cell``,
         ``axis_values``, ``n_success_early`` and the :data:`TIME_STATISTICS`).
     """
     keys = list(axes)
@@ -263,18 +286,19 @@ def results_facts(summary: pd.DataFrame, times: pd.DataFrame, axes) -> dict:
     if early is not None:
         early_counts = early[[*keys, "n_success"]].rename(columns={"n_success": "n_success_early"})
         table = table.merge(early_counts, on=keys, how="left")
-    columns = [axis for axis in axes if axis not in (*BASE_AXES, "dataset")]
+    columns = [axis for axis in axes if axis not in (*BASE_AXES, *STRATUM_AXES)]
     tables = []
-    for name, rows in by_dataset(table, axes):
+    for stratum, rows in strata(table, axes):
         records = rows.to_dict("records")
         for record in records:
             record["cell"] = cell_label(record["init"], record["scale"])
             record["axis_values"] = [record[axis] for axis in columns]
-        tables.append({"dataset": name, "rows": records})
+        tables.append({"stratum": stratum, "label": stratum_label(stratum), "rows": records})
     return {
         "budget": int(full["budget"].iloc[0]) if "budget" in full.columns else None,
         "early_budget": None if early is None else int(early["budget"].iloc[0]),
         "columns": columns,
+        "strata": strata_facts(axes),
         "tables": tables,
     }
 

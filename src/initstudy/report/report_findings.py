@@ -1,12 +1,14 @@
 """The facts behind the report's findings: each initializer's cell chosen on validation, its
 test accuracy, success count and time to learn, and every comparison the report makes.
 
-A claim is only as strong as its test: an initializer is *better* or *worse*
-than another only where the Holm-adjusted p-value of the comparison (Fisher's
-exact test for success counts, the Wilcoxon signed-rank test for paired test
-accuracies) is below ``1 - confidence_level``; otherwise the report calls them
-indistinguishable. Rankings are point estimates, read at several thresholds,
-and the report says where they change. The wording is in ``findings.md.j2``.
+Every finding is made per stratum (:func:`initstudy.grid.grid.strata`: per combination
+of the grid's data set, depth and width axes; per data set in the default grid). A claim
+is only as strong as its test: an initializer is *better* or *worse* than another only
+where the Holm-adjusted p-value of the comparison (Fisher's exact test for success
+counts, the Wilcoxon signed-rank test for paired test accuracies) is below
+``1 - confidence_level``; otherwise the report calls them indistinguishable. Rankings
+are point estimates, read at several thresholds, and the report says where they change.
+The wording is in ``findings.md.j2``.
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ import pandas as pd
 
 from initstudy.analysis.comparisons import claim
 from initstudy.analysis.survival import median_time
-from initstudy.grid.grid import rows_at
+from initstudy.grid.axes import CHOSEN_AXES
+from initstudy.grid.grid import rows_at, strata, stratum_label
 from initstudy.model.gain import he_equivalent_gain
-from initstudy.report.report import budget_split, by_dataset
+from initstudy.report.report import budget_split, strata_facts
 from initstudy.util.labels import cell_label
 
 #: How the analysis names the groups it compares (``initstudy.analysis.analysis``).
 CHOSEN = " (chosen)"
 EQUAL_GAIN = " at equal gain"
-#: The axes the selection chooses over.
-CHOICE_AXES = ("scale", "learning_rate")
 
 
 def verdict(row: dict, alpha: float) -> dict:
@@ -74,15 +75,15 @@ def _time_facts(runs: pd.DataFrame, level: float) -> dict:
 
 
 def chosen_facts(record: dict, context: dict) -> dict:
-    """One initializer's chosen cell on one data set, with everything the findings say of it.
+    """One initializer's chosen cell in one stratum, with everything the findings say of it.
 
     Parameters
     ----------
     record : dict
         A row of ``selection.csv``.
     context : dict
-        ``runs`` (this data set's runs), ``early`` (summary rows at the notebook's
-        budget, or None), ``comparisons`` and ``speedups`` (this data set's),
+        ``runs`` (this stratum's runs), ``early`` (its summary rows at the notebook's
+        budget, or None), ``comparisons`` and ``speedups`` (this stratum's),
         ``reference``, ``layers``, ``alpha`` and ``level``.
 
     Returns
@@ -95,7 +96,7 @@ def chosen_facts(record: dict, context: dict) -> dict:
         times faster it learns than the reference's chosen cell; None for the reference).
     """
     init, reference = record["init"], context["reference"]
-    cell = {axis: record[axis] for axis in ("init", *CHOICE_AXES) if axis in record}
+    cell = {axis: record[axis] for axis in ("init", *CHOSEN_AXES) if axis in record}
     runs = rows_at(context["runs"], **cell)
     facts = record | {
         "cell": cell_label(init, record["scale"]),
@@ -127,7 +128,7 @@ def equal_gain_facts(
     Parameters
     ----------
     comparisons : pandas.DataFrame
-        This data set's rows of ``comparisons.csv``.
+        One stratum's rows of ``comparisons.csv``.
     gains : pandas.DataFrame
         ``gain.csv`` (``init``, ``scale``, ``he_equivalent_gain``).
     reference : str
@@ -157,7 +158,7 @@ def reference_claim(comparisons: pd.DataFrame, reference: str, alpha: float) -> 
     Parameters
     ----------
     comparisons : pandas.DataFrame
-        One data set's rows of ``comparisons.csv``.
+        One stratum's rows of ``comparisons.csv``.
     reference : str
     alpha : float
 
@@ -179,7 +180,7 @@ def ranking_facts(rankings: pd.DataFrame) -> dict:
     Parameters
     ----------
     rankings : pandas.DataFrame
-        One data set's rows of ``rankings.csv`` (``threshold``, ``ranking``, ``same_as_first``).
+        One stratum's rows of ``rankings.csv`` (``threshold``, ``ranking``, ``same_as_first``).
 
     Returns
     -------
@@ -198,7 +199,7 @@ def learning_rate_facts(summary: pd.DataFrame, exclude: tuple[str, ...] = ("zero
     Parameters
     ----------
     summary : pandas.DataFrame
-        One data set's rows of ``summary.csv``.
+        One stratum's rows of ``summary.csv``.
     exclude : tuple of str
         Initializers left out (zeros cannot break symmetry at any learning rate).
 
@@ -224,76 +225,77 @@ def learning_rate_facts(summary: pd.DataFrame, exclude: tuple[str, ...] = ("zero
     return facts
 
 
-def _context(tables: dict, name, settings: dict) -> dict:
-    """The tables of one data set and the settings, for :func:`chosen_facts`."""
-    level = {"dataset": name} if name is not None else {}
+def _context(tables: dict, stratum: dict, settings: dict) -> dict:
+    """The tables of one stratum and the settings, for :func:`chosen_facts`."""
     _, early = budget_split(tables["summary"])
     return settings | {
-        "runs": rows_at(tables["runs"], **level),
-        "early": None if early is None else rows_at(early, **level),
-        "comparisons": rows_at(tables["comparisons"], **level),
-        "speedups": rows_at(tables["speedups"], **level),
+        "runs": rows_at(tables["runs"], **stratum),
+        "early": None if early is None else rows_at(early, **stratum),
+        "comparisons": rows_at(tables["comparisons"], **stratum),
+        "speedups": rows_at(tables["speedups"], **stratum),
     }
 
 
-def dataset_findings(tables: dict, name, settings: dict) -> dict:
-    """Every finding on one data set.
+def stratum_findings(tables: dict, stratum: dict, settings: dict) -> dict:
+    """Every finding in one stratum.
 
     Parameters
     ----------
     tables : dict
         ``runs``, ``summary``, ``selection``, ``comparisons``, ``speedups``, ``rankings``
         and ``gain``.
-    name : str or None
-        The data set (None without a dataset axis).
+    stratum : dict
+        Stratum axis -> value (:func:`initstudy.grid.grid.strata`; empty without a
+        stratum axis).
     settings : dict
         ``reference``, ``layers``, ``alpha``, ``level``.
 
     Returns
     -------
     dict
-        ``dataset``, ``chosen`` (:func:`chosen_facts` per initializer), ``alone``
+        ``stratum``, ``label`` (:func:`initstudy.grid.grid.stratum_label`: None without a
+        stratum axis), ``chosen`` (:func:`chosen_facts` per initializer), ``alone``
         (one initializer: nothing to compare), ``reference_chosen`` (the reference's, or
         None), ``reference_claim``, ``equal_gain``, ``rankings`` and ``learning_rates``.
     """
-    context = _context(tables, name, settings)
-    level = {"dataset": name} if name is not None else {}
-    selection = rows_at(tables["selection"], **level)
+    context = _context(tables, stratum, settings)
+    selection = rows_at(tables["selection"], **stratum)
     reference, alpha = settings["reference"], settings["alpha"]
     chosen = [chosen_facts(record, context) for record in selection.to_dict("records")]
     return {
-        "dataset": name,
+        "stratum": stratum,
+        "label": stratum_label(stratum),
         "chosen": chosen,
         "alone": len(chosen) == 1,
         "reference_chosen": next((c for c in chosen if c["init"] == reference), None),
         "reference_claim": reference_claim(context["comparisons"], reference, alpha),
         "equal_gain": equal_gain_facts(context["comparisons"], tables["gain"], reference, alpha),
-        "rankings": ranking_facts(rows_at(tables["rankings"], **level)),
-        "learning_rates": learning_rate_facts(rows_at(tables["summary"], **level)),
+        "rankings": ranking_facts(rows_at(tables["rankings"], **stratum)),
+        "learning_rates": learning_rate_facts(rows_at(tables["summary"], **stratum)),
     }
 
 
-def consistency(datasets: list[dict]) -> dict:
-    """For each initializer, whether its verdict against the reference is the same on
-    every data set.
+def consistency(parts: list[dict]) -> dict:
+    """For each initializer, whether its verdict against the reference is the same in
+    every stratum.
 
     Parameters
     ----------
-    datasets : list of dict
-        :func:`dataset_findings` of each data set.
+    parts : list of dict
+        :func:`stratum_findings` of each stratum.
 
     Returns
     -------
     dict
-        Initializer -> ``{"same": bool, "directions": {data set: direction}}``
-        (initializers compared on at least one data set).
+        Initializer -> ``{"same": bool, "directions": {stratum label: direction}}``
+        (initializers compared in at least one stratum).
     """
     directions: dict[str, dict] = {}
-    for findings in datasets:
+    for findings in parts:
         for chosen in findings["chosen"]:
             if chosen["versus_reference"] is not None:
                 direction = chosen["versus_reference"]["direction"]
-                directions.setdefault(chosen["init"], {})[findings["dataset"]] = direction
+                directions.setdefault(chosen["init"], {})[findings["label"]] = direction
     return {
         init: {"same": len(set(by.values())) == 1, "directions": by}
         for init, by in directions.items()
@@ -301,7 +303,7 @@ def consistency(datasets: list[dict]) -> dict:
 
 
 def findings_facts(tables: dict, config: dict, axes) -> dict:
-    """The numbers behind the findings, per data set, and their consistency across them.
+    """The numbers behind the findings, per stratum, and their consistency across the strata.
 
     Parameters
     ----------
@@ -317,8 +319,9 @@ def findings_facts(tables: dict, config: dict, axes) -> dict:
     -------
     dict
         ``threshold``, ``level``, ``alpha``, ``reference``, ``budget``,
-        ``early_budget``, ``datasets`` (:func:`dataset_findings` of each) and
-        ``consistency``.
+        ``early_budget``, ``strata`` (:func:`initstudy.report.report.strata_facts`),
+        ``datasets`` (:func:`stratum_findings` of each stratum, in table order: one per
+        data set in the default grid) and ``consistency``.
     """
     analysis = config["analysis"]
     level = float(analysis["confidence_level"])
@@ -330,8 +333,8 @@ def findings_facts(tables: dict, config: dict, axes) -> dict:
     }
     _, early = budget_split(tables["summary"])
     datasets = [
-        dataset_findings(tables, name, settings)
-        for name, _ in by_dataset(tables["selection"], axes)
+        stratum_findings(tables, stratum, settings)
+        for stratum, _ in strata(tables["selection"], axes)
     ]
     return {
         "threshold": analysis["success_threshold"],
@@ -340,6 +343,7 @@ def findings_facts(tables: dict, config: dict, axes) -> dict:
         "reference": settings["reference"],
         "budget": int(config["model"]["iterations"]),
         "early_budget": None if early is None else int(early["budget"].iloc[0]),
+        "strata": strata_facts(axes),
         "datasets": datasets,
         "consistency": consistency(datasets),
     }
