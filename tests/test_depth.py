@@ -17,7 +17,6 @@ from initstudy.analysis.depth_robustness import compare_counts
 from initstudy.analysis.depth_training import (
     DEPTH_STATUSES,
     classify_depth_runs,
-    perturb_weights,
     select_learning_rates,
     train_depth,
 )
@@ -25,6 +24,7 @@ from initstudy.grid.config import ConfigError, check_config
 from initstudy.model.data import make_dataset
 from initstudy.model.init import initialize_batch
 from initstudy.model.net import cost_from_logits
+from initstudy.model.perturb import perturb_weights
 from initstudy.model.train import TrainSettings
 from initstudy.theory.depth_signal import (
     RATIO_COLUMNS,

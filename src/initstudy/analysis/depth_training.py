@@ -22,7 +22,7 @@ from initstudy.analysis.outcomes import STATUSES, classify
 from initstudy.analysis.stats import summarize
 from initstudy.model.cell import CellResult, train_cell
 from initstudy.model.data import Dataset
-from initstudy.model.init import initialize_batch
+from initstudy.model.perturb import perturbed_initial
 from initstudy.model.train import Progress, TrainSettings
 from initstudy.theory.depth_theory import SHAPE, layer_widths
 
@@ -31,37 +31,6 @@ from initstudy.theory.depth_theory import SHAPE, layer_widths
 DEPTH_STATUSES = (*STATUSES[:-1], "unstable", STATUSES[-1])
 #: The columns that name one trained configuration of the depth study.
 RUN_AXES = (*SHAPE, "learning_rate")
-
-
-def perturb_weights(
-    weights: list[np.ndarray], seeds: list[int], relative: float, perturbation_seed: int
-) -> list[np.ndarray]:
-    """Multiply every weight by ``1 + relative`` or ``1 - relative``, the sign drawn at random.
-
-    Network ``seeds[b]`` (row ``b`` of every stacked matrix) draws its signs layer by
-    layer from ``numpy.random.default_rng([perturbation_seed, seeds[b]])``, so a
-    network is perturbed the same way whatever batch it is trained in.
-
-    Parameters
-    ----------
-    weights : list of ndarray
-        Stacked weights ``(B, n_out, n_in)``; not modified.
-    seeds : list of int
-        The network seed of each row.
-    relative : float
-        Size of the perturbation, e.g. ``1e-13`` (a few hundred units in the last place).
-    perturbation_seed : int
-
-    Returns
-    -------
-    list of ndarray
-    """
-    perturbed = [W.copy() for W in weights]
-    for row, seed in enumerate(seeds):
-        rng = np.random.default_rng([int(perturbation_seed), int(seed)])
-        for W in perturbed:
-            W[row] *= 1.0 + relative * rng.choice((-1.0, 1.0), W[row].shape)
-    return perturbed
 
 
 def train_depth(
@@ -91,7 +60,8 @@ def train_depth(
     progress : callable, optional
         Passed to :func:`initstudy.model.train.train_batch`.
     perturbation : (relative, seed), optional
-        Train from the initial weights perturbed by :func:`perturb_weights`.
+        Train from the initial weights perturbed by
+        :func:`initstudy.model.perturb.perturb_weights`.
 
     Returns
     -------
@@ -102,8 +72,7 @@ def train_depth(
     settings = replace(settings, layers=layer_widths(depth, width))
     initial = None
     if perturbation is not None:
-        weights, biases = initialize_batch(init, list(settings.layers), scale, seeds)
-        initial = (perturb_weights(weights, seeds, *perturbation), biases)
+        initial = perturbed_initial(init, list(settings.layers), scale, seeds, perturbation)
     result = train_cell(dataset, init, scale, seeds, settings, progress, initial=initial)
     for frame in (result.runs, result.costs):
         frame.insert(2, "depth", int(depth))
