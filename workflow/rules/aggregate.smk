@@ -42,6 +42,13 @@ rule aggregate:
             caption="../report/times.rst",
             category="Tables",
         ),
+        # Empty (header only) without a rerun axis.
+        reruns=f"{RESULTS}/metrics/reruns.csv",
+        robustness=report(
+            f"{RESULTS}/metrics/robustness.csv",
+            caption="../report/robustness.rst",
+            category="Tables",
+        ),
     log:
         f"{RESULTS}/logs/aggregate.log",
     benchmark:

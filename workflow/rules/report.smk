@@ -38,6 +38,8 @@ rule report:
         speedups=rules.aggregate.output.speedups,
         rankings=rules.aggregate.output.rankings,
         gain=rules.aggregate.output.gain,
+        robustness=rules.aggregate.output.robustness,
+        reruns=rules.aggregate.output.reruns,
         data=BASE_DATA_FILE,
         figures=drawn_figures(),
         benchmarks=[f"{RESULTS}/benchmarks/train/{job}.tsv" for job in TRAIN_JOBS],

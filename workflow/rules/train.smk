@@ -69,8 +69,15 @@ rule train_cell:
         ],
         iterations=int(config["model"]["iterations"]),
         log_every=int(config["model"]["log_every"]),
-        # numpy or numba (model.backend, resolved once): switching it retrains.
-        backend=BACKEND,
+        # numpy or numba (model.backend, resolved once): switching it retrains. A rerun axis
+        # trains its numpy cells with NumPy and its perturbed cells from perturbed weights.
+        backends=lambda wildcards: [
+            cell_settings(cell, config).backend or BACKEND
+            for cell in training_job_cells(wildcards)
+        ],
+        perturbations=lambda wildcards: [
+            cell_settings(cell, config).perturbation for cell in training_job_cells(wildcards)
+        ],
         # An initializer declared in the config: changing its definition retrains its cells.
         declared=lambda wildcards: config.get("initializers", {}).get(wildcards.init, {}),
     script:

@@ -36,7 +36,6 @@ settings = AnalysisSettings(
     layers=tuple(p.layers),
 )
 tables = analyse(runs, costs, settings)
-tables["costs"] = costs
 for name, table in tables.items():
     write_table(table, smk.output[name])
 log.info(

@@ -8,6 +8,7 @@ from threadpoolctl import threadpool_info
 from initstudy.grid.grid import add_axis_columns
 from initstudy.model.cell import save_parameters, train_cell
 from initstudy.model.data import load_dataset
+from initstudy.model.perturb import perturbed_initial
 from initstudy.model.train import TrainSettings
 from initstudy.tables.tables import write_table
 
@@ -16,12 +17,7 @@ log = start_log(smk)
 p = smk.params
 # Snakemake sets OMP/OPENBLAS_NUM_THREADS to the rule's threads: logged so it can be checked.
 blas = ", ".join(f"{lib['internal_api']} {lib['num_threads']}" for lib in threadpool_info())
-log.info(
-    "BLAS threads: %s; job threads: %d; backend: %s",
-    blas or "none",
-    smk.threads,
-    p.backend,
-)
+log.info("BLAS threads: %s; job threads: %d", blas or "none", smk.threads)
 
 
 def progress(iteration, costs, elapsed):
@@ -41,20 +37,25 @@ def progress(iteration, costs, elapsed):
         log.info("iteration %6d  all %d networks diverged  %.1f s", iteration, costs.size, elapsed)
 
 
-outputs = zip(p.cells, p.data, p.layers, p.learning_rates, smk.output.runs, smk.output.costs,
+settings = [
+    TrainSettings(layers, rate, p.iterations, p.log_every, backend)
+    for layers, rate, backend in zip(p.layers, p.learning_rates, p.backends, strict=True)
+]
+outputs = zip(p.cells, p.data, settings, p.perturbations, smk.output.runs, smk.output.costs,
               smk.output.params, strict=True)  # fmt: skip
-for cell, data, layers, learning_rate, runs_path, costs_path, params_path in outputs:
+for cell, data, settings, perturbation, runs_path, costs_path, params_path in outputs:
     log.info(
-        "training %s: %d seeds, layers %s, %d iterations at learning rate %g",
-        cell,
-        len(p.seeds),
-        layers,
-        p.iterations,
-        learning_rate,
-    )
-    settings = TrainSettings(layers, learning_rate, p.iterations, p.log_every, p.backend)
+        "training %s: %d seeds, layers %s, %d iterations at learning rate %g (%s)%s",
+        cell, len(p.seeds), settings.layers, p.iterations, settings.learning_rate,
+        settings.backend, f", weights perturbed by {perturbation}" if perturbation else "",
+    )  # fmt: skip
+    initial = None
+    if perturbation:
+        initial = perturbed_initial(
+            cell["init"], settings.layers, cell["scale"], p.seeds, perturbation
+        )
     result = train_cell(
-        load_dataset(data), cell["init"], cell["scale"], p.seeds, settings, progress
+        load_dataset(data), cell["init"], cell["scale"], p.seeds, settings, progress, initial
     )
     events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
     log.info("NumPy floating-point events (counted per call, not printed): %s", events)

@@ -12,23 +12,29 @@ from initstudy.analysis.reproduction import (
     output_saturation,
     reproduction_table,
 )
+from initstudy.grid.axes import ROBUSTNESS_AXES
 from initstudy.grid.grid import grid_axes
 from initstudy.model.data import load_dataset
 from initstudy.model.notebook import SETUP
 from initstudy.report import report
 from initstudy.report.provenance import reproducibility_facts
 from initstudy.report.report_findings import findings_facts
+from initstudy.report.report_robustness import robustness_facts
 from initstudy.tables.tables import read_table
 from initstudy.util.atomic import write_text_atomic
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
 config = smk.params.config
-axes = grid_axes(config)
+# The findings' tables hold the reference runs: the robustness axes are not their columns.
+axes = tuple(axis for axis in grid_axes(config) if axis not in ROBUSTNESS_AXES)
 names = ("runs", "costs", "summary", "times", "selection", "comparisons", "speedups")
 # Every table is checked (ranges, empty fields) and the per-run, per-curve and per-cell
 # ones hold exactly the rows the config asks for (study_tables).
-tables = {name: read_study_table(smk, name, config) for name in (*names, "rankings", "gain")}
+tables = {
+    name: read_study_table(smk, name, config)
+    for name in (*names, "rankings", "gain", "robustness", "reruns")
+}
 runs, costs = tables["runs"], tables["costs"]
 
 table, saturation = None, None
@@ -45,6 +51,7 @@ if smk.input.rerun:
 
 # Initial costs differ between data sets (not between learning rates): the base data set's.
 base = runs[runs["dataset"] == config["dataset"]["name"]] if "dataset" in axes else runs
+alpha = round(1 - float(config["analysis"]["confidence_level"]), 12)
 depth_sections = [Path(p) for p in smk.input.depth if p.endswith(".md")]
 text = report.render_report(
     {
@@ -52,12 +59,21 @@ text = report.render_report(
         "reproduction": report.reproduction_facts(table, smk.params.setup_differences, saturation),
         "results": report.results_facts(tables["summary"], tables["times"], axes),
         "findings": findings_facts(tables, config, axes),
+        "robustness": robustness_facts(tables["robustness"], alpha),
+        "perturbation": config["model"]["perturbation"],
+        "threshold": config["analysis"]["success_threshold"],
+        "alpha": alpha,
         "failures": report.failure_facts(tables["summary"]),
         "initial_costs": report.initial_cost_facts(base),
         "figures": smk.params.figures,
         "depth_section": depth_sections[0].read_text(encoding="utf-8") if depth_sections else "",
         "reproducibility": reproducibility_facts(
-            config, runs, list(smk.input.benchmarks), REPO, smk.params.fingerprint
+            config,
+            runs,
+            list(smk.input.benchmarks),
+            REPO,
+            smk.params.fingerprint,
+            n_reruns=len(tables["reruns"]),
         ),
     }
 )

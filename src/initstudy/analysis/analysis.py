@@ -8,7 +8,7 @@ iteration, and every per-cell statistic is given at both, in a ``budget`` column
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from initstudy.analysis.comparisons import (
     ranking_changes,
 )
 from initstudy.analysis.outcomes import classify
+from initstudy.analysis.robustness import compare_reruns, split_reruns
 from initstudy.analysis.selection import select_on_validation
 from initstudy.analysis.stats import summarize
 from initstudy.analysis.survival import (
@@ -30,7 +31,13 @@ from initstudy.analysis.survival import (
     speedup,
     time_to_learn,
 )
-from initstudy.grid.axes import CHOSEN_AXES, REPLICATE_AXES, STRATUM_AXES, present
+from initstudy.grid.axes import (
+    CHOSEN_AXES,
+    REPLICATE_AXES,
+    ROBUSTNESS_AXES,
+    STRATUM_AXES,
+    present,
+)
 from initstudy.grid.grid import rows_at, strata
 from initstudy.model.gain import cell_gains, formula_table, he_equivalent_gain
 
@@ -265,7 +272,40 @@ def ranked(runs, selection, settings: AnalysisSettings) -> pd.DataFrame:
 
 
 def analyse(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings) -> dict:
-    """Every table of the analysis.
+    """Every table of the analysis: the findings on the reference runs, then the reruns.
+
+    Parameters
+    ----------
+    runs, curves : pandas.DataFrame
+        Every trained network and its learning curve, the grid's axes as columns.
+    settings : AnalysisSettings
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The tables of :func:`analyse_reference` on the reference runs (without the
+        robustness columns; ``costs``: their curves), ``reruns`` (the other runs at the full
+        budget, classified) and ``robustness`` (each rerun against the reference,
+        :func:`initstudy.analysis.robustness.compare_reruns`); both empty without a
+        robustness axis.
+    """
+    reference_runs, rerun_runs, axes = split_reruns(runs, settings.axes)
+    reference_curves, rerun_curves, _ = split_reruns(curves, settings.axes)
+    tables = analyse_reference(reference_runs, reference_curves, replace(settings, axes=axes))
+    final = tables["runs"]
+    if rerun_runs.empty:
+        robustness = present(settings.axes, ROBUSTNESS_AXES) or ROBUSTNESS_AXES
+        reruns = final.iloc[:0].assign(**{axis: pd.Series(dtype=object) for axis in robustness})
+    else:
+        reruns = classified(rerun_runs, rerun_curves, settings, settings.budgets[-1])
+    tables["costs"] = reference_curves
+    tables["reruns"] = reruns
+    tables["robustness"] = compare_reruns(final, reruns, axes, settings.threshold, settings.level)
+    return tables
+
+
+def analyse_reference(runs: pd.DataFrame, curves: pd.DataFrame, settings: AnalysisSettings) -> dict:
+    """Every table of the findings, from the reference runs of a grid.
 
     Parameters
     ----------

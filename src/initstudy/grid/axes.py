@@ -7,7 +7,9 @@ training parameters) reads it here, by role, instead of naming axes:
 - ``initializer`` (``init``): what the study compares;
 - ``chosen``: chosen on validation for each initializer (``scale``, ``learning_rate``);
 - ``stratum``: every finding is reported per value (``dataset``, ``depth``, ``width``);
-- ``replicate``: pooled into the uncertainty, runs paired on it (``draw``).
+- ``replicate``: pooled into the uncertainty, runs paired on it (``draw``);
+- ``robustness``: the same networks trained again another way (``rerun``): every finding
+  reads the ``reference`` runs, and each rerun is compared with them run by run.
 
 Adding an axis is one entry of :data:`AXES` and, where it changes how a network is
 trained, a line of :func:`cell_settings` (CONTRIBUTING.md, "Add a grid axis").
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from initstudy.util.labels import display_scale, format_scale
 
 #: The roles an axis can have, in the order above.
-ROLES = ("initializer", "chosen", "stratum", "replicate")
+ROLES = ("initializer", "chosen", "stratum", "replicate", "robustness")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,12 @@ class Axis:
     replaces: str
     plausible: str
     without_axis: Callable[[dict], object] | None = None
+
+
+#: The value of a robustness axis that every finding reads; the others are reruns.
+REFERENCE_RUN = "reference"
+#: The ways a rerun trains a cell again (``grid.axes.rerun``).
+RERUNS = ("perturbed", "numpy")
 
 
 def _hidden_widths(config: dict) -> list[int]:
@@ -115,6 +123,15 @@ AXES = {
             plausible="count",
             without_axis=lambda config: 0,
         ),
+        Axis(
+            "rerun",
+            str,
+            "robustness",
+            replaces="how the cell is trained: reference (as configured), perturbed (from "
+            "weights times 1 ± model.perturbation) or numpy (the NumPy backend)",
+            plausible="text",
+            without_axis=lambda config: REFERENCE_RUN,
+        ),
     )
 }
 #: The axes every grid has, from ``grid.initializations``.
@@ -149,6 +166,8 @@ CHOSEN_AXES = axes_with_role("chosen")
 STRATUM_AXES = axes_with_role("stratum")
 #: Pooled into the uncertainty; two cells' runs are paired on these and the seed.
 REPLICATE_AXES = axes_with_role("replicate")
+#: The same networks trained again another way, compared with the reference run by run.
+ROBUSTNESS_AXES = axes_with_role("robustness")
 
 
 def present(axes, among: tuple[str, ...]) -> tuple[str, ...]:
@@ -247,12 +266,18 @@ class CellSettings:
         The data set's name.
     draw : int
         The draw of its train and validation splits.
+    backend : str or None
+        ``numpy`` for a NumPy rerun; None: model.backend.
+    perturbation : (float, int) or None
+        ``(model.perturbation, model.perturbation_seed)`` for a perturbed rerun, else None.
     """
 
     layers: list[int]
     learning_rate: float
     dataset: str
     draw: int
+    backend: str | None = None
+    perturbation: tuple[float, int] | None = None
 
 
 def cell_settings(cell: dict, config: dict) -> CellSettings:
@@ -276,4 +301,14 @@ def cell_settings(cell: dict, config: dict) -> CellSettings:
     layers = [int(width) for width in config["model"]["layers"]]
     if any(axis in cell for axis in ARCHITECTURE_AXES):
         layers = [layers[0], *[value("width")] * value("depth"), layers[-1]]
-    return CellSettings(layers, value("learning_rate"), value("dataset"), value("draw"))
+    rerun = value("rerun")
+    model = config["model"]
+    perturbation = (float(model["perturbation"]), int(model["perturbation_seed"]))
+    return CellSettings(
+        layers,
+        value("learning_rate"),
+        value("dataset"),
+        value("draw"),
+        backend="numpy" if rerun == "numpy" else None,
+        perturbation=perturbation if rerun == "perturbed" else None,
+    )

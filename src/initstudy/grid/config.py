@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from initstudy.grid.axes import path_text, value_without_axis
+from initstudy.grid.axes import REFERENCE_RUN, path_text, value_without_axis
 from initstudy.grid.config_errors import ConfigError, fail, format_key
 from initstudy.grid.grid import further_axes
 from initstudy.grid.schema_messages import explain, key_order
@@ -179,6 +179,9 @@ def check_config(config: dict) -> None:
         fail("grid.axes.depth", further_axes(config)["depth"],
               f"a depth axis beside a grid.axes.width axis (model.layers' hidden layers "
               f"{hidden} are not of one width, so there is no width to repeat)")  # fmt: skip
+    if "rerun" in axes and REFERENCE_RUN not in axes["rerun"]:
+        fail("grid.axes.rerun", axes["rerun"],
+             f"a list that holds {REFERENCE_RUN} (every rerun is compared with it)")  # fmt: skip
     _check_depth_study(config["depth_study"])
 
 

@@ -26,6 +26,8 @@ import numpy as np
 from initstudy.grid.axes import (
     AXES,
     BASE_AXES,
+    REFERENCE_RUN,
+    ROBUSTNESS_AXES,
     STRATUM_AXES,
     label_text,
     parse_text,
@@ -109,6 +111,26 @@ def grid_cells(config: dict) -> list[Cell]:
         {"init": init, "scale": scale, **dict(zip(extra, values))}
         for init, scale in pairs
         for values in product(*levels)
+    ]
+
+
+def reference_cells(config: dict) -> list[Cell]:
+    """The cells whose runs every finding reads: the reference training of each cell, its
+    robustness axes (``rerun``) left out; :func:`grid_cells` without such an axis.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    list of dict
+    """
+    robustness = set(ROBUSTNESS_AXES)
+    return [
+        {axis: value for axis, value in cell.items() if axis not in robustness}
+        for cell in grid_cells(config)
+        if all(cell[axis] == REFERENCE_RUN for axis in robustness if axis in cell)
     ]
 
 

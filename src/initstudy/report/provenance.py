@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from initstudy.grid.grid import grid_axes
+from initstudy.grid.grid import grid_cells
 from initstudy.model.net import resolve_backend
 from initstudy.report.report import seed_facts
 
@@ -48,7 +48,12 @@ def compute_facts(benchmarks: list[str], n_networks: int) -> dict | None:
 
 
 def reproducibility_facts(
-    config: dict, runs: pd.DataFrame, benchmarks: list[str], repo: Path, fingerprint: str
+    config: dict,
+    runs: pd.DataFrame,
+    benchmarks: list[str],
+    repo: Path,
+    fingerprint: str,
+    n_reruns: int = 0,
 ) -> dict:
     """Seeds, counts, software, commit, machine, compute time and the analysis settings.
 
@@ -64,6 +69,8 @@ def reproducibility_facts(
         The checkout, for its git commit.
     fingerprint : str
         The workflow's and the library's :func:`initstudy.util.fingerprint.source_fingerprint`.
+    n_reruns : int
+        Networks trained again on a rerun axis (``reruns.csv``), counted among the networks.
 
     Returns
     -------
@@ -75,8 +82,8 @@ def reproducibility_facts(
     commit, dirty = _git_state(repo)
     return {
         "seeds": seed_facts(config["grid"]["seeds"]),
-        "n_networks": len(runs),
-        "n_cells": runs.groupby(list(grid_axes(config))).ngroups,
+        "n_networks": len(runs) + n_reruns,
+        "n_cells": len(grid_cells(config)),
         "python": platform.python_version(),
         "versions": {name: _version(name) for name in REPORTED_PACKAGES},
         "backend": resolve_backend(None),
@@ -87,7 +94,7 @@ def reproducibility_facts(
         "cores": os.cpu_count(),
         "system": platform.system(),
         "machine": platform.machine(),
-        "compute": compute_facts(benchmarks, len(runs)),
+        "compute": compute_facts(benchmarks, len(runs) + n_reruns),
         "analysis": config["analysis"],
     }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from initstudy.grid.grid import grid_cells
+from initstudy.grid.grid import reference_cells
 from initstudy.tables.plausibility import KEY_COLUMNS, ImplausibleTableError, refuse_row
 
 
@@ -97,7 +97,8 @@ def _key(row) -> tuple:
 
 
 def study_rows(config: dict, table: str) -> pd.DataFrame:
-    """The key columns of every row of one of the study's tables, from the config.
+    """The key columns of every row of one of the study's tables, from the config (the
+    reference runs: a rerun axis's other values are in ``reruns.csv``).
 
     Parameters
     ----------
@@ -111,7 +112,7 @@ def study_rows(config: dict, table: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    cells = grid_cells(config)
+    cells = reference_cells(config)
     seeds = config["grid"]["seeds"]
     if table == "summary":
         return expected_rows(cells)

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from initstudy.analysis.outcomes import STATUSES
-from initstudy.grid.axes import AXES
+from initstudy.grid.axes import AXES, REFERENCE_RUN
+from initstudy.grid.grid import further_axes
 
 #: When a column may be empty: never; exactly on the rows of diverged runs; only on those
 #: rows (they may also hold a value); or anywhere.
@@ -129,12 +130,30 @@ def one_initializer(config: dict) -> str | None:
     return None if len(inits) > 1 else f"one initializer ({inits[0]}): nothing to compare"
 
 
+def no_reruns(config: dict) -> str | None:
+    """Why the grid reruns nothing: it has no ``rerun`` axis, or one with ``reference`` alone.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    str or None
+        The reason; None when the grid reruns its cells.
+    """
+    reruns = [value for value in further_axes(config).get("rerun", []) if value != REFERENCE_RUN]
+    return None if reruns else "no reruns (grid.axes.rerun lists none)"
+
+
 #: The study's tables (``metrics/<name>.csv``) that may hold no rows, and when: name ->
 #: a function of the config that gives the reason, or None where the table must hold rows.
 #: Every other table must hold at least one row.
 EMPTY_WHEN = {
     "comparisons": one_initializer,
     "speedups": one_initializer,
+    "reruns": no_reruns,
+    "robustness": no_reruns,
 }
 
 
