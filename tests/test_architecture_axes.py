@@ -15,7 +15,9 @@ from initstudy.analysis.depth_training import train_depth
 from initstudy.grid.axes import (
     AXES,
     CHOSEN_AXES,
+    FURTHER_AXES,
     REPLICATE_AXES,
+    ROBUSTNESS_AXES,
     ROLES,
     STRATUM_AXES,
     axes_with_role,
@@ -38,10 +40,11 @@ def tiny_config() -> dict:
 
 
 def test_every_axis_has_one_role_and_the_roles_partition_the_axes():
-    assert set(AXES) == {*CHOSEN_AXES, *STRATUM_AXES, *REPLICATE_AXES, "init"}
+    assert set(AXES) == {*CHOSEN_AXES, *STRATUM_AXES, *REPLICATE_AXES, *ROBUSTNESS_AXES, "init"}
     assert CHOSEN_AXES == ("scale", "learning_rate")
     assert STRATUM_AXES == ("dataset", "depth", "width")
     assert REPLICATE_AXES == ("draw",)
+    assert ROBUSTNESS_AXES == ("rerun",)
     assert sum(len(axes_with_role(role)) for role in ROLES) == len(AXES)
     with pytest.raises(ValueError, match="the roles are initializer, chosen"):
         axes_with_role("pooled")
@@ -114,3 +117,17 @@ def test_tiny_architecture_grid_reports_every_finding_per_depth(tmp_path):
     report = (workdir / "results" / "report.md").read_text()
     assert "depth 1, width 6" in report and "depth 3, width 6" in report
     assert "nan" not in report.replace("nano", "")
+
+
+def test_every_axis_of_the_registry_is_in_the_schema_and_documented():
+    """The schema (YAML) and config/README.md repeat the axis names: they must agree."""
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    grid = schema["properties"]["grid"]["properties"]
+    assert set(grid["axes"]["properties"]) == set(FURTHER_AXES)
+    assert set(grid["batched_axes"]["items"]["enum"]) == set(FURTHER_AXES)
+    readme = (REPO / "config" / "README.md").read_text(encoding="utf-8")
+    axes_row = next(line for line in readme.splitlines() if line.startswith("| `axes` |"))
+    batched_row = next(line for line in readme.splitlines() if line.startswith("| `batched_axes`"))
+    for axis in FURTHER_AXES:
+        assert f"`{axis}`" in axes_row, f"config/README.md's grid.axes row lacks {axis}"
+        assert f"`{axis}`" in batched_row, f"config/README.md's batched_axes row lacks {axis}"

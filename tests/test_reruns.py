@@ -86,7 +86,8 @@ def test_tiny_grid_with_reruns_compares_every_cell_run_by_run(tmp_path):
     # starts saturated and amplifies a change of 1e-13 in its weights (measured: up to 15 %
     # of the final cost), which is what the reruns are there to show.
     assert change[paired["init"] == "he"].max() < 1e-11
-    assert change[perturbed & (paired["init"] == "random")].max() > 1e-6
+    # config/README.md quotes it: "up to 15 %".
+    assert round(change[perturbed & (paired["init"] == "random")].max(), 2) == 0.15
     robustness = pd.read_csv(metrics / "robustness.csv")
     assert len(robustness) == 4 * 2
     flips = (paired["test_accuracy"] >= 0.9) != (paired["test_accuracy_rerun"] >= 0.9)
