@@ -93,3 +93,9 @@ def tiny_study(tmp_path_factory) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp("tiny_study"))
     snakemake(workdir, "--cores", "2", *TINY)
     return workdir
+
+
+def planned_jobs(stdout: str) -> set[str]:
+    """Rule names of a dry run's job table."""
+    table = stdout.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}

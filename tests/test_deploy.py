@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TINY, copy_workflow, snakemake
+from conftest import TINY, copy_workflow, planned_jobs, snakemake
 from report_items import check_html_report
 
 TAG = "v0.0.0-test"
@@ -20,12 +20,6 @@ TAG = "v0.0.0-test"
 def checkout(tmp_path_factory) -> Path:
     """A copy of the workflow's sources, as a clone has them."""
     return copy_workflow(tmp_path_factory.mktemp("checkout"))
-
-
-def planned_jobs(stdout: str) -> set[str]:
-    """Rule names of a dry run's job table."""
-    table = stdout.split("Job stats:", 1)[1].split("total", 1)[0]
-    return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
 
 
 @pytest.mark.workflow

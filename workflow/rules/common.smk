@@ -1,6 +1,7 @@
 # Config validation, the grid's cells, and paths shared by every stage.
 
 import importlib.util
+from functools import partial
 import os
 import re
 import sys
@@ -57,7 +58,8 @@ except LIBRARY.LibraryError as error:
 os.environ[LIBRARY.CHECKOUT_VARIABLE] = CHECKOUT
 
 from initstudy.grid.config import ConfigError, check_config_files, format_scale  # noqa: E402
-from initstudy.grid.config_file import load_config  # noqa: E402
+from initstudy.grid.config_file import load_config, load_experiment  # noqa: E402
+from initstudy.grid.plan import Plan, experiment_configs  # noqa: E402
 from initstudy.grid.config_input import (  # noqa: E402
     check_reference,
     check_yaml_files,
@@ -66,17 +68,8 @@ from initstudy.grid.config_input import (  # noqa: E402
 )
 from initstudy.grid.figures import load_figures  # noqa: E402
 from initstudy.model.data import data_file_stem, dataset_specs  # noqa: E402
-from initstudy.grid.axes import cell_settings, path_text  # noqa: E402
-from initstudy.grid.grid import (  # noqa: E402
-    batch_values,
-    cell_from_wildcards,
-    cell_path,
-    cell_pattern,
-    grid_axes,
-    grid_cells,
-    job_axes,
-    job_cells,
-)
+from initstudy.grid.axes import path_text  # noqa: E402
+from initstudy.grid.grid import batch_values, cell_path, grid_axes, grid_cells  # noqa: E402
 from initstudy.util.fingerprint import source_fingerprint  # noqa: E402
 from initstudy.util.imports import import_closure  # noqa: E402
 from initstudy.util.lock import (  # noqa: E402
@@ -109,9 +102,20 @@ try:
     config.clear()
     config.update(filled)
     check_reference(config)
+    # Every experiment is a config of the same grid, checked the same way.
+    EXPERIMENT_CONFIGS = {
+        name: load_experiment(name, raw) for name, raw in experiment_configs(config).items()
+    }
     BACKEND = resolve_backend_name(config["model"]["backend"])
-    SIZE = study_size(config, len(grid_cells(config)), len(batch_values(config)), BACKEND)
-    check_fits(config, SIZE, machine_mb())
+    SIZES = {}
+    for name, grid_config in {"": config, **EXPERIMENT_CONFIGS}.items():
+        SIZES[name] = study_size(
+            grid_config,
+            len(grid_cells(grid_config)),
+            len(batch_values(grid_config)),
+            BACKEND,
+        )
+        check_fits(grid_config, SIZES[name], machine_mb())
 except ConfigError as error:
     raise WorkflowError(f"invalid config (nothing was run):\n{shorten(str(error))}") from None
 except StudyTooLargeError as error:
@@ -120,28 +124,35 @@ except StudyTooLargeError as error:
 FINGERPRINT = source_fingerprint(
     {"workflow": WORKFLOW_DIR, "initstudy": os.path.join(SRC, "initstudy")}
 )
-# Rules whose memory grows with the grid take it from this estimate.
-MEM_MB = rule_mem_mb(SIZE)
+SIZE = SIZES[""]
 if workflow.is_main_process:
     logger.info(SIZE.summary(BACKEND))
 
-AXES = grid_axes(config)
-CELLS = grid_cells(config)
-# One training job trains the cells that differ only on the batched axes (grid.batched_axes),
+RESULTS = config["results"]
+# The main grid and each experiment: its cells, training jobs and files (grid.plan). One
+# training job trains the cells that differ only on the batched axes (grid.batched_axes),
 # one after the other: each job costs about a second of start-up, and a default cell trains
-# in about 1.4 s. JOB_AXES name a job; BATCH lists the batched axes' values of its cells.
-JOB_AXES = job_axes(config)
-BATCH = batch_values(config)
+# in about 1.4 s.
+MAIN = Plan("", config, f"{RESULTS}/data")
+EXPERIMENTS = {
+    name: Plan(name, grid_config, f"{RESULTS}/data")
+    for name, grid_config in EXPERIMENT_CONFIGS.items()
+}
+PLANS = [MAIN, *EXPERIMENTS.values()]
+# Rules whose memory grows with the grid take it from its estimate.
+MEM_MB = {plan.name: rule_mem_mb(SIZES[plan.name]) for plan in PLANS}
+AXES = MAIN.axes
+CELLS = MAIN.cells
 # A training job's name with its axes as wildcards, e.g. "{init}/scale-{scale}/dataset-{dataset}".
-TRAIN_JOB = cell_pattern(JOB_AXES)
+TRAIN_JOB = MAIN.train_job
+JOB_AXES = MAIN.job_axes
 # Every training job's name, in config order.
 TRAIN_JOBS = list(
     dict.fromkeys(cell_path({axis: cell[axis] for axis in JOB_AXES}) for cell in CELLS)
 )
 DATASETS = dataset_specs(config)
 BASE_DATA = config["dataset"]["name"]
-SEEDS = [int(seed) for seed in config["grid"]["seeds"]]
-RESULTS = config["results"]
+SEEDS = MAIN.seeds
 FIGURE_DIR = f"{RESULTS}/figures"
 FIGURES = load_figures(FIGURES_FILE, config)
 ENV = "../envs/initstudy.yaml"
@@ -172,35 +183,23 @@ def script_imports(script):
     return [os.path.relpath(source) for source in import_closure(path, [SCRIPTS, SRC])]
 
 
-def data_draw(cell):
-    """The (data set, draw) a cell trains on."""
-    settings = cell_settings(cell, config)
-    return settings.dataset, settings.draw
-
-
 def data_file(cell):
-    """The data file a cell trains on (the base data set's first draw: results/data/circles.npz)."""
-    return f"{RESULTS}/data/{data_file_stem(*data_draw(cell))}.npz"
+    """The data file a cell of the main grid trains on (results/data/circles.npz for {})."""
+    return MAIN.data_file(cell)
 
 
 BASE_DATA_FILE = data_file({})
-# Every data file the grid trains on: file stem -> (data set, draw).
-DATA_FILES = {data_file_stem(*data_draw(cell)): data_draw(cell) for cell in [{}, *CELLS]}
-
-
-def training_job_cells(wildcards):
-    """The cells one training job trains, in config order."""
-    return job_cells(cell_from_wildcards(wildcards, JOB_AXES), BATCH, AXES)
-
-
-def cell_outputs(kind):
-    """One file per cell of a training job: its folder with the job's axes as wildcards."""
-    return [f"{RESULTS}/cells/{cell_pattern(AXES, batch)}/{kind}" for batch in BATCH]
+# Every data file a grid trains on: file stem -> (data set, draw).
+DATA_FILES = {
+    data_file_stem(*plan.data_draw(cell)): plan.data_draw(cell)
+    for plan in PLANS
+    for cell in [{}, *plan.cells]
+}
 
 
 def cell_files(kind):
-    """One file per grid cell, in config order (kind: runs.csv, costs.csv, params.npz)."""
-    return [f"{RESULTS}/cells/{cell_path(cell)}/{kind}" for cell in CELLS]
+    """One file per cell of the main grid, in config order (runs.csv, costs.csv, params.npz)."""
+    return MAIN.cell_files(kind)
 
 
 def figure_path(figure):
@@ -294,3 +293,51 @@ def depth_train_files(variant, name):
         f"{DEPTH_DIR}/train/{variant}/{init}/scale-{scale}/depth-{depth}/{name}"
         for init, scale, depth in DEPTH_JOBS
     ]
+
+
+# The tables of a grid (aggregate.smk).
+
+
+# The tables a reader looks at are items of the HTML report, with their captions (main grid).
+AGGREGATE_CAPTIONS = ("runs", "summary", "selection", "comparisons", "gain", "times", "robustness")
+AGGREGATE_TABLES = (
+    "runs", "costs", "summary", "learning", "selection", "comparisons", "rankings",
+    "speedups", "gain", "formulas", "times",
+    # reruns and robustness: empty (header only) without a rerun axis.
+    "reruns", "robustness",
+)  # fmt: skip
+
+
+def aggregate_outputs(plan):
+    """The tables of one grid, named; the main grid's read ones are report items."""
+    outputs = {}
+    for name in AGGREGATE_TABLES:
+        path = f"{plan.results}/metrics/{name}.csv"
+        if not plan.name and name in AGGREGATE_CAPTIONS:
+            path = report(path, caption=f"../report/{name}.rst", category="Tables")
+        outputs[name] = path
+    return outputs
+
+
+def aggregate_params(grid_config):
+    """What the analysis of one grid reads from its config."""
+    model, analysis = grid_config["model"], grid_config["analysis"]
+    cells = grid_cells(grid_config)
+    return dict(
+        axes=list(grid_axes(grid_config)),
+        cells=[[cell["init"], cell["scale"]] for cell in cells],
+        # Every cell, to check that each cell's tables hold its rows and no others.
+        grid_cells=cells,
+        layers=[int(width) for width in model["layers"]],
+        seeds=[int(seed) for seed in grid_config["grid"]["seeds"]],
+        iterations=int(model["iterations"]),
+        log_every=int(model["log_every"]),
+        notebook_iterations=int(analysis["notebook_iterations"]),
+        threshold=float(analysis["success_threshold"]),
+        thresholds=[float(t) for t in analysis["thresholds"]],
+        stuck_margin=float(analysis["stuck_margin"]),
+        resamples=int(analysis["bootstrap_resamples"]),
+        bootstrap_seed=int(analysis["bootstrap_seed"]),
+        level=float(analysis["confidence_level"]),
+        reference=[analysis["reference"]["init"], float(analysis["reference"]["scale"])],
+    )

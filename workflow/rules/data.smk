@@ -25,7 +25,9 @@ rule make_dataset:
         mem_mb=500,
         runtime=5,
     params:
-        spec=lambda wildcards: DATASETS[DATA_FILES[wildcards.data][0]],
+        # Sorted: Snakemake compares params as written, so a config whose keys come in
+        # another order would otherwise redraw the data and retrain everything.
+        spec=lambda wildcards: dict(sorted(DATASETS[DATA_FILES[wildcards.data][0]].items())),
         draw=lambda wildcards: DATA_FILES[wildcards.data][1],
     script:
         "../scripts/make_dataset.py"

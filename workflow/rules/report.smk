@@ -26,6 +26,39 @@ rule reproduce_notebook:
         "../scripts/reproduce_notebook.py"
 
 
+# Each experiment's section of the report: its grid's tables, analysed as the main grid's.
+for plan in EXPERIMENTS.values():
+
+    rule:
+        name:
+            plan.rule_name("experiment_section")
+        input:
+            script_imports("experiment_section.py"),
+            **{
+                name: path
+                for name, path in aggregate_outputs(plan).items()
+                if name not in ("costs", "learning", "formulas", "reruns")
+            },
+        output:
+            f"{plan.results}/section.md",
+        log:
+            f"{plan.results}/logs/section.log",
+        benchmark:
+            f"{plan.results}/benchmarks/section.tsv"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        params:
+            name=plan.name,
+            settings=config["experiments"][plan.name],
+            config=plan.config,
+        script:
+            "../scripts/experiment_section.py"
+
+
 rule report:
     input:
         script_imports("write_report.py"),
@@ -45,6 +78,7 @@ rule report:
         benchmarks=[f"{RESULTS}/benchmarks/train/{job}.tsv" for job in TRAIN_JOBS],
         rerun=rules.reproduce_notebook.output if NOTEBOOK_COMPARABLE else [],
         depth=depth_section(),
+        experiments=[f"{plan.results}/section.md" for plan in EXPERIMENTS.values()],
     output:
         f"{RESULTS}/report.md",
     log:

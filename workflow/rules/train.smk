@@ -35,50 +35,51 @@ COMPILED_KERNELS = expand(f"{RESULTS}/kernels/{{kernel}}.txt", kernel=KERNELS)
 
 
 # One job per cell, or per group of cells that differ only on grid.batched_axes (by
-# default the learning rates of a cell): its cells train one after the other.
-rule train_cell:
-    input:
-        script_imports("train_cell.py"),
-        data=lambda wildcards: sorted({data_file(cell) for cell in training_job_cells(wildcards)}),
-        kernels=COMPILED_KERNELS,
-    output:
-        runs=cell_outputs("runs.csv"),
-        costs=cell_outputs("costs.csv"),
-        params=cell_outputs("params.npz"),
-    log:
-        f"{RESULTS}/logs/train/{TRAIN_JOB}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/train/{TRAIN_JOB}.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=MEM_MB["train_cell"],
-        runtime=30 * len(BATCH),
-    params:
-        cells=training_job_cells,
-        data=lambda wildcards: [data_file(cell) for cell in training_job_cells(wildcards)],
-        seeds=SEEDS,
-        # Each cell's layers and learning rate: an axis, where declared, replaces the config
-        # value it stands for (model.layers, model.learning_rate; initstudy.grid.axes).
-        layers=lambda wildcards: [
-            cell_settings(cell, config).layers for cell in training_job_cells(wildcards)
-        ],
-        learning_rates=lambda wildcards: [
-            cell_settings(cell, config).learning_rate for cell in training_job_cells(wildcards)
-        ],
-        iterations=int(config["model"]["iterations"]),
-        log_every=int(config["model"]["log_every"]),
-        # numpy or numba (model.backend, resolved once): switching it retrains. A rerun axis
-        # trains its numpy cells with NumPy and its perturbed cells from perturbed weights.
-        backends=lambda wildcards: [
-            cell_settings(cell, config).backend or BACKEND
-            for cell in training_job_cells(wildcards)
-        ],
-        perturbations=lambda wildcards: [
-            cell_settings(cell, config).perturbation for cell in training_job_cells(wildcards)
-        ],
-        # An initializer declared in the config: changing its definition retrains its cells.
-        declared=lambda wildcards: config.get("initializers", {}).get(wildcards.init, {}),
-    script:
-        "../scripts/train_cell.py"
+# default the learning rates of a cell): its cells train one after the other. The same rule
+# for every grid of the study: train_cell for the main grid, train_cell_<name> for an
+# experiment (grid.plan).
+for plan in PLANS:
+
+    rule:
+        name:
+            plan.rule_name("train_cell")
+        input:
+            script_imports("train_cell.py"),
+            data=lambda wildcards, plan=plan: sorted(set(plan.job_data(wildcards))),
+            kernels=COMPILED_KERNELS,
+        output:
+            runs=plan.cell_outputs("runs.csv"),
+            costs=plan.cell_outputs("costs.csv"),
+            params=plan.cell_outputs("params.npz"),
+        log:
+            f"{plan.results}/logs/train/{plan.train_job}.log",
+        benchmark:
+            f"{plan.results}/benchmarks/train/{plan.train_job}.tsv"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=MEM_MB[plan.name]["train_cell"],
+            runtime=30 * len(plan.batch),
+        params:
+            cells=plan.job_cells,
+            data=plan.job_data,
+            seeds=plan.seeds,
+            # Each cell's layers and learning rate: an axis, where declared, replaces the
+            # config value it stands for (model.layers, model.learning_rate; grid.axes).
+            layers=partial(plan.job_settings, field="layers"),
+            learning_rates=partial(plan.job_settings, field="learning_rate"),
+            iterations=int(plan.config["model"]["iterations"]),
+            log_every=int(plan.config["model"]["log_every"]),
+            # numpy or numba (model.backend, resolved once): switching it retrains. A rerun
+            # axis trains its numpy cells with NumPy and its perturbed cells from perturbed
+            # weights.
+            backends=partial(plan.job_backends, backend=BACKEND),
+            perturbations=partial(plan.job_settings, field="perturbation"),
+            # An initializer declared in the config: changing its definition retrains its cells.
+            # Sorted: the order of its keys in the config file changes nothing.
+            declared=lambda wildcards: dict(
+                sorted(config.get("initializers", {}).get(wildcards.init, {}).items())
+            ),
+        script:
+            "../scripts/train_cell.py"

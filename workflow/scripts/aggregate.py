@@ -4,7 +4,6 @@
 from common import finish, start_log
 
 from initstudy.analysis.analysis import AnalysisSettings, analyse, budgets, equal_gain_cells
-from initstudy.grid.grid import grid_cells
 from initstudy.model.train import logged_iterations
 from initstudy.tables.aggregate import collect_cells
 from initstudy.tables.tables import write_table
@@ -20,7 +19,7 @@ runs, costs = collect_cells(
     p.seeds,
     logged,
     axes,
-    cells=grid_cells(smk.config),
+    cells=p.grid_cells,
 )
 settings = AnalysisSettings(
     axes=axes,

@@ -66,6 +66,9 @@ text = report.render_report(
         "failures": report.failure_facts(tables["summary"]),
         "initial_costs": report.initial_cost_facts(base),
         "figures": smk.params.figures,
+        "experiment_sections": "".join(
+            Path(path).read_text(encoding="utf-8") for path in smk.input.experiments
+        ),
         "depth_section": depth_sections[0].read_text(encoding="utf-8") if depth_sections else "",
         "reproducibility": reproducibility_facts(
             config,

@@ -20,7 +20,7 @@ from initstudy.grid.config import (
     load_schema,
     validate_config,
 )
-from initstudy.grid.config_input import check_config_size, check_yaml_files
+from initstudy.grid.config_input import check_config_size, check_reference, check_yaml_files
 from initstudy.model.declared import InitializerError, declare_initializers
 
 
@@ -150,3 +150,32 @@ def load_config(config: dict | str | Path) -> dict:
     filled = fill_defaults(config, schema)
     check_config(filled)
     return filled
+
+
+def load_experiment(name: str, config: dict) -> dict:
+    """Check an experiment's config (:func:`initstudy.grid.plan.experiment_configs`) as
+    :func:`load_config` checks the study's, naming its keys under ``experiments.<name>``.
+
+    Parameters
+    ----------
+    name : str
+    config : dict
+
+    Returns
+    -------
+    dict
+        With defaults filled in.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`load_config`, or for a grid without its reference cell (every experiment
+        compares with it), each key written ``experiments.<name>.<key>``.
+    """
+    try:
+        filled = load_config(config)
+        check_reference(filled)
+        return filled
+    except ConfigError as error:
+        text = str(error).replace("config key '", f"config key 'experiments.{name}.")
+        raise ConfigError(text) from None

@@ -34,8 +34,8 @@ def render_report(facts: dict) -> str:
     ----------
     facts : dict
         ``setup``, ``reproduction``, ``summary_rows``, ``findings``, ``initial_costs``,
-        ``figures``, ``depth_section`` (markdown, or empty) and ``reproducibility``, as
-        made by the ``*_facts`` functions of this module.
+        ``figures``, ``experiment_sections`` and ``depth_section`` (markdown, or empty) and
+        ``reproducibility``, as made by the ``*_facts`` functions of this module.
 
     Returns
     -------
