@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from conftest import REPO, copy_workflow, snakemake
 
-from initstudy.analysis.depth_training import train_depth
 from initstudy.grid.axes import (
     AXES,
     CHOSEN_AXES,
@@ -28,9 +26,7 @@ from initstudy.grid.axes import (
 from initstudy.grid.config import ConfigError
 from initstudy.grid.config_file import load_config
 from initstudy.grid.grid import cell_path, grid_cells
-from initstudy.model.cell import train_cell
-from initstudy.model.data import make_dataset
-from initstudy.model.train import TrainSettings
+from initstudy.theory.depth_theory import layer_widths
 
 CONFIG = REPO / "tests" / "configs" / "tiny_architecture.yaml"
 
@@ -76,24 +72,13 @@ def test_depth_without_width_needs_hidden_layers_of_one_width():
     assert cell_settings({"depth": 3}, config).layers == [2, 5, 5, 5, 1]
 
 
-def test_a_grid_cell_trains_the_depth_studys_networks():
-    """The same (initializer, scale, depth, width, learning rate, seeds) give equal networks
-    whether the depth study's trainer or the grid's cell trains them."""
-    dataset = make_dataset(120, 60, 0.05, 1, 2, n_validation=40)
+def test_a_grid_cell_has_the_depth_studys_shape():
+    """The depth study trained ``layer_widths(depth, width)``; a cell with depth and width
+    axes has that shape, so the same seeds draw and train the same networks."""
     config = tiny_config()
-    cell = {"init": "lecun", "scale": 2**0.5, "learning_rate": 0.1, "depth": 4, "width": 8}
-    settings = cell_settings(cell, config)
-    seeds = [0, 1, 2, 3]
-    grid = train_cell(
-        dataset, "lecun", 2**0.5, seeds, TrainSettings(settings.layers, 0.1, 400, 100, "numba")
-    )
-    depth = train_depth(
-        dataset, "lecun", 2**0.5, 4, 8, seeds, TrainSettings((), 0.1, 400, 100, "numba")
-    )
-    columns = ["seed", "final_cost", "train_accuracy", "validation_accuracy", "test_accuracy"]
-    pd.testing.assert_frame_equal(grid.runs[columns], depth.runs[columns])
-    for mine, theirs in zip(grid.weights, depth.weights, strict=True):
-        np.testing.assert_array_equal(mine, theirs)
+    for depth, width in ((1, 6), (4, 8), (30, 16)):
+        cell = {"init": "he", "scale": 1.0, "depth": depth, "width": width}
+        assert cell_settings(cell, config).layers == layer_widths(depth, width)
 
 
 @pytest.mark.workflow

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO, copy_workflow, planned_jobs, snakemake
 from scipy import integrate
 
 from initstudy.model.declared import (
@@ -178,7 +178,15 @@ depth_study:
   depths: [2, 3]
   width: 6
   signal_seeds: 3
-  training: {depths: [1, 2], width: 4, seeds: 2, iterations: 40, log_every: 20}
+  spread: {widths: [4], depths: [2], seeds: 4}
+experiments:
+  deep:
+    title: Deep networks
+    model: {iterations: 40, log_every: 20}
+    grid:
+      seeds: [0, 1]
+      initializations: {he_uniform: [1], ortho_relu: [1]}
+      axes: {depth: [1, 2], width: [4]}
 """
 
 
@@ -198,3 +206,14 @@ def test_declared_initializers_run_in_every_part_of_the_study(tmp_path):
     predicted = [column for column in ratios.columns if "predicted" in column]
     assert predicted and np.allclose(declared[predicted[0]], 1.0)
     assert "he_uniform" in (workdir / "results/report.md").read_text()
+    deep = pd.read_csv(workdir / "results/experiments/deep/metrics/runs.csv")
+    assert sorted(set(deep["init"])) == ["he_uniform", "ortho_relu"]
+    # A changed definition retrains exactly the cells that use it, in every grid.
+    edited = STUDY.replace("gain: 1.4142135623730951", "gain: 1.0")
+    (workdir / "edited.yaml").write_text(edited)
+    dry = snakemake(workdir, "-n", "--configfile", "edited.yaml").stdout
+    retrained = {line.split("=", 1)[1].split(",")[0] for line in dry.splitlines()
+                 if line.strip().startswith("wildcards: init=")}  # fmt: skip
+    assert retrained == {"ortho_relu"}
+    assert {"train_cell", "train_cell_deep", "depth_signal"} <= planned_jobs(dry)
+    assert "depth_init=ortho_relu" in dry and "depth_init=he_uniform" not in dry

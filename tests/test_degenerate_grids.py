@@ -6,8 +6,8 @@ into its own results folder:
 
 - ``one_initializer``: the grid of the issue, ``he: [1]`` with four seeds and the depth study
   on; there is nothing to compare, and the report says so instead of calling the empty
-  comparison table damaged. Its depth study is degenerate too: he ×1 is its only trained
-  shape (nothing to compare at matched gain) and it makes no reruns (no robustness check);
+  comparison table damaged. Its experiment of deep networks is degenerate too: he ×1 alone
+  (nothing to compare) and no rerun axis (no robustness section);
 - ``zeros_alone``: zeros as its own reference, one seed, one scale and a learning-rate axis
   of one value; every run is symmetric and no initializer can learn;
 - ``all_diverged``: random ×1e103 and he ×1e104, which overflow in the first forward pass
@@ -47,12 +47,13 @@ GRIDS = {
         "analysis": {"bootstrap_resamples": 100},
         "depth_study": {
             "enabled": True, "initializations": ["he"], "depths": [2, 4], "width": 6,
-            "signal_seeds": 4,
-            "training": {"initializations": {"he": [1]}, "depths": [2], "width": 6, "seeds": 3,
-                         "learning_rates": [0.1], "iterations": 100, "log_every": 50,
-                         "reruns": []},
-            "spread": {"widths": [6], "depths": [2, 4], "seeds": 10, "permutations": 100},
+            "signal_seeds": 4, "spread": {"widths": [6], "depths": [2, 4], "seeds": 10},
         },
+        "experiments": {"deep": {
+            "title": "Deep networks", "model": {"iterations": 100, "log_every": 50},
+            "grid": {"seeds": [0, 1, 2], "initializations": {"he": [1]},
+                     "axes": {"depth": [2], "width": [6]}},
+        }},
     },
     "zeros_alone": {
         "grid": {"seeds": [0], "initializations": {"zeros": [1]},
@@ -116,8 +117,10 @@ def test_the_issue_grid_says_there_is_nothing_to_compare(finished):
         assert frame.empty and len(frame.columns) > 2, table
     assert "Every initializer has one scale" in text
     assert "## Depth study" in text
-    assert "Nothing to compare at matched gain: he ×1 is the only trained shape." in text
-    assert "Not tested: no reruns (depth_study.training.reruns is empty)" in text
+    # The experiment is degenerate the same way: one initializer, no rerun axis.
+    section = text[text.index("## Deep networks") : text.index("## Depth study")]
+    assert "One initializer (`he`): nothing to compare." in section
+    assert "Robustness" not in section
 
 
 def test_zeros_alone_with_one_seed_says_what_it_cannot_say(finished):

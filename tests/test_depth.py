@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from conftest import REPO, copy_workflow, snakemake
-from scipy.stats import fisher_exact
 from snakemake.utils import validate
 
-from initstudy.analysis.depth_robustness import compare_counts
-from initstudy.analysis.depth_training import (
-    DEPTH_STATUSES,
-    classify_depth_runs,
-    select_learning_rates,
-    train_depth,
-)
-from initstudy.grid.config import ConfigError, check_config
 from initstudy.model.data import make_dataset
 from initstudy.model.init import initialize_batch
 from initstudy.model.net import cost_from_logits
 from initstudy.model.perturb import perturb_weights
-from initstudy.model.train import TrainSettings
 from initstudy.theory.depth_signal import (
     RATIO_COLUMNS,
     SIGNAL_COLUMNS,
     measure_signal,
     signal_ratios,
 )
-from initstudy.theory.depth_spread import failure_prediction, log_signal, mean_variance_over_seeds
+from initstudy.theory.depth_spread import log_signal, mean_variance_over_seeds
 from initstudy.theory.depth_theory import (
     layer_widths,
     predicted_depth_signal,
@@ -52,19 +41,7 @@ DEFAULT_DEPTH_STUDY = {
     "depths": [2, 5, 10, 20, 30, 50],
     "width": 32,
     "signal_seeds": 50,
-    "training": {
-        "initializations": {"he": [1], "lecun": [1, SQRT2], "orthogonal": [1, SQRT2]},
-        "depths": [2, 10],
-        "width": 8,
-        "seeds": 12,
-        "learning_rates": [0.03, 0.1],
-        "iterations": 2000,
-        "log_every": 100,
-        "reruns": ["perturbed", "numpy"],
-        "perturbation": 1e-13,
-        "perturbation_seed": 0,
-    },
-    "spread": {"widths": [16, 32, 128], "depths": [2, 10, 30], "seeds": 100, "permutations": 10000},
+    "spread": {"widths": [16, 32, 128], "depths": [2, 10, 30], "seeds": 100},
 }
 
 
@@ -122,20 +99,12 @@ def test_predicted_depth_signal_is_the_ratio_to_the_transitions_and_overflows_to
 def test_schema_fills_every_depth_default():
     grid = {"seeds": [0], "initializations": {"he": [1]}}
     assert with_defaults({"grid": grid})["depth_study"] == DEFAULT_DEPTH_STUDY
-    given = {"width": 8, "training": {"seeds": 2}}
+    given = {"width": 8, "spread": {"seeds": 3}}
     partial = with_defaults({"grid": grid, "depth_study": given})
     assert partial["depth_study"]["width"] == 8
     assert partial["depth_study"]["depths"] == DEFAULT_DEPTH_STUDY["depths"]
-    assert partial["depth_study"]["training"]["seeds"] == 2
-    assert partial["depth_study"]["training"]["iterations"] == 2000
-
-
-def test_check_config_names_the_depth_rule_across_keys():
-    config = with_defaults(yaml.safe_load((REPO / "tests/configs/tiny_depth.yaml").read_text()))
-    check_config(config)
-    config["depth_study"]["training"].update(iterations=10, log_every=20)
-    with pytest.raises(ConfigError, match=r"'depth_study\.training\.log_every': got 20;.* \(10\)"):
-        check_config(config)
+    assert partial["depth_study"]["spread"]["seeds"] == 3
+    assert partial["depth_study"]["spread"]["widths"] == [16, 32, 128]
 
 
 # --- measurement --------------------------------------------------------------
@@ -202,7 +171,7 @@ DEPTH_TARGETS = (
     "results/depth/section.md",
     "results/figures/depth_signal.png",
     "results/figures/depth_gradients.png",
-    "results/figures/depth_accuracy.png",
+    "results/experiments/depth/section.md",
 )
 
 
@@ -215,37 +184,27 @@ def test_tiny_depth_study_runs_in_the_workflow(tmp_path):
     results = workdir / "results/depth"
     signal = pd.read_csv(results / "signal.csv")
     ratios = pd.read_csv(results / "ratios.csv")
-    runs = pd.read_csv(results / "runs.csv")
-    summary = pd.read_csv(results / "summary.csv")
     n_shapes = len(settings["initializations"]) * len(settings["scales"])
     assert list(signal.columns) == list(SIGNAL_COLUMNS)
     assert list(ratios.columns) == list(RATIO_COLUMNS)
     assert len(ratios) == n_shapes * len(settings["depths"])
     layers_per_seed = sum(d + 1 for d in settings["depths"])
     assert len(signal) == n_shapes * layers_per_seed * settings["signal_seeds"]
-    training = settings["training"]
-    trained = sum(len(scales) for scales in training["initializations"].values())
-    configurations = trained * len(training["depths"])
-    rates = pd.read_csv(results / "learning_rates.csv")
-    assert len(rates) == configurations * len(training["learning_rates"])
-    assert rates.groupby(["init", "scale", "depth"])["chosen"].sum().eq(1).all()
-    assert len(runs) == configurations * training["seeds"] * 3  # reference, perturbed, numpy
-    assert runs.groupby("variant").size().to_dict() == dict.fromkeys(
-        ["numpy", "perturbed", "reference"], configurations * training["seeds"]
-    )
-    assert set(runs["outcome"]) <= set(DEPTH_STATUSES)
-    assert len(summary) == configurations
-    assert (summary["n_seeds"] == training["seeds"]).all()
-    robustness = pd.read_csv(results / "robustness.csv")
-    assert len(robustness) == 2 * configurations
-    chosen = rates[rates["chosen"]].set_index(["init", "scale", "depth"])["learning_rate"]
-    reruns = runs[runs["variant"] != "reference"].set_index(["init", "scale", "depth"])
-    assert (reruns["learning_rate"] == chosen.reindex(reruns.index)).all()
+    # The deep networks are trained as the grid's experiment: the grid's own tables.
+    experiment = yaml.safe_load((workdir / config).read_text())["experiments"]["depth"]["grid"]
+    metrics = workdir / "results/experiments/depth/metrics"
+    runs, reruns = pd.read_csv(metrics / "runs.csv"), pd.read_csv(metrics / "reruns.csv")
+    n_cells = 2 * 2 * 2  # (he, lecun) x learning rates x depths
+    assert len(runs) == len(reruns) == n_cells * len(experiment["seeds"])
+    selection = pd.read_csv(metrics / "selection.csv")
+    assert sorted(zip(selection["init"], selection["depth"])) == [
+        ("he", 2), ("he", 4), ("lecun", 2), ("lecun", 4)
+    ]  # fmt: skip
     spread = pd.read_csv(results / "spread.csv")
     assert len(spread) == len(settings["spread"]["widths"]) * len(settings["spread"]["depths"])
     section = (results / "section.md").read_text()
     assert section.startswith("## Depth study")
-    for name in ("signal", "gradients", "accuracy"):
+    for name in ("signal", "gradients"):
         assert f"](figures/depth_{name}.png)" in section
         assert (workdir / f"results/figures/depth_{name}.png").stat().st_size > 10_000
     assert "nan" not in section.lower()
@@ -311,24 +270,7 @@ def test_measured_spread_of_he_networks_matches_the_prediction(circles):
     np.testing.assert_allclose(whole, np.log(q[:, 9] / q[:, 0]), rtol=1e-12)
 
 
-def test_failure_prediction_on_constructed_seeds():
-    distance = [0.1, 0.2, 0.3, 0.4, 2.0, 3.0, 4.0, 5.0]
-    runs = pd.DataFrame(
-        {"init": "he", "scale": 1.0, "depth": [10] * 8 + [20] * 8, "seed": list(range(8)) * 2,
-         "log_signal": [-d for d in distance] * 2,
-         "success": [True] * 4 + [False] * 4 + [True, False] * 4}
-    )  # fmt: skip
-    table, pooled = failure_prediction(runs, 2000, 0)
-    first, second = table.to_dict("records")
-    pooled = pooled.iloc[0]
-    assert (first["auc"], first["n_fail"], first["n_success"]) == (1.0, 4, 4)
-    assert first["p_value"] == pytest.approx(2 / math.comb(8, 4))  # exact, two-sided
-    assert second["auc"] == pytest.approx(10 / 16)  # failing ranks 2, 4, 6, 8: U = 10
-    assert pooled["n_cells"] == 2 and pooled["auc"] == pytest.approx(26 / 32)
-    assert 0.0 < pooled["p_value"] < 0.05
-
-
-# --- training: learning rate on validation, unstable runs, perturbation ---------
+# --- the deep networks' initial weights ------------------------------------------
 
 
 def test_lecun_at_root_two_is_he_up_to_the_last_bit():
@@ -348,71 +290,3 @@ def test_perturbation_is_tiny_fixed_and_independent_of_the_batch():
         relative = np.abs(P / W - 1)
         assert np.all((relative > 0.9e-13) & (relative < 1.1e-13))
         np.testing.assert_array_equal(P[1:], A)
-
-
-def _two_rates(dataset):
-    runs, costs = [], []
-    for rate in (0.05, 0.5):
-        result = train_depth(dataset, "he", 1.0, 2, 6, [0, 1, 2], TrainSettings((), rate, 300, 100))
-        runs.append(result.runs)
-        costs.append(result.costs)
-    runs, costs = pd.concat(runs, ignore_index=True), pd.concat(costs, ignore_index=True)
-    runs["outcome"] = classify_depth_runs(runs, costs, 0.9, 0.01)
-    return runs
-
-
-def test_learning_rate_is_chosen_on_validation_only():
-    dataset = make_dataset(100, 60, 0.05, 1, 2, n_validation=60)
-    flipped = replace(dataset, y_test=1 - dataset.y_test)
-    runs, runs_flipped = _two_rates(dataset), _two_rates(flipped)
-    assert not np.allclose(runs["test_accuracy"], runs_flipped["test_accuracy"])
-    rates = select_learning_rates(runs, 0.9)
-    pd.testing.assert_frame_equal(rates, select_learning_rates(runs_flipped, 0.9))
-    assert rates["chosen"].sum() == 1
-    best = rates.sort_values("validation_accuracy_mean").iloc[-1]
-    assert best["chosen"]
-
-
-def test_selection_prefers_validation_successes_then_accuracy_then_the_smaller_rate():
-    runs = pd.DataFrame(
-        {"init": "he", "scale": 1.0, "depth": 2, "width": 4,
-         "learning_rate": [0.1] * 2 + [0.3] * 2 + [1.0] * 2, "seed": [0, 1] * 3,
-         "validation_accuracy": [0.95, 0.5, 0.92, 0.6, 0.95, np.nan],
-         "outcome": ["ok", "slow", "ok", "slow", "ok", "diverged"]}
-    )  # fmt: skip
-    rates = select_learning_rates(runs, 0.9)
-    assert rates["n_validation_success"].tolist() == [1, 1, 1]
-    assert rates["chosen"].tolist() == [False, True, False]  # 0.76 > 0.725 > 0.475
-    tie = select_learning_rates(runs.assign(validation_accuracy=0.95), 0.9)
-    assert tie["chosen"].tolist() == [True, False, False]
-
-
-def test_a_run_that_ends_above_its_starting_cost_is_unstable():
-    runs = pd.DataFrame(
-        {"init": "he", "scale": 1.0, "depth": 3, "width": 4, "learning_rate": 0.1,
-         "seed": [0, 1, 2, 3], "initial_cost": [0.69, 0.69, 0.69, 0.70],
-         "final_cost": [0.10, 1.48, np.nan, 0.71], "validation_accuracy": [0.95, 0.5, np.nan, 0.95],
-         "diverged_at": [-1, -1, 200, -1], "distinct_units": ["4;4;4", "4;4;4", "", "4;4;4"],
-         "hidden_widths": "4;4;4"}
-    )  # fmt: skip
-    curve = [0.69, 0.3, 0.10], [0.69, 0.5, 1.48], [0.69, np.nan, np.nan], [0.70, 0.2, 0.71]
-    costs = pd.DataFrame(
-        {"init": "he", "scale": 1.0, "depth": 3, "width": 4, "learning_rate": 0.1,
-         "seed": np.repeat([0, 1, 2, 3], 3), "iteration": [0, 100, 200] * 4,
-         "cost": np.concatenate(curve)}
-    )  # fmt: skip
-    status = classify_depth_runs(runs, costs, 0.9, 0.01)
-    assert status.tolist() == ["ok", "unstable", "diverged", "unstable"]
-    assert set(status) <= set(DEPTH_STATUSES)
-
-
-def test_success_counts_compared_with_fisher_and_flips():
-    reference = pd.DataFrame({"seed": range(10), "success": [True] * 5 + [False] * 5})
-    other = pd.DataFrame({"seed": range(10), "success": [True] * 8 + [False] * 2})
-    row = compare_counts(reference, other, 0.95)
-    assert (row["reference_success"], row["variant_success"], row["n_flipped"]) == (5, 8, 3)
-    assert row["fisher_p"] == pytest.approx(fisher_exact([[8, 2], [5, 5]]).pvalue)
-    assert row["rate_difference"] == pytest.approx(0.3)
-    assert not row["counts_within_intervals"]  # 0.8 lies above 5/10's Wilson bound 0.763
-    closer = compare_counts(reference, other.assign(success=[True] * 6 + [False] * 4), 0.95)
-    assert closer["counts_within_intervals"] and closer["n_flipped"] == 1

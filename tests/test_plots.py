@@ -7,8 +7,6 @@ import pandas as pd
 import pytest
 
 from initstudy.analysis.analysis import AnalysisSettings, analyse
-from initstudy.analysis.depth_training import classify_depth_runs, summarize_depths, train_depth
-from initstudy.analysis.depth_training import time_to_learn as depth_time_to_learn
 from initstudy.grid.grid import add_axis_columns
 from initstudy.model.cell import train_cell
 from initstudy.model.data import make_dataset
@@ -16,7 +14,6 @@ from initstudy.model.init import INITIALIZERS
 from initstudy.model.train import TrainSettings, predict
 from initstudy.plots import (
     plots,
-    plots_accuracy,
     plots_depth,
     plots_facets,
     plots_learning,
@@ -378,7 +375,7 @@ DEPTH_CELLS = [("he", 1.0), ("random", 1e100)]  # random x1e100 overflows within
 
 @pytest.fixture(scope="module")
 def depth_study(study):
-    """Signal, ratio and summary tables of a tiny real depth study."""
+    """Signal and ratio tables of a tiny real depth study."""
     dataset = study["datasets"]["circles"]
     X, y = dataset.X_train.T, dataset.y_train
     signal = pd.concat(
@@ -389,18 +386,7 @@ def depth_study(study):
         ],
         ignore_index=True,
     )
-    settings = TrainSettings((), 0.05, 40, 20)
-    results = [
-        train_depth(dataset, init, scale, depth, 4, SEEDS, settings)
-        for init, scale in DEPTH_CELLS
-        for depth in (1, 3)
-    ]
-    runs = pd.concat([r.runs for r in results], ignore_index=True)
-    costs = pd.concat([r.costs for r in results], ignore_index=True)
-    runs["outcome"] = classify_depth_runs(runs, costs, 0.9, 0.01)
-    runs["time_to_learn"] = depth_time_to_learn(runs, costs, 0.9)
-    summary = summarize_depths(runs, 0.9, 50, 0)
-    return {"signal": signal, "ratios": signal_ratios(signal, 0.9), "summary": summary}
+    return {"signal": signal, "ratios": signal_ratios(signal, 0.9)}
 
 
 def test_signal_figure_draws_seeds_median_mean_and_theory_per_shape(depth_study, tmp_path):
@@ -437,44 +423,3 @@ def test_gradient_figure_has_one_median_line_per_depth(depth_study, tmp_path):
         "6 networks with non-finite gradients (not drawn)"
     ]
     check_saves(fig, tmp_path)
-
-
-def test_accuracy_against_depth_shares_the_panels_of_the_scale_figure(depth_study, tmp_path):
-    summary = depth_study["summary"]
-    fig = plots_accuracy.plot_accuracy_vs_depth(summary, 0.9, 0.95)
-    acc, success = fig.get_axes()
-    for ax in (acc, success):
-        assert ax.get_xscale() == "log"
-        assert ax.get_xlabel() == "hidden layers (log)"
-        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "3"]
-        assert ax.get_xlim() == pytest.approx((1 / 1.25, 3 * 1.25))
-    assert success.get_ylim() == (-0.04, 1.04)  # as in the scale figure
-    legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    # two scales: cells are named with their scale; one that diverged says at which depths
-    random = summary[summary["init"] == "random"]
-    assert random["test_accuracy_mean"].isna().tolist() == [False, True]
-    assert legend == [
-        f"he {X}1",
-        f"random {X}1e+100",
-        f"random {X}1e+100: no finite run at depth 3",
-    ]
-    he = summary[summary["init"] == "he"].sort_values("depth")
-    (bars,) = [c for c in acc.containers if c.get_label() == f"he {X}1"]
-    np.testing.assert_allclose(bars.lines[0].get_ydata(), he["test_accuracy_mean"], rtol=1e-12)
-    check_saves(fig, tmp_path)
-
-
-def test_one_accuracy_panel_function_takes_the_x_axis_as_a_parameter(study):
-    full = plots_facets.full_budget(study["summary"])
-    summary = plots_facets.facet(full, dataset="circles", learning_rate=0.05)
-    series = [plots_accuracy.Series("he", summary[summary["init"] == "he"], {"color": "k"})]
-    for axis, ticks in ((plots_accuracy.SCALE_AXIS, ["0.5", "1"]),):
-        _, acc, success = plots_accuracy.plot_accuracy_panels(series, axis, (4, 3))
-        assert [t.get_text() for t in success.get_xticklabels()] == ticks
-        assert acc.get_xlabel() == axis.label
-    depth = summary.assign(depth=[2, 4, 8, 16, 32, 64][: len(summary)])
-    series = [plots_accuracy.Series("all", depth, {"color": "k"})]
-    _, acc, _ = plots_accuracy.plot_accuracy_panels(series, plots_accuracy.DEPTH_AXIS, (4, 3))
-    assert [t.get_text() for t in acc.get_xticklabels()] == ["2", "4", "8", "16", "32", "64"]
-    (bars,) = acc.containers  # error bars, not a band, on the depth axis
-    assert len(bars.lines[0].get_xdata()) == np.isfinite(summary["test_accuracy_mean"]).sum()

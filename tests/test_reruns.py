@@ -11,7 +11,7 @@ from conftest import REPO, copy_workflow, snakemake
 from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 
-from initstudy.analysis.robustness import compare_reruns, split_reruns
+from initstudy.analysis.robustness import compare_counts, compare_reruns, split_reruns
 from initstudy.grid.axes import cell_settings
 from initstudy.grid.config import ConfigError
 from initstudy.grid.config_file import load_config
@@ -96,3 +96,16 @@ def test_tiny_grid_with_reruns_compares_every_cell_run_by_run(tmp_path):
     assert "## Robustness: the same networks trained again" in report
     assert f"{int(flips[perturbed].sum())} of 16 runs changed outcome" in report
     assert "12 cells × 4 seeds (seeds 0–3) = 48 networks" in report
+
+
+def test_success_counts_of_one_cell_with_fisher_flips_and_intervals():
+    reference = pd.DataFrame({"seed": range(10), "success": [True] * 5 + [False] * 5})
+    other = pd.DataFrame({"seed": range(10), "success": [True] * 8 + [False] * 2})
+    row = compare_counts(reference, other, ["seed"], 0.95)
+    assert (row["reference_success"], row["rerun_success"], row["n_flipped"]) == (5, 8, 3)
+    assert row["fisher_p"] == pytest.approx(fisher_exact([[8, 2], [5, 5]]).pvalue)
+    assert row["rate_difference"] == pytest.approx(0.3)
+    assert not row["counts_within_intervals"]  # 0.8 lies above 5/10's Wilson bound 0.763
+    closer = other.assign(success=[True] * 6 + [False] * 4)
+    closer = compare_counts(reference, closer, ["seed"], 0.95)
+    assert closer["counts_within_intervals"] and closer["n_flipped"] == 1

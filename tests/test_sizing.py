@@ -7,8 +7,9 @@ import pytest
 import yaml
 from conftest import REPO
 
-from initstudy.grid.config_file import load_config
+from initstudy.grid.config_file import load_config, load_experiment
 from initstudy.grid.grid import batch_values, grid_cells
+from initstudy.grid.plan import experiment_configs
 from initstudy.grid.sizing import (
     JOB_START_SECONDS,
     StudyTooLargeError,
@@ -67,9 +68,6 @@ def test_the_default_study_counted_by_hand():
     # cells, × 4 learning rates × 2 data sets = 96 cells, × 10 seeds
     assert size.networks == 960
     assert size.jobs == 24  # the 4 learning rates of a cell share a job (batched_axes default)
-    # depth study: he ×1, lecun ×1, ×√2, orthogonal ×1, ×√2 = 5 shapes × 2 depths × 2 learning
-    # rates × 12 seeds
-    assert size.depth_networks == 240
     # [2, 10, 5, 1]: 2·10 + 10·5 + 5·1 = 75 weights, 10 + 5 + 1 = 16 units; 300 points,
     # 100 + 100 held out; 20000 iterations logged every 500: 20000 / 500 + 2 = 42 rows a run
     updates = 10 * 20000 * 300 * 75  # multiply-adds of one cell: 4.5e9
@@ -80,7 +78,7 @@ def test_the_default_study_counted_by_hand():
     assert size.train_mb == pytest.approx(250 + (buffers + tables) / 1e6)
     assert size.aggregate_mb == pytest.approx(250 + 80 + 96 * 10 * 43 * 400 / 1e6)
     assert size.summary("numba") == (
-        "This config trains 960 networks in 24 training jobs (and 240 in the depth study); "
+        "This config trains 960 networks in 24 training jobs; "
         "estimated per training job (numba): about 25 s and 251 MB of memory; "
         "aggregate: 347 MB."
     )
@@ -89,7 +87,7 @@ def test_the_default_study_counted_by_hand():
 def test_the_tiny_studies_counted_by_hand():
     tiny = _size(load_config(REPO / "tests/configs/tiny.yaml"))
     # zeros 1 + random 1 + he 2 + orthogonal 1 = 5 cells, no further axes, 4 seeds
-    assert (tiny.networks, tiny.jobs, tiny.depth_networks) == (20, 5, 0)
+    assert (tiny.networks, tiny.jobs) == (20, 5)
     # [2, 8, 4, 1]: 16 + 32 + 4 = 52 weights, 13 units; 100 points, 100 + 60 held out;
     # 1500 / 250 + 2 = 8 rows a run
     assert tiny.train_seconds == pytest.approx(1.5 + 4 * 1500 * 100 * 52 * 1.3e-9)
@@ -101,9 +99,16 @@ def test_the_tiny_studies_counted_by_hand():
     # (5 + 1 orthogonal ×√2 = 6) cells × 2 learning rates × 2 data sets = 24 cells; the 2
     # learning rates share a job
     assert (axes.networks, axes.jobs) == (96, 12)
-    depth = _size(load_config(REPO / "tests/configs/tiny_depth.yaml"))
-    # he ×1, lecun ×1, ×√2 = 3 shapes × 2 depths × 2 learning rates × 4 seeds
-    assert depth.depth_networks == 48
+    study = load_config(REPO / "config/config.yaml")
+    depth = _size(load_experiment("depth", experiment_configs(study)["depth"]))
+    # he ×1, lecun ×1, orthogonal ×1, ×√2 = 4 shapes × 2 learning rates × 2 depths × 3
+    # reruns × 12 seeds; a job trains a cell's 2 learning rates
+    assert (depth.networks, depth.jobs) == (576, 24)
+    assert depth.summary("numba", "Experiment depth").startswith(
+        "Experiment depth trains 576 networks in 24 training jobs; "
+    )
+    # the deepest shape sizes the jobs: [2, 8 × 10, 1] has 16 + 9·64 + 8 = 600 weights
+    assert depth.train_seconds == pytest.approx(1.5 + 2 * 12 * 2000 * 300 * 600 * 1.3e-9)
 
 
 def test_the_estimates_cover_what_a_job_stores(tmp_path):

@@ -126,7 +126,8 @@ FINGERPRINT = source_fingerprint(
 )
 SIZE = SIZES[""]
 if workflow.is_main_process:
-    logger.info(SIZE.summary(BACKEND))
+    for name, size in SIZES.items():
+        logger.info(size.summary(BACKEND, f"Experiment {name}" if name else "This config"))
 
 RESULTS = config["results"]
 # The main grid and each experiment: its cells, training jobs and files (grid.plan). One
@@ -240,7 +241,18 @@ def get_final_output():
     """Every output a reader looks at, so that a deleted one is rebuilt by the plain command
     (Snakemake does not recreate a missing intermediate while everything after it is up to
     date): the report, the tables and every figure of the parts of the study that run."""
-    return [f"{RESULTS}/report.md", *rules.aggregate.output, *drawn_figures(), *depth_section()]
+    experiments = [
+        path
+        for plan in EXPERIMENTS.values()
+        for path in (*aggregate_outputs(plan).values(), f"{plan.results}/section.md")
+    ]
+    return [
+        f"{RESULTS}/report.md",
+        *rules.aggregate.output,
+        *experiments,
+        *drawn_figures(),
+        *depth_section(),
+    ]
 
 
 # The HTML report's own items (publish.smk).
@@ -285,14 +297,6 @@ def table_page_path(table):
 def report_pages():
     """The HTML report's own items: the findings and one page per table."""
     return [rules.findings_html.output[0], *(table_page_path(t) for t in REPORT_TABLES)]
-
-
-def depth_train_files(variant, name):
-    """One table of every trained configuration of one variant (reference, perturbed, numpy)."""
-    return [
-        f"{DEPTH_DIR}/train/{variant}/{init}/scale-{scale}/depth-{depth}/{name}"
-        for init, scale, depth in DEPTH_JOBS
-    ]
 
 
 # The tables of a grid (aggregate.smk).

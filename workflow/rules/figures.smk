@@ -20,7 +20,6 @@ FIGURE_INPUTS = {
     "cell_params": cell_files("params.npz"),
     "depth_signal": rules.depth_ratios.output.signal,
     "depth_ratios": rules.depth_ratios.output.ratios,
-    "depth_summary": rules.depth_summary.output.summary,
 }
 # The values a figure's script may read from snakemake.params, by the names figures.yaml uses.
 FIGURE_PARAMS = {

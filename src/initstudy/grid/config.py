@@ -182,22 +182,6 @@ def check_config(config: dict) -> None:
     if "rerun" in axes and REFERENCE_RUN not in axes["rerun"]:
         fail("grid.axes.rerun", axes["rerun"],
              f"a list that holds {REFERENCE_RUN} (every rerun is compared with it)")  # fmt: skip
-    _check_depth_study(config["depth_study"])
-
-
-def _check_depth_study(depth: dict) -> None:
-    """The depth study's one rule across keys: ``training.log_every <= training.iterations``.
-
-    The schema states every other constraint of the section (its ``uniqueItems``
-    scales also have distinct labels, as ``format_scale`` round-trips).
-    """
-    training = depth["training"]
-    if training["log_every"] > training["iterations"]:
-        fail(
-            "depth_study.training.log_every",
-            training["log_every"],
-            f"an integer from 1 to depth_study.training.iterations ({training['iterations']})",
-        )
 
 
 def config_leaves(node: object, path: tuple = ()) -> Iterator[tuple[tuple, object]]:

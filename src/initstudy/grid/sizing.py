@@ -52,8 +52,6 @@ class StudySize:
         Networks the grid trains (cells × seeds).
     jobs : int
         Training jobs (one per cell, or per group of batched cells).
-    depth_networks : int
-        Networks the depth study trains (0 when it is off).
     train_seconds : float
         Estimated wall time of one training job (the longest: on the grid's largest data set).
     train_mb : float
@@ -64,16 +62,25 @@ class StudySize:
 
     networks: int
     jobs: int
-    depth_networks: int
     train_seconds: float
     train_mb: float
     aggregate_mb: float
 
-    def summary(self, backend: str) -> str:
-        """One line for the start of a run."""
-        depth = f" (and {self.depth_networks} in the depth study)" if self.depth_networks else ""
+    def summary(self, backend: str, grid: str = "This config") -> str:
+        """One line for the start of a run.
+
+        Parameters
+        ----------
+        backend : str
+        grid : str
+            Which grid: ``"This config"``, or ``"Experiment depth"``.
+
+        Returns
+        -------
+        str
+        """
         return (
-            f"This config trains {self.networks} networks in {self.jobs} training jobs{depth}; "
+            f"{grid} trains {self.networks} networks in {self.jobs} training jobs; "
             f"estimated per training job ({backend}): about {_duration(self.train_seconds)} and "
             f"{self.train_mb:.0f} MB of memory; aggregate: {self.aggregate_mb:.0f} MB."
         )
@@ -139,11 +146,9 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
     logs = model["iterations"] // model["log_every"] + 2
     tables = seeds * logs * BYTES_PER_ROW + seeds * (weights + units) * 8 * 3
     rows = n_cells * seeds * (logs + 1)
-    depth_networks = _depth_networks(config.get("depth_study", {}))
     return StudySize(
         networks=n_cells * seeds,
         jobs=n_cells // cells_per_job,
-        depth_networks=depth_networks,
         train_seconds=JOB_START_SECONDS + cells_per_job * seconds,
         train_mb=BASE_MB + (buffers + tables) / 1e6,
         aggregate_mb=BASE_MB + 80.0 + rows * BYTES_PER_ROW / 1e6,
@@ -173,19 +178,6 @@ def _largest_data(config: dict) -> tuple[int, int]:
     points = max(int(spec["n_train"]) for spec in used)
     held_out = max(int(spec.get("n_validation", 0)) + int(spec["n_test"]) for spec in used)
     return points, held_out
-
-
-def _depth_networks(depth: dict) -> int:
-    """Networks the depth study trains: shapes × scales × learning rates × seeds."""
-    if not depth.get("enabled"):
-        return 0
-    training = depth["training"]
-    scales = training.get("initializations") or {
-        init: depth.get("scales", [1]) for init in depth.get("initializations", [])
-    }
-    rates = training.get("learning_rates", [training.get("learning_rate")])
-    shapes = sum(len(values) for values in scales.values()) * len(training["depths"])
-    return shapes * len(rates) * int(training["seeds"])
 
 
 def rule_mem_mb(size: StudySize) -> dict[str, int]:

@@ -1,8 +1,7 @@
 """Figures of the depth study at initialization: forward signal and weight gradients per layer.
 
-The third figure of the depth study, accuracy against depth, is
-:func:`initstudy.plots.plots_accuracy.plot_accuracy_vs_depth`. Non-finite values (an
-overflowed signal or gradient) are left out of the lines and counted in words.
+Non-finite values (an overflowed signal or gradient) are left out of the lines and counted
+in words.
 """
 
 from __future__ import annotations

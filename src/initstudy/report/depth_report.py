@@ -1,5 +1,5 @@
-"""The depth study's report section: its facts from the depth tables, its wording in
-``templates/depth.md.j2``."""
+"""The depth study's report section, theory without training: its facts from the signal
+and spread tables, its wording in ``templates/depth.md.j2``."""
 
 from __future__ import annotations
 
@@ -8,26 +8,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from initstudy.analysis.depth_robustness import empty_reason
 from initstudy.model.init import REGISTRY
-from initstudy.report.depth_findings import (
-    he_comparison,
-    matched_facts,
-    robustness_facts,
-    spread_facts,
-    training_facts,
-)
 from initstudy.report.templates import render
 from initstudy.util.labels import cell_label
 
 
 def report_section(
-    ratios: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
-    settings: dict,
-    threshold: float,
-    level: float,
-    figures: dict[str, dict],
+    ratios: pd.DataFrame, spread: pd.DataFrame, level: float, figures: dict[str, dict]
 ) -> str:
     """The depth study's section of the markdown report, every number from the tables.
 
@@ -35,46 +22,49 @@ def report_section(
     ----------
     ratios : pandas.DataFrame
         Table of :func:`initstudy.theory.depth_signal.signal_ratios`.
-    tables : dict of str to pandas.DataFrame
-        ``summary`` (:func:`initstudy.analysis.depth_training.summarize_depths`), ``rates``
-        (:func:`~initstudy.analysis.depth_training.select_learning_rates`), ``robustness``
-        (:func:`initstudy.analysis.depth_robustness.compare_variants`), ``matched``
-        (:func:`~initstudy.analysis.depth_robustness.compare_with_reference`), ``spread``
-        (:func:`initstudy.theory.depth_spread.spread_table`), ``failure`` and ``pooled``
-        (:func:`~initstudy.theory.depth_spread.failure_prediction`).
-    settings : dict
-        The ``depth_study`` config section (its ``training.reruns`` and
-        ``training.initializations`` say why the robustness or matched table may be empty).
-    threshold : float
-        Test accuracy counted as a success.
+    spread : pandas.DataFrame
+        Table of :func:`initstudy.theory.depth_spread.spread_table`.
     level : float
         Level of the seed intervals and confidence intervals.
     figures : dict
-        ``depth_signal``, ``depth_gradients``, ``depth_accuracy`` -> ``{"path": link
-        relative to the report, "title": ..., "caption": ...}``.
+        ``depth_signal``, ``depth_gradients`` -> ``{"path": link relative to the report,
+        "title": ..., "caption": ...}``.
 
     Returns
     -------
     str
         Markdown, starting with a level-2 heading.
     """
-    summary = tables["summary"]
     return render(
         "depth.md.j2",
         level=level,
-        threshold=threshold,
         figures=figures,
         signal=signal_facts(ratios),
-        training=training_facts(summary, tables["rates"], settings["training"]),
-        robustness=robustness_facts(tables["robustness"]),
-        matched=matched_facts(tables["matched"]),
-        spread=spread_facts(tables["spread"], tables["failure"], tables["pooled"]),
-        he=he_comparison(summary, tables["matched"]),
-        perturbation=float(settings["training"]["perturbation"]),
-        empty={
-            table: empty_reason(settings["training"], table) for table in ("robustness", "matched")
-        },
+        spread=spread_facts(spread),
     )
+
+
+def spread_facts(spread: pd.DataFrame) -> dict:
+    """The measured variance of ``ln(q(L)/q(1))`` against the prediction.
+
+    Parameters
+    ----------
+    spread : pandas.DataFrame
+        Table of :func:`initstudy.theory.depth_spread.spread_table`.
+
+    Returns
+    -------
+    dict
+        ``rows`` (records of ``spread`` with ``inside``: the prediction within the
+        interval), ``n_inside`` and ``worst`` (the row of largest ``|ratio - 1|``).
+    """
+    rows = spread.to_dict("records")
+    for row in rows:
+        low, high = row["per_input_variance_low"], row["per_input_variance_high"]
+        row["inside"] = bool(low <= row["predicted_variance"] <= high)
+    finite = [row for row in rows if np.isfinite(row["variance_ratio"])]
+    worst = max(finite, key=lambda row: abs(row["variance_ratio"] - 1), default=None)
+    return {"rows": rows, "n_inside": sum(row["inside"] for row in rows), "worst": worst}
 
 
 def signal_facts(ratios: pd.DataFrame) -> dict:

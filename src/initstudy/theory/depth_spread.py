@@ -1,11 +1,10 @@
-"""The spread of the signal at finite width: measured against Hanin & Rolnick, and against training.
+"""The spread of the signal at finite width, measured against Hanin & Rolnick.
 
 Every He network keeps the signal on average, but a single network of finite
 width multiplies it by a random factor at every layer, so ``ln(q(L)/q(1))``
 wanders with a variance :func:`initstudy.theory.depth_theory.predicted_log_signal`
 predicts exactly (``~ 5 (L - 1) / n``). :func:`spread_table` measures that
-variance over seeds at several widths and depths; :func:`failure_prediction`
-asks whether the networks that wander furthest are the ones that fail to train.
+variance over seeds at several widths and depths.
 
 ``q(l)`` here is the squared length of layer ``l``'s pre-activations:
 per input (``|z_l(x)|^2``, the quantity of the prediction) or summed over the
@@ -19,7 +18,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from initstudy.model.init import initialize_batch
 from initstudy.theory.depth_theory import SHAPE, layer_widths, predicted_log_signal
@@ -39,20 +37,7 @@ SPREAD_COLUMNS = (
     "variance_ratio",
     "dataset_variance",
 )
-#: Columns of :func:`failure_prediction`'s table per cell.
-FAILURE_COLUMNS = (
-    "init",
-    "scale",
-    "depth",
-    "n_fail",
-    "n_success",
-    "median_distance_fail",
-    "median_distance_success",
-    "auc",
-    "p_value",
-)
-#: Columns of :func:`failure_prediction`'s pooled test.
-POOLED_COLUMNS = ("n_cells", "n_fail", "n_success", "auc", "p_value")
+#: Networks drawn at once by :func:`log_signal` (bounds the memory of deep, wide ones).
 _SEEDS_PER_CHUNK = 16
 
 
@@ -206,108 +191,3 @@ def spread_table(
         if depth >= 2
     ]
     return pd.DataFrame(rows, columns=list(SPREAD_COLUMNS))
-
-
-def attach_log_signal(runs: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
-    """``runs`` with the data set's ``log_signal`` of each run's initial network.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        Columns ``init, scale, depth, width, seed`` (the initial network is drawn again).
-    X : ndarray of shape (2, m)
-        The training inputs.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy with a ``log_signal`` column.
-    """
-    runs = runs.copy()
-    runs["log_signal"] = np.nan
-    for (init, scale, depth, width), rows in runs.groupby(
-        ["init", "scale", "depth", "width"], sort=False
-    ):
-        seeds = rows["seed"].astype(int).tolist()
-        _, dataset = log_signal(X, init, float(scale), int(depth), int(width), seeds)
-        runs.loc[rows.index, "log_signal"] = dataset
-    return runs
-
-
-def failure_prediction(
-    runs: pd.DataFrame, n_permutations: int, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Do the seeds whose signal wandered furthest at initialization fail to train?
-
-    Within each (init, scale, depth) cell with both failing and succeeding
-    seeds, ``|log_signal|`` (the distance of the data set's ``ln(q(L)/q(1))`` from
-    0, a network that keeps its signal) of the failing seeds is compared with the
-    succeeding ones: ``auc`` is Mann-Whitney's ``U / (n_fail n_success)``, the
-    probability that a failing seed wandered further (0.5: no relation), with
-    its exact two-sided p-value. The pooled test sums ``U - n_fail n_success / 2``
-    over those cells and permutes the outcomes within each cell
-    (``n_permutations``, ``numpy.random.default_rng(seed)``; two-sided), so that
-    seeds of different depths are never compared with each other.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        Columns ``init, scale, depth, log_signal`` and ``success`` (bool).
-    n_permutations : int
-    seed : int
-
-    Returns
-    -------
-    cells : pandas.DataFrame
-        Columns :data:`FAILURE_COLUMNS`, one row per cell (``auc`` and ``p_value``
-        NaN where all seeds share one outcome).
-    pooled : pandas.DataFrame
-        One row, columns :data:`POOLED_COLUMNS` (NaN ``auc`` and ``p_value``
-        when no cell has both outcomes).
-    """
-    rows, cells = [], []
-    for (init, scale, depth), cell in runs.groupby(["init", "scale", "depth"], sort=False):
-        distance = np.abs(cell["log_signal"].to_numpy(dtype=float))
-        failed = ~cell["success"].to_numpy(dtype=bool)
-        n_fail, n_success = int(failed.sum()), int((~failed).sum())
-        row = {"init": init, "scale": float(scale), "depth": int(depth), "n_fail": n_fail,
-               "n_success": n_success, "median_distance_fail": math.nan,
-               "median_distance_success": math.nan, "auc": math.nan,
-               "p_value": math.nan}  # fmt: skip
-        if n_fail and n_success:
-            test = stats.mannwhitneyu(distance[failed], distance[~failed], method="exact")
-            row.update(median_distance_fail=float(np.median(distance[failed])))
-            row.update(median_distance_success=float(np.median(distance[~failed])))
-            row.update(auc=float(test.statistic) / (n_fail * n_success))
-            row.update(p_value=float(test.pvalue))
-            cells.append((stats.rankdata(distance), failed))
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
-    pooled = _pooled(table[table["auc"].notna()], cells, n_permutations, seed)
-    return table, pd.DataFrame([pooled], columns=list(POOLED_COLUMNS))
-
-
-def _pooled(tested: pd.DataFrame, cells: list, n_permutations: int, seed: int) -> dict:
-    """The stratified permutation test over the cells of :func:`failure_prediction`."""
-    pooled = {"n_cells": len(tested), "n_fail": int(tested["n_fail"].sum()),
-              "n_success": int(tested["n_success"].sum()), "auc": math.nan,
-              "p_value": math.nan}  # fmt: skip
-    if not cells:
-        return pooled
-    rng = np.random.default_rng(seed)
-
-    def centred_u(ranks: np.ndarray, failed: np.ndarray) -> np.ndarray:
-        # U of the failing seeds, from their rank sum, minus its mean under no relation.
-        k, n = failed.sum(axis=-1), failed.shape[-1]
-        return (failed * ranks).sum(axis=-1) - k * (k + 1) / 2 - k * (n - k) / 2
-
-    observed = sum(centred_u(ranks, failed) for ranks, failed in cells)
-    permuted = np.zeros(n_permutations)
-    for ranks, failed in cells:
-        shuffled = rng.permuted(np.tile(failed, (n_permutations, 1)), axis=1)
-        permuted += centred_u(ranks, shuffled)
-    pairs = float((tested["n_fail"] * tested["n_success"]).sum())
-    pooled["auc"] = float(observed / pairs + 0.5)
-    as_extreme = np.sum(np.abs(permuted) >= abs(observed) - 1e-9)
-    pooled["p_value"] = float((1 + as_extreme) / (1 + n_permutations))
-    return pooled
