@@ -74,21 +74,24 @@ def test_markdown_page_embeds_every_image_and_renders_tables(tmp_path):
         markdown_page("![b](figures/b.png)", tmp_path, "t")
 
 
-def test_table_page_shows_every_field_as_written(tmp_path):
+def test_table_page_shows_every_field_as_written_and_axes_as_the_report_does(tmp_path):
     table = tmp_path / "t.csv"
-    table.write_text("init,scale,mean,note\nhe,1.0,0.1234567890123,\nzeros,1.0,,<b>\n")
+    table.write_text(
+        "init,scale,mean,note\nhe,1.0,0.1234567890123,\nlecun,1.4142135623730951,,<b>\n"
+    )
     page = table_page(table, "t.csv")
     cells = re.findall(r"<td>(.*?)</td>", page)
     assert cells == [
         "he",
-        "1.0",
+        "1",
         "0.1234567890123",
         NO_VALUE,
-        "zeros",
-        "1.0",
+        "lecun",
+        "√2",
         NO_VALUE,
         "&lt;b&gt;",
     ]
+    assert "1.4142135623730951" not in page
     assert "<p>2 rows" in page
 
 

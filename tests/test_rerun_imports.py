@@ -29,15 +29,29 @@ def rule_scripts() -> dict[str, str]:
     for path in (REPO / "workflow" / "rules").glob("*.smk"):
         pattern = r'^rule (\w+):\n(?:(?!^rule ).*\n)*?    script:\n        "\.\./scripts/(\w+\.py)"'
         scripts.update(re.findall(pattern, path.read_text(), re.M))
+        # Rules made per grid in a loop: named plan.rule_name("<base>") (<base>_<experiment>).
+        pattern = (
+            r'plan\.rule_name\("(\w+)"\)\n(?:(?!\s*rule:).*\n)*?'
+            r'\s+script:\n\s+"\.\./scripts/(\w+\.py)"'
+        )
+        made = re.findall(pattern, path.read_text())
+        scripts.update({f"{base}*": script for base, script in made})
     figures = yaml.safe_load((REPO / "workflow" / "figures.yaml").read_text())
     scripts.update({f"plot_{name}": entry["script"] for name, entry in figures.items()})
     return scripts
 
 
 def script_of(rule: str, scripts: dict[str, str]) -> str | None:
-    """The script of a rule: named in a rule file, declared for a figure, or the one script
-    of the HTML page rules that publish.smk makes in a loop (``html_<table>``)."""
-    return scripts.get(rule, "table_html.py" if rule.startswith("html_") else None)
+    """The script of a rule: named in a rule file, made per grid (``train_cell``,
+    ``train_cell_<experiment>``), declared for a figure, or the one script of the HTML page
+    rules that publish.smk makes in a loop (``html_<table>``)."""
+    if rule in scripts:
+        return scripts[rule]
+    for name, script in scripts.items():
+        base = name.removesuffix("*")
+        if name.endswith("*") and (rule == base or rule.startswith(f"{base}_")):
+            return script
+    return "table_html.py" if rule.startswith("html_") else None
 
 
 def imported_files(script: str) -> set[str]:
@@ -51,7 +65,7 @@ def imported_files(script: str) -> set[str]:
 
 def modules() -> list[str]:
     """Every Python module a job could import: the library and the scripts' common module."""
-    library = sorted(str(p.relative_to(REPO)) for p in (SRC / "initstudy").glob("*.py"))
+    library = sorted(str(p.relative_to(REPO)) for p in (SRC / "initstudy").rglob("*.py"))
     return [*library, "workflow/scripts/common.py"]
 
 

@@ -3,7 +3,9 @@
 ``snakemake --report`` shows an HTML report item in the page and offers a CSV
 only as a download, so the workflow renders the markdown report (its images
 embedded as ``data:`` URIs, nothing fetched from elsewhere) and each metrics
-table as HTML items. Table cells are shown exactly as written in the CSV; an
+table as HTML items. Table cells are shown exactly as written in the CSV, but for
+the grid's numeric axes (scale, learning rate), written as the report writes them
+(``√2``, not ``1.4142135623730951``: :func:`initstudy.grid.axes.label_text`); an
 empty field (no value) is shown as "—", as in the markdown report.
 """
 
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import markdown
 import pandas as pd
+
+from initstudy.grid.axes import AXES, label_text
 
 #: Style of every page: readable widths, ruled tables, figures scaled to the page.
 STYLE = """
@@ -107,7 +111,8 @@ def markdown_page(text: str, base: str | Path, title: str) -> str:
 
 
 def table_page(path: str | Path, title: str, description: str = "") -> str:
-    """Render a CSV table as a self-contained HTML page, every field as written.
+    """Render a CSV table as a self-contained HTML page, every field as written (the grid's
+    numeric axes as the report writes them).
 
     Parameters
     ----------
@@ -122,6 +127,9 @@ def table_page(path: str | Path, title: str, description: str = "") -> str:
     str
     """
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in table.columns:
+        if column in AXES and AXES[column].kind is float:
+            table[column] = [label_text(column, float(v)) if v else v for v in table[column]]
     table = table.replace("", NO_VALUE)
     rows = len(table)
     heading = f"<h1>{html.escape(title)}</h1>\n{description}\n"
