@@ -138,7 +138,7 @@ def test_learning_rate_axis_runs_every_cell_and_carries_the_column(lr_study, tin
     assert (work / "results/cells/he/scale-0.5/learning_rate-0.03/runs.csv").is_file()
     # grid.batched_axes defaults to the learning rate: one job (one log) trains both rates.
     log = (work / "results/logs/train/he/scale-0.5.log").read_text()
-    assert "at learning rate 0.1\n" in log and "at learning rate 0.03\n" in log
+    assert "at learning rate 0.1 (" in log and "at learning rate 0.03 (" in log
     assert len(list((work / "results/logs/train").rglob("*.log"))) == 5
     runs = pd.read_csv(metrics / "runs.csv")
     summary = pd.read_csv(metrics / "summary.csv")
