@@ -44,7 +44,11 @@ CASES = [
     (
         "batched-axis-unknown",
         edited("grid.batched_axes", ["seed"]),
-        ["'grid.batched_axes[0]'", "got 'seed'", "one of learning_rate, dataset, depth, width, draw, rerun"],
+        [
+            "'grid.batched_axes[0]'",
+            "got 'seed'",
+            "one of learning_rate, dataset, depth, width, draw, rerun",
+        ],
     ),
     (
         "scale-not-a-number",
