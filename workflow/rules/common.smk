@@ -124,7 +124,6 @@ except StudyTooLargeError as error:
 FINGERPRINT = source_fingerprint(
     {"workflow": WORKFLOW_DIR, "initstudy": os.path.join(SRC, "initstudy")}
 )
-SIZE = SIZES[""]
 if workflow.is_main_process:
     for name, size in SIZES.items():
         logger.info(size.summary(BACKEND, f"Experiment {name}" if name else "This config"))
@@ -144,8 +143,6 @@ PLANS = [MAIN, *EXPERIMENTS.values()]
 MEM_MB = {plan.name: rule_mem_mb(SIZES[plan.name]) for plan in PLANS}
 AXES = MAIN.axes
 CELLS = MAIN.cells
-# A training job's name with its axes as wildcards, e.g. "{init}/scale-{scale}/dataset-{dataset}".
-TRAIN_JOB = MAIN.train_job
 JOB_AXES = MAIN.job_axes
 # Every training job's name, in config order.
 TRAIN_JOBS = list(
