@@ -49,6 +49,7 @@ def train_cell(
     settings: TrainSettings,
     progress: Progress | None = None,
     initial: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
+    bias_std: float = 0.0,
 ) -> CellResult:
     """Train one network per seed and measure each.
 
@@ -66,13 +67,15 @@ def train_cell(
     initial : (weights, biases), optional
         Stacked initial parameters to train instead of drawing them (the depth
         study perturbs them); by default :func:`initstudy.model.init.initialize_batch`.
+    bias_std : float
+        Standard deviation of the initial biases (0: zeros), when ``initial`` is not given.
 
     Returns
     -------
     CellResult
     """
     layers = list(settings.layers)
-    weights, biases = initial or initialize_batch(init, layers, scale, seeds)
+    weights, biases = initial or initialize_batch(init, layers, scale, seeds, bias_std)
     X_train, y_train = dataset.X_train.T, dataset.y_train.reshape(1, -1).astype(np.float64)
     splits = {name: (X.T, y) for name in SPLITS for X, y in [dataset.split(name)] if y.size}
     events: Counter = Counter()

@@ -7,7 +7,10 @@ short description. Every other place (config checks, figures, the depth study,
 the report) looks initializers up here.
 
 A network is drawn from ``numpy.random.RandomState(seed)``, layer by layer
-(``W1`` first), with zero biases. A ``gaussian`` initializer draws
+(``W1`` first), with zero biases unless a bias standard deviation ``sigma_b`` is
+given: the biases are then ``sigma_b * N(0, 1)``, drawn from a generator of
+their own (``RandomState([seed, BIAS_STREAM])``) so that the weights of a seed
+are the same whatever ``sigma_b`` is. A ``gaussian`` initializer draws
 ``W_l = scale * base_std_l * N(0, 1)``; ``orthogonal`` draws an orthogonal
 matrix instead (QR of a Gaussian, signs fixed so the draw is unique);
 ``zeros`` draws nothing. At the notebook's settings, seed 3 reproduces its
@@ -246,7 +249,13 @@ def base_std(name: str, fan_in: int, fan_out: int) -> float:
     return lookup(name).base_std(fan_in, fan_out)
 
 
-def initialize(name: str, layers: list[int], scale: float, seed: int) -> Params:
+#: The second word of the seed of the generator that draws the biases.
+BIAS_STREAM = 1
+
+
+def initialize(
+    name: str, layers: list[int], scale: float, seed: int, bias_std: float = 0.0
+) -> Params:
     """Draw the weights and biases of one network.
 
     Parameters
@@ -258,23 +267,28 @@ def initialize(name: str, layers: list[int], scale: float, seed: int) -> Params:
     scale : float
         Multiplier of the base standard deviation (ignored by ``zeros``).
     seed : int
-        Seed of the ``numpy.random.RandomState`` that draws all layers.
+        Seed of the ``numpy.random.RandomState`` that draws all weight layers.
+    bias_std : float
+        Standard deviation ``sigma_b`` of every layer's biases (0: zeros, the notebook's).
 
     Returns
     -------
     list of (W, b)
-        ``W`` of shape ``(layers[l], layers[l-1])``, ``b`` zeros of shape ``(layers[l], 1)``.
+        ``W`` of shape ``(layers[l], layers[l-1])``, ``b`` of shape ``(layers[l], 1)``.
     """
     initializer = lookup(name)
     rng = np.random.RandomState(seed)
-    return [
-        (initializer.draw(rng, fan_in, fan_out, scale), np.zeros((fan_out, 1)))
-        for fan_in, fan_out in pairwise(layers)
+    weights = [
+        initializer.draw(rng, fan_in, fan_out, scale) for fan_in, fan_out in pairwise(layers)
     ]
+    if bias_std == 0:
+        return [(W, np.zeros((W.shape[0], 1))) for W in weights]
+    bias_rng = np.random.RandomState([seed, BIAS_STREAM])
+    return [(W, bias_rng.randn(W.shape[0], 1) * bias_std) for W in weights]
 
 
 def initialize_batch(
-    name: str, layers: list[int], scale: float, seeds: list[int]
+    name: str, layers: list[int], scale: float, seeds: list[int], bias_std: float = 0.0
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Draw one network per seed and stack them for the batched trainer.
 
@@ -284,6 +298,8 @@ def initialize_batch(
         As in :func:`initialize`.
     seeds : list of int
         One network per seed, in this order.
+    bias_std : float
+        As in :func:`initialize`.
 
     Returns
     -------
@@ -292,7 +308,7 @@ def initialize_batch(
     biases : list of ndarray
         ``biases[l]`` has shape ``(len(seeds), layers[l+1], 1)``.
     """
-    nets = [initialize(name, layers, scale, seed) for seed in seeds]
+    nets = [initialize(name, layers, scale, seed, bias_std) for seed in seeds]
     weights = [np.stack([net[l][0] for net in nets]) for l in range(len(layers) - 1)]
     biases = [np.stack([net[l][1] for net in nets]) for l in range(len(layers) - 1)]
     return weights, biases

@@ -5,7 +5,9 @@ layout (weights ``(B, n_out, n_in)``, activations ``(B, n, m)``); each network i
 computed on its own, layer by layer, with the examples as the innermost,
 vectorized loop, in the notebook's operations and order: ``dot`` summed over the
 inner index in order, then ``+ b``; ``maximum(0, z)``; ``1/m * (sigmoid(z) - y)``;
-``da * (a > 0)``; ``W - lr * dW``; no fused multiply-adds. Two things differ in
+``da * (a > 0)``; ``W - lr * dW``; no fused multiply-adds. The hidden layers'
+activation is selected by its code in :mod:`initstudy.model.activations`: ReLU
+as above, ``tanh`` (``math.tanh``, then ``da * (1 - a * a)``) or the identity. Two things differ in
 the last bits: the sums over the examples (``dW``, ``db``) are split into SIMD
 partial sums (as BLAS splits them its own way; the split depends on the CPU's
 vector width, never on the run or the batch), and ``exp`` is fdlibm's
@@ -29,6 +31,8 @@ step-by-step reference, and :func:`run` ends bit for bit where the loop of
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba import literal_unroll
@@ -49,7 +53,9 @@ _INLINE = {**_JIT, "inline": "always"}
 _SUMS = {**_JIT, "fastmath": {"reassoc"}}
 
 # What the last pass of a row does with its sum ``s``.
-_KEEP, _BIAS, _BIAS_RELU, _MASK = 0, 1, 2, 3
+_KEEP, _BIAS, _BIAS_RELU, _MASK, _TANH_GRADIENT = 0, 1, 2, 3, 4
+# The activations' codes (initstudy.model.activations.ACTIVATIONS).
+_RELU, _TANH, _LINEAR = 0, 1, 2
 # Inputs per forward pass after the first, output rows per backward pass (the
 # backward keeps a sum per row in a register), and the widths a first pass may take.
 _ROW_PASS, _BACK_PASS = 8, 8
@@ -59,12 +65,15 @@ _BACK_WIDTHS = tuple(range(1, _BACK_PASS + 1))
 
 @numba.jit(**_JIT)
 def _finish(s, mode, b, a):  # pragma: no cover
-    """``s`` (a partial sum), ``s + b``, ``relu(s + b)`` or ``s * (a > 0)``, by ``mode``."""
+    """``s`` (a partial sum), ``s + b``, ``relu(s + b)``, ``s * (a > 0)`` or
+    ``s * (1 - a * a)``, by ``mode``."""
     if mode == _KEEP:
         return s
     if mode == _MASK:
         # np.multiply(da, int64(a > 0)): s * 1 is s, and s * 0 keeps NaN and inf * 0.
         return s if a > 0.0 else s * 0.0
+    if mode == _TANH_GRADIENT:
+        return s * (1.0 - a * a)
     v = s + b
     if mode == _BIAS:
         return v
@@ -157,9 +166,17 @@ def _block(buffer, off, net, size):  # pragma: no cover
     return buffer[off + net * size : off + (net + 1) * size]
 
 
+@numba.jit(**_JIT)
+def _tanh_rows(Z):  # pragma: no cover
+    """``Z = tanh(Z)`` in place."""
+    for j in range(Z.shape[0]):
+        for e in range(Z.shape[1]):
+            Z[j, e] = math.tanh(Z[j, e])
+
+
 @numba.jit(**_INLINE)
-def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net):  # pragma: no cover
-    """Every layer of network ``net``: ``relu(z)`` of hidden layers, then ``z``."""
+def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net, act):  # pragma: no cover
+    """Every layer of network ``net``: ``phi(z)`` of hidden layers, then ``z``."""
     n_layers = widths.size - 1
     inp = X
     for l in range(n_layers):
@@ -167,9 +184,12 @@ def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net):  # pragma: 
         W = _block(params, w_off[l], net, n_out * n_in)
         bias = _block(params, b_off[l], net, n_out)
         Z = _block(acts, a_off[l], net, n_out)
-        mode = _BIAS_RELU if l < n_layers - 1 else _BIAS
+        hidden = l < n_layers - 1
+        mode = _BIAS_RELU if hidden and act == _RELU else _BIAS
         for j in range(n_out):
             _dense_row(Z, j, W[j * n_in : (j + 1) * n_in], inp, mode, bias[j])
+        if hidden and act == _TANH:
+            _tanh_rows(Z)
         inp = Z
 
 
@@ -184,17 +204,18 @@ def _bias_grads(dz, db):  # pragma: no cover
 
 
 @numba.jit(**_INLINE)
-def _back_pass(out, W, dz, A, k, j0, r, first, last, dW, db_in):  # pragma: no cover
+def _back_pass(out, W, dz, A, k, j0, r, first, last, gate, dW, db_in):  # pragma: no cover
     """Rows ``j0 .. j0+r-1`` (``r`` in 1..8) of ``dz``: their share of input gradient row ``k``.
 
-    ``out[k] (+)= W[j0, k] dz[j0] + ...`` added in order (times ``A[k] > 0`` if
-    ``last``), and from the same loads ``dW[j, k] = sum(dz[j] * A[k])``, the sums
-    the caller reassociates; ``W`` and ``dW`` are flat ``(n_out, n_in)``. The last
-    pass also sums row ``k`` into ``db_in[k]``, the bias gradient of the layer below.
+    ``out[k] (+)= W[j0, k] dz[j0] + ...`` added in order (then finished by the
+    mode ``gate``, the activation's derivative, if ``last``), and from the same loads
+    ``dW[j, k] = sum(dz[j] * A[k])``, the sums the caller reassociates; ``W`` and ``dW``
+    are flat ``(n_out, n_in)``. The last pass also sums row ``k`` into ``db_in[k]``, the
+    bias gradient of the layer below.
     ``r`` is a constant at each (inlined) call.
     """
     n = A.shape[0]
-    mode = _MASK if last else _KEEP
+    mode = gate if last else _KEEP
     w0, w1, w2, w3 = W[j0 * n + k], W[(j0 + 1) * n + k] if r > 1 else 0.0, W[(j0 + 2) * n + k] if r > 2 else 0.0, W[(j0 + 3) * n + k] if r > 3 else 0.0  # fmt: skip  # noqa: E501
     w4, w5, w6, w7 = W[(j0 + 4) * n + k] if r > 4 else 0.0, W[(j0 + 5) * n + k] if r > 5 else 0.0, W[(j0 + 6) * n + k] if r > 6 else 0.0, W[(j0 + 7) * n + k] if r > 7 else 0.0  # fmt: skip  # noqa: E501
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = t = 0.0
@@ -232,8 +253,8 @@ def _back_pass(out, W, dz, A, k, j0, r, first, last, dW, db_in):  # pragma: no c
 
 
 @numba.jit(**_SUMS)
-def _back_layer(dz, W, A, out, dW, db_in):  # pragma: no cover
-    """A hidden layer's ``dW = dz @ A.T``, ``out = (W.T @ dz) * (A > 0)`` and its row sums.
+def _back_layer(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
+    """A hidden layer's ``dW = dz @ A.T``, ``out = (W.T @ dz) * phi'`` and its row sums.
 
     Row ``k`` of ``out``, its sum ``db_in[k]`` (the bias gradient of the layer below)
     and column ``k`` of ``dW`` come from the same passes over ``dz``, eight of its
@@ -244,10 +265,10 @@ def _back_layer(dz, W, A, out, dW, db_in):  # pragma: no cover
     for k in range(A.shape[0]):
         for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each constant width
             if r == width:
-                _back_pass(out, W, dz, A, k, 0, width, True, r == n_out, dW, db_in)
+                _back_pass(out, W, dz, A, k, 0, width, True, r == n_out, gate, dW, db_in)
         for j0 in range(r, n_out, _BACK_PASS):
             last = j0 + _BACK_PASS == n_out
-            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, last, dW, db_in)
+            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, last, gate, dW, db_in)
 
 
 @numba.jit(**_SUMS)
@@ -273,9 +294,10 @@ def _input_layer_grads(dz, X, dW):  # pragma: no cover
 
 
 @numba.jit(**_INLINE)
-def _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net):  # pragma: no cover  # fmt: skip  # noqa: E501
+def _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net, act):  # pragma: no cover  # fmt: skip  # noqa: E501
     """Gradients of network ``net`` from ``dz`` at its output logits, into ``grads``."""
     n_layers = widths.size - 1
+    gate = _MASK if act == _RELU else (_TANH_GRADIENT if act == _TANH else _KEEP)
     _bias_grads(dz, _block(grads, b_off[n_layers - 1], net, widths[n_layers]))
     spare = 0  # which scratch buffer receives the next layer's dz
     for l in range(n_layers - 1, 0, -1):
@@ -284,6 +306,7 @@ def _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, 
         _back_layer(
             dz, _block(params, w_off[l], net, n_out * n_in), _block(acts, a_off[l - 1], net, n_in),
             dA, _block(grads, w_off[l], net, n_out * n_in), _block(grads, b_off[l - 1], net, n_in),
+            gate,
         )  # fmt: skip
         dz = dA
         spare = 1 - spare
@@ -315,15 +338,18 @@ def _output_gradient_net(y, acts, dz, bits, widths, a_off, net, lo, hi):  # prag
 
 
 @numba.jit(**_JIT)
-def forward(X, params, acts, widths, w_off, b_off, a_off, batch):  # pragma: no cover
-    """Every layer for inputs ``X`` ``(n_0, m)``: ``relu(z)`` of hidden layers, then ``z``."""
+def forward(X, params, acts, widths, w_off, b_off, a_off, batch, act):  # pragma: no cover
+    """Every layer for inputs ``X`` ``(n_0, m)``: ``phi(z)`` of hidden layers, then ``z``.
+
+    ``act`` is the activation's code (:mod:`initstudy.model.activations`).
+    """
     for net in range(batch):
-        _forward_net(X, params, acts, widths, w_off, b_off, a_off, net)
+        _forward_net(X, params, acts, widths, w_off, b_off, a_off, net, act)
 
 
 @numba.jit(**_JIT)
 def backward(
-    X, y, params, grads, acts, dz_out, dz_a, dz_b, bits, widths, w_off, b_off, a_off, batch
+    X, y, params, grads, acts, dz_out, dz_a, dz_b, bits, widths, w_off, b_off, a_off, batch, act
 ):  # pragma: no cover
     """Gradients of the mean cross-entropy at the last :func:`forward`, into ``grads``.
 
@@ -336,7 +362,7 @@ def backward(
     for net in range(batch):
         lo, hi = _output_gradient_net(y, acts, dz_out[net], bits, widths, a_off, net, lo, hi)
         _backward_net(
-            X, dz_out[net], params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net
+            X, dz_out[net], params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net, act
         )
     return lo, hi
 
@@ -350,7 +376,7 @@ def step(params, grads, learning_rate):  # pragma: no cover
 
 @numba.jit(**_JIT)
 def run(
-    X, y, params, grads, acts, dz_out, dz_a, dz_b, bits, widths, w_off, b_off, a_off, batch,
+    X, y, params, grads, acts, dz_out, dz_a, dz_b, bits, widths, w_off, b_off, a_off, batch, act,
     learning_rate, n_iterations,
 ):  # pragma: no cover  # fmt: skip
     """``n_iterations`` of :func:`forward`, :func:`backward`, :func:`step`, network by network.
@@ -364,9 +390,9 @@ def run(
     for net in range(batch):
         dz = dz_out[net]
         for _ in range(n_iterations):
-            _forward_net(X, params, acts, widths, w_off, b_off, a_off, net)
+            _forward_net(X, params, acts, widths, w_off, b_off, a_off, net, act)
             lo, hi = _output_gradient_net(y, acts, dz, bits, widths, a_off, net, lo, hi)
-            _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net)
+            _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net, act)  # fmt: skip  # noqa: E501
             _step_net(params, grads, learning_rate, widths, w_off, b_off, net)
     return lo, hi
 

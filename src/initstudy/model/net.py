@@ -1,4 +1,7 @@
-"""Forward and backward pass of a ReLU MLP with a sigmoid output, batched over networks.
+"""Forward and backward pass of an MLP with a sigmoid output, batched over networks.
+
+The hidden layers' activation is one of :mod:`initstudy.model.activations`
+(``relu``, the notebook's, by default; ``tanh``; ``linear``).
 
 Shapes follow the notebook: data ``X`` is ``(n_0, m)`` with examples as columns.
 A batch of ``B`` networks of the same ``layers`` exposes its weights as
@@ -40,6 +43,7 @@ try:
     from initstudy.model import kernel_numba
 except ImportError:  # numba is optional
     kernel_numba = None
+from initstudy.model.activations import DEFAULT_ACTIVATION, lookup_activation
 
 BACKENDS = ("auto", "numpy", "numba")
 
@@ -118,7 +122,7 @@ def resolve_backend(backend: str | None) -> str:
 
 
 class MLPBase(ABC):
-    """``B`` ReLU networks of one shape: the parameter and gradient buffers both backends share.
+    """``B`` networks of one shape: the parameter and gradient buffers both backends share.
 
     Parameters and gradients each live in one flat buffer, of which the public
     lists are views. Subclasses compute the passes; build one with :func:`batched_mlp`.
@@ -130,9 +134,13 @@ class MLPBase(ABC):
         they are copied.
     n_examples : int
         Number of training examples ``m`` the buffers are sized for.
+    activation : str
+        The hidden layers' activation, a name of
+        :data:`initstudy.model.activations.ACTIVATIONS`.
 
     Attributes
     ----------
+    activation : initstudy.model.activations.Activation
     backend : {"numpy", "numba"}
         Who computes the passes.
     batch, n_examples : int
@@ -148,7 +156,14 @@ class MLPBase(ABC):
 
     backend: str
 
-    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], n_examples: int):
+    def __init__(
+        self,
+        weights: list[np.ndarray],
+        biases: list[np.ndarray],
+        n_examples: int,
+        activation: str = DEFAULT_ACTIVATION,
+    ):
+        self.activation = lookup_activation(activation)
         self.batch = batch = weights[0].shape[0]
         self.n_examples = n_examples
         self._widths = widths = [weights[0].shape[2]] + [W.shape[1] for W in weights]
@@ -241,7 +256,7 @@ class NumpyMLP(MLPBase):
     ----------
     pre_activations : list of ndarray
         After :meth:`forward`: ``z`` of every layer, ``(B, n_l, m)`` for
-        ``l = 1..L`` (``z = W a + b`` before the ReLU), the last being the logits.
+        ``l = 1..L`` (``z = W a + b`` before the activation), the last being the logits.
     output_gradients : list of ndarray
         After :meth:`backward`: ``dL/dz`` of every layer, same shapes, where ``L``
         is each network's mean cross-entropy over the ``m`` examples.
@@ -252,13 +267,20 @@ class NumpyMLP(MLPBase):
 
     backend = "numpy"
 
-    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], n_examples: int):
-        super().__init__(weights, biases, n_examples)
+    def __init__(
+        self,
+        weights: list[np.ndarray],
+        biases: list[np.ndarray],
+        n_examples: int,
+        activation: str = DEFAULT_ACTIVATION,
+    ):
+        super().__init__(weights, biases, n_examples, activation)
         batch, m, widths = self.batch, n_examples, self._widths
         self.pre_activations = [np.empty((batch, n, m)) for n in widths[1:]]
         self.output_gradients = [np.empty((batch, n, m)) for n in widths[1:]]
-        self._relu = [np.empty((batch, n, m)) for n in widths[1:-1]]
+        self._acts = [np.empty((batch, n, m)) for n in widths[1:-1]]
         self._mask = [np.empty((batch, n, m), dtype=bool) for n in widths[1:-1]]
+        self._scratch = [np.empty((batch, n, m)) for n in widths[1:-1]]
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Every layer, as batched products (see :meth:`MLPBase.forward`)."""
@@ -271,8 +293,8 @@ class NumpyMLP(MLPBase):
             else:
                 np.matmul(W, a, out=z)
             z += b
-            if l < len(self._relu):
-                a = np.maximum(0, z, out=self._relu[l])
+            if l < len(self._acts):
+                a = self.activation.function(z, out=self._acts[l])
         return self.pre_activations[-1]
 
     def backward(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -284,12 +306,12 @@ class NumpyMLP(MLPBase):
             if l == 0:
                 np.matmul(dz.reshape(-1, dz.shape[2]), X.T, out=dW.reshape(-1, dW.shape[2]))
             else:
-                np.matmul(dz, np.swapaxes(self._relu[l - 1], -1, -2), out=dW)
+                np.matmul(dz, np.swapaxes(self._acts[l - 1], -1, -2), out=dW)
             np.sum(dz, axis=-1, keepdims=True, out=self.bias_gradients[l])
             if l > 0:
                 da = np.matmul(np.swapaxes(self.weights[l], -1, -2), dz, out=dzs[l - 1])
-                mask = np.greater(self._relu[l - 1], 0, out=self._mask[l - 1])
-                np.multiply(da, mask, out=da)
+                a, mask, scratch = self._acts[l - 1], self._mask[l - 1], self._scratch[l - 1]
+                self.activation.multiply_derivative(da, a, mask, scratch)
 
     def step(self, learning_rate: float) -> None:
         """``p <- p - lr * grad`` on the flat buffers (see :meth:`MLPBase.step`)."""
@@ -313,16 +335,22 @@ class NumbaMLP(MLPBase):
     Parameters are those of :class:`MLPBase`. :meth:`run` takes each network
     through all its iterations in one compiled call, bit for bit the
     :meth:`forward`, :meth:`backward`, :meth:`step` loop (whose kernels are its
-    step-by-step reference). The kernel's activation buffer holds ``relu(z)``,
+    step-by-step reference). The kernel's activation buffer holds ``phi(z)``,
     not ``z``, of the hidden layers: per-layer signals come from :class:`NumpyMLP`.
     Without numba, building one raises ``ImportError``.
     """
 
     backend = "numba"
 
-    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], n_examples: int):
+    def __init__(
+        self,
+        weights: list[np.ndarray],
+        biases: list[np.ndarray],
+        n_examples: int,
+        activation: str = DEFAULT_ACTIVATION,
+    ):
         resolve_backend("numba")  # the ImportError without numba
-        super().__init__(weights, biases, n_examples)
+        super().__init__(weights, biases, n_examples, activation)
         batch, m, widths = self.batch, n_examples, self._widths
         a_rows = [batch * n for n in widths[1:]]
         a_off = np.cumsum([0, *a_rows[:-1]]).astype(np.int64)
@@ -338,7 +366,9 @@ class NumbaMLP(MLPBase):
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Every layer, by :func:`kernel_numba.forward` (see :meth:`MLPBase.forward`)."""
         X = np.ascontiguousarray(X)
-        kernel_numba.forward(X, self._params, self._acts, *self._layout, self.batch)
+        kernel_numba.forward(
+            X, self._params, self._acts, *self._layout, self.batch, self.activation.code
+        )
         return self._logits
 
     def backward(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -359,7 +389,7 @@ class NumbaMLP(MLPBase):
         return (
             np.ascontiguousarray(X), np.ascontiguousarray(y, dtype=np.float64), self._params,
             self._grads, self._acts, self._dz_out, self._dz_a, self._dz_b, self._bits,
-            *self._layout, self.batch,
+            *self._layout, self.batch, self.activation.code,
         )  # fmt: skip
 
 
@@ -371,6 +401,7 @@ def batched_mlp(
     biases: list[np.ndarray],
     n_examples: int,
     backend: str | None = None,
+    activation: str = DEFAULT_ACTIVATION,
 ) -> MLPBase:
     """``B`` networks ready to train, computed by the backend ``backend`` stands for.
 
@@ -384,6 +415,8 @@ def batched_mlp(
     backend : {"auto", "numpy", "numba"} or None
         Resolved once by :func:`resolve_backend`; None is :data:`DEFAULT_BACKEND`.
         Both backends give the same networks to about 1e-15 relative.
+    activation : str
+        The hidden layers' activation (:data:`initstudy.model.activations.ACTIVATIONS`).
 
     Returns
     -------
@@ -395,4 +428,4 @@ def batched_mlp(
     ValueError, ImportError
         As :func:`resolve_backend`.
     """
-    return _CLASSES[resolve_backend(backend)](weights, biases, n_examples)
+    return _CLASSES[resolve_backend(backend)](weights, biases, n_examples, activation)

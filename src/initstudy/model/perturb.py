@@ -44,7 +44,12 @@ def perturb_weights(
 
 
 def perturbed_initial(
-    init: str, layers: list[int], scale: float, seeds: list[int], perturbation: tuple[float, int]
+    init: str,
+    layers: list[int],
+    scale: float,
+    seeds: list[int],
+    perturbation: tuple[float, int],
+    bias_std: float = 0.0,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The initial parameters of a cell, its weights perturbed by :func:`perturb_weights`.
 
@@ -55,11 +60,13 @@ def perturbed_initial(
     scale : float
     seeds : list of int
     perturbation : (relative, seed)
+    bias_std : float
+        As in :func:`initstudy.model.init.initialize` (the biases are not perturbed).
 
     Returns
     -------
     (weights, biases)
         Stacked over seeds, as :func:`initstudy.model.init.initialize_batch` gives them.
     """
-    weights, biases = initialize_batch(init, list(layers), scale, seeds)
+    weights, biases = initialize_batch(init, list(layers), scale, seeds, bias_std)
     return perturb_weights(weights, seeds, *perturbation), biases

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from initstudy.model.activations import DEFAULT_ACTIVATION
 from initstudy.model.net import batched_mlp, cost_from_logits, sigmoid
 
 Progress = Callable[[int, np.ndarray, float], None]
@@ -29,6 +30,8 @@ class TrainSettings:
         Log the cost every ``log_every`` iterations (before the update).
     backend : {"auto", "numpy", "numba"} or None
         Who computes the passes (:func:`initstudy.model.net.resolve_backend`); None is the default.
+    activation : str
+        The hidden layers' activation (:data:`initstudy.model.activations.ACTIVATIONS`).
     """
 
     layers: tuple[int, ...]
@@ -36,6 +39,7 @@ class TrainSettings:
     iterations: int
     log_every: int
     backend: str | None = None
+    activation: str = DEFAULT_ACTIVATION
 
     def __post_init__(self):
         object.__setattr__(self, "layers", tuple(int(width) for width in self.layers))
@@ -122,7 +126,7 @@ def train_batch(
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64).reshape(1, -1)
-    net = batched_mlp(weights, biases, X.shape[1], settings.backend)
+    net = batched_mlp(weights, biases, X.shape[1], settings.backend, settings.activation)
     iterations, learning_rate = settings.iterations, settings.learning_rate
     log_at = logged_iterations(iterations, settings.log_every)
     costs = np.full((net.batch, log_at.size), np.nan)
@@ -147,7 +151,9 @@ def train_batch(
                 W[newly] = np.nan
                 b[newly] = np.nan
         for name, (X_split, y_split) in evaluate.items():
-            accuracies[name][:, k] = accuracy(net.weights, net.biases, X_split, y_split)
+            accuracies[name][:, k] = accuracy(
+                net.weights, net.biases, X_split, y_split, settings.activation
+            )
         if progress is not None:
             progress(iteration, costs[:, k], time.perf_counter() - start)
 
@@ -162,24 +168,35 @@ def train_batch(
     return TrainResult(log_at, costs, diverged_at, weights, biases, accuracies)
 
 
-def predict(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+def predict(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    X: np.ndarray,
+    activation: str = DEFAULT_ACTIVATION,
+) -> np.ndarray:
     """Labels of each network: 1 where ``sigmoid`` of the output exceeds 0.5, as the notebook.
 
     Parameters
     ----------
     weights, biases : list of ndarray
     X : ndarray of shape (n_0, m)
+    activation : str
+        The hidden layers' activation.
 
     Returns
     -------
     ndarray of shape (B, m), int64
     """
-    net = batched_mlp(weights, biases, X.shape[1])
+    net = batched_mlp(weights, biases, X.shape[1], activation=activation)
     return (sigmoid(net.forward(np.ascontiguousarray(X)))[:, 0, :] > 0.5).astype(np.int64)
 
 
 def accuracy(
-    weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, y: np.ndarray
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    activation: str = DEFAULT_ACTIVATION,
 ) -> np.ndarray:
     """Share of examples each network labels correctly (NaN for a network with NaN weights).
 
@@ -188,12 +205,14 @@ def accuracy(
     weights, biases : list of ndarray
     X : ndarray of shape (n_0, m)
     y : ndarray of shape (m,) or (1, m)
+    activation : str
+        The hidden layers' activation.
 
     Returns
     -------
     ndarray of shape (B,)
     """
-    hits = (predict(weights, biases, X) == np.reshape(y, (1, -1))).mean(axis=1)
+    hits = (predict(weights, biases, X, activation) == np.reshape(y, (1, -1))).mean(axis=1)
     broken = ~np.isfinite(weights[0]).all(axis=(1, 2))
     return np.where(broken, np.nan, hits)
 
