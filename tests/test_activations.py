@@ -4,6 +4,10 @@ import numpy as np
 import pytest
 from backends import BACKENDS
 
+from initstudy.grid.axes import cell_settings
+from initstudy.grid.config import ConfigError
+from initstudy.grid.config_file import load_config
+from initstudy.grid.grid import stratum_label
 from initstudy.model.activations import ACTIVATIONS, lookup_activation
 from initstudy.model.init import initialize, initialize_batch
 from initstudy.model.net import batched_mlp, cost_from_logits
@@ -128,3 +132,43 @@ def test_bias_std_sets_the_spread_of_the_biases():
     assert abs(hidden.mean()) < 0.01
     # Each seed draws its own biases.
     assert not np.array_equal(nets[0][0][1], nets[1][0][1])
+
+
+def _config(**model):
+    return load_config(
+        {
+            "model": {"layers": [2, 8, 4, 1], **model},
+            "datasets": {"digits": {"kind": "digits"}},
+            "grid": {"seeds": [0], "initializations": {"he": [1]}},
+        }
+    )
+
+
+def test_cells_take_activation_and_bias_std_from_the_axes_or_the_model():
+    config = _config(activation="tanh", bias_std=0.5)
+    plain = cell_settings({"init": "he", "scale": 1.0}, config)
+    assert (plain.activation, plain.bias_std) == ("tanh", 0.5)
+    cell = {"init": "he", "scale": 1.0, "activation": "linear", "bias_std": 0.0}
+    assert (cell_settings(cell, config).activation, cell_settings(cell, config).bias_std) == (
+        "linear",
+        0.0,
+    )
+    defaults = cell_settings({"init": "he", "scale": 1.0}, _config())
+    assert (defaults.activation, defaults.bias_std) == ("relu", 0.0)
+
+
+def test_a_digits_cell_has_the_digits_input_width():
+    config = _config()
+    assert cell_settings({"dataset": "digits"}, config).layers == [64, 8, 4, 1]
+    assert cell_settings({"dataset": "circles"}, config).layers == [2, 8, 4, 1]
+
+
+def test_a_bad_activation_or_bias_std_is_refused_naming_the_key():
+    with pytest.raises(ConfigError, match=r"model\.activation"):
+        _config(activation="gelu")
+    with pytest.raises(ConfigError, match=r"model\.bias_std"):
+        _config(bias_std=-1)
+
+
+def test_strata_name_the_activation_and_sigma_b():
+    assert stratum_label({"activation": "tanh", "bias_std": 0.1}) == "tanh, σ_b 0.1"

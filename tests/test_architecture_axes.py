@@ -38,7 +38,7 @@ def tiny_config() -> dict:
 def test_every_axis_has_one_role_and_the_roles_partition_the_axes():
     assert set(AXES) == {*CHOSEN_AXES, *STRATUM_AXES, *REPLICATE_AXES, *ROBUSTNESS_AXES, "init"}
     assert CHOSEN_AXES == ("scale", "learning_rate")
-    assert STRATUM_AXES == ("dataset", "depth", "width")
+    assert STRATUM_AXES == ("activation", "bias_std", "dataset", "depth", "width")
     assert REPLICATE_AXES == ("draw",)
     assert ROBUSTNESS_AXES == ("rerun",)
     assert sum(len(axes_with_role(role)) for role in ROLES) == len(AXES)

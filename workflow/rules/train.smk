@@ -76,6 +76,8 @@ for plan in PLANS:
             # weights.
             backends=partial(plan.job_backends, backend=BACKEND),
             perturbations=partial(plan.job_settings, field="perturbation"),
+            activations=partial(plan.job_settings, field="activation"),
+            bias_stds=partial(plan.job_settings, field="bias_std"),
             # An initializer declared in the config: changing its definition retrains its cells.
             # Sorted: the order of its keys in the config file changes nothing.
             declared=lambda wildcards: dict(

@@ -1,8 +1,9 @@
 """Write one draw of one data set of the config."""
 
+import numpy as np
 from common import finish, start_log
 
-from initstudy.model.data import make_dataset, save_dataset
+from initstudy.model.data import SPLITS, make_dataset, save_dataset
 
 smk = snakemake  # noqa: F821
 log = start_log(smk)
@@ -13,4 +14,10 @@ log.info(
     "%s draw %d: train X %s, validation X %s, test X %s",
     spec["kind"], draw, dataset.X_train.shape, dataset.X_validation.shape, dataset.X_test.shape,
 )  # fmt: skip
+if spec["kind"] == "digits":
+    counts = [np.bincount(dataset.split(split)[1], minlength=2).tolist() for split in SPLITS]
+    log.info(
+        "digits: noise %g ignored; images of class 0 (digits 0-4) and 1 (5-9) in train, "
+        "validation, test: %s", spec["noise"], counts,
+    )  # fmt: skip
 finish(log)

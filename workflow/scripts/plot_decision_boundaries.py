@@ -1,9 +1,11 @@
 """Figure: decision regions of the notebook's runs and of each initializer's cell chosen on
-validation, data set by data set."""
+validation, data set by data set (networks on data sets not in the plane, the digits, are left
+out with a note: initstudy.plots.plots_plane.plot_decision_boundaries)."""
 
 from common import finish, start_log
 from study_tables import read_study_table
 
+from initstudy.grid.axes import cell_settings
 from initstudy.model.data import load_dataset
 from initstudy.plots import plots_plane
 from initstudy.plots.plots import save_figure
@@ -42,6 +44,8 @@ for cell, role in plots_plane.boundary_cells(cells, selection, notebook, dict(p.
             float(row["test_accuracy"]),
             ", ".join([role, *where]),
             data.get(cell.get("dataset"), base),
+            cell_settings(cell, smk.config).activation,
+            data_name=str(cell.get("dataset", next(iter(data)))),
         )
     )
     log.info("%s seed %d (%s)", cell, seed, role)

@@ -38,25 +38,30 @@ def progress(iteration, costs, elapsed):
 
 
 settings = [
-    TrainSettings(layers, rate, p.iterations, p.log_every, backend)
-    for layers, rate, backend in zip(p.layers, p.learning_rates, p.backends, strict=True)
+    TrainSettings(layers, rate, p.iterations, p.log_every, backend, activation)
+    for layers, rate, backend, activation in zip(
+        p.layers, p.learning_rates, p.backends, p.activations, strict=True
+    )
 ]
-outputs = zip(p.cells, p.data, settings, p.perturbations, smk.output.runs, smk.output.costs,
-              smk.output.params, strict=True)  # fmt: skip
-for cell, data, settings, perturbation, runs_path, costs_path, params_path in outputs:
+outputs = zip(p.cells, p.data, settings, p.perturbations, p.bias_stds, smk.output.runs,
+              smk.output.costs, smk.output.params, strict=True)  # fmt: skip
+for cell, data, settings, perturbation, bias_std, runs_path, costs_path, params_path in outputs:
     log.info(
-        "training %s: %d seeds, layers %s, %d iterations at learning rate %g (%s)%s",
-        cell, len(p.seeds), settings.layers, p.iterations, settings.learning_rate,
-        settings.backend, f", weights perturbed by {perturbation}" if perturbation else "",
+        "training %s: %d seeds, layers %s, %s, bias std %g, %d iterations at learning rate %g "
+        "(%s)%s",
+        cell, len(p.seeds), settings.layers, settings.activation, bias_std, p.iterations,
+        settings.learning_rate, settings.backend,
+        f", weights perturbed by {perturbation}" if perturbation else "",
     )  # fmt: skip
     initial = None
     if perturbation:
         initial = perturbed_initial(
-            cell["init"], settings.layers, cell["scale"], p.seeds, perturbation
+            cell["init"], settings.layers, cell["scale"], p.seeds, perturbation, bias_std
         )
     result = train_cell(
-        load_dataset(data), cell["init"], cell["scale"], p.seeds, settings, progress, initial
-    )
+        load_dataset(data), cell["init"], cell["scale"], p.seeds, settings, progress, initial,
+        bias_std,
+    )  # fmt: skip
     events = ", ".join(f"{k} {v}" for k, v in sorted(result.fp_events.items())) or "none"
     log.info("NumPy floating-point events (counted per call, not printed): %s", events)
     for table in (result.runs, result.costs):

@@ -6,7 +6,8 @@ training parameters) reads it here, by role, instead of naming axes:
 
 - ``initializer`` (``init``): what the study compares;
 - ``chosen``: chosen on validation for each initializer (``scale``, ``learning_rate``);
-- ``stratum``: every finding is reported per value (``dataset``, ``depth``, ``width``);
+- ``stratum``: every finding is reported per value (``activation``, ``bias_std``,
+  ``dataset``, ``depth``, ``width``);
 - ``replicate``: pooled into the uncertainty, runs paired on it (``draw``);
 - ``robustness``: the same networks trained again another way (``rerun``): every finding
   reads the ``reference`` runs, and each rerun is compared with them run by run.
@@ -20,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from initstudy.model.activations import DEFAULT_ACTIVATION
+from initstudy.model.data import dataset_specs, input_width
 from initstudy.util.labels import display_scale, format_scale
 
 #: The roles an axis can have, in the order above.
@@ -42,10 +45,13 @@ class Axis:
     replaces : str
         The config value its cells take instead, in words (config/README.md).
     plausible : str
-        What the plausibility layer accepts in its column: ``text``, ``positive`` or ``count``.
+        What the plausibility layer accepts in its column: ``text``, ``positive``,
+        ``nonnegative`` or ``count``.
     without_axis : callable or None
         The value every cell takes in a grid without this axis, from the config
         (None where there is none).
+    reader_name : str or None
+        How a reader is told the axis in a stratum's name (``σ_b 0.1``); None: its name.
     """
 
     name: str
@@ -54,6 +60,7 @@ class Axis:
     replaces: str
     plausible: str
     without_axis: Callable[[dict], object] | None = None
+    reader_name: str | None = None
 
 
 #: The value of a robustness axis that every finding reads; the others are reruns.
@@ -90,6 +97,23 @@ AXES = {
             replaces="model.learning_rate",
             plausible="positive",
             without_axis=lambda config: config["model"]["learning_rate"],
+        ),
+        Axis(
+            "activation",
+            str,
+            "stratum",
+            replaces="model.activation, the hidden layers' activation (relu, tanh, linear)",
+            plausible="text",
+            without_axis=lambda config: config["model"].get("activation", DEFAULT_ACTIVATION),
+        ),
+        Axis(
+            "bias_std",
+            float,
+            "stratum",
+            replaces="model.bias_std, the standard deviation sigma_b of the initial biases",
+            plausible="nonnegative",
+            without_axis=lambda config: config["model"].get("bias_std", 0.0),
+            reader_name="σ_b",
         ),
         Axis(
             "dataset",
@@ -260,7 +284,7 @@ class CellSettings:
     Attributes
     ----------
     layers : list of int
-        Layer widths, inputs first.
+        Layer widths, inputs first: the first is the cell's data set's input width.
     learning_rate : float
     dataset : str
         The data set's name.
@@ -270,6 +294,10 @@ class CellSettings:
         ``numpy`` for a NumPy rerun; None: model.backend.
     perturbation : (float, int) or None
         ``(model.perturbation, model.perturbation_seed)`` for a perturbed rerun, else None.
+    activation : str
+        The hidden layers' activation.
+    bias_std : float
+        Standard deviation of the initial biases.
     """
 
     layers: list[int]
@@ -278,6 +306,8 @@ class CellSettings:
     draw: int
     backend: str | None = None
     perturbation: tuple[float, int] | None = None
+    activation: str = DEFAULT_ACTIVATION
+    bias_std: float = 0.0
 
 
 def cell_settings(cell: dict, config: dict) -> CellSettings:
@@ -301,6 +331,8 @@ def cell_settings(cell: dict, config: dict) -> CellSettings:
     layers = [int(width) for width in config["model"]["layers"]]
     if any(axis in cell for axis in ARCHITECTURE_AXES):
         layers = [layers[0], *[value("width")] * value("depth"), layers[-1]]
+    # The input width is the data set's (2 for points in the plane, 64 for the digits).
+    layers[0] = input_width(dataset_specs(config)[value("dataset")])
     rerun = value("rerun")
     model = config["model"]
     perturbation = (float(model["perturbation"]), int(model["perturbation_seed"]))
@@ -311,4 +343,6 @@ def cell_settings(cell: dict, config: dict) -> CellSettings:
         value("draw"),
         backend="numpy" if rerun == "numpy" else None,
         perturbation=perturbation if rerun == "perturbed" else None,
+        activation=value("activation"),
+        bias_std=value("bias_std"),
     )

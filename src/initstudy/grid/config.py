@@ -18,10 +18,10 @@ from initstudy.grid.axes import REFERENCE_RUN, path_text, value_without_axis
 from initstudy.grid.config_errors import ConfigError, fail, format_key
 from initstudy.grid.grid import further_axes
 from initstudy.grid.schema_messages import explain, key_order
+from initstudy.model.data import input_width
 from initstudy.model.init import REGISTRY
 from initstudy.util.labels import format_scale
 
-DATA_WIDTH = 2  # circles are points in the plane
 OUTPUT_WIDTH = 1  # one sigmoid unit: binary classification
 
 
@@ -148,8 +148,10 @@ def check_config(config: dict) -> None:
             fail(format_key(path), value, "a finite number")
     model = config["model"]
     layers = model["layers"]
-    if layers[0] != DATA_WIDTH:
-        fail("model.layers[0]", layers[0], f"{DATA_WIDTH}, the width of the circles data")
+    data_width = input_width(config["dataset"])
+    if layers[0] != data_width:
+        kind = config["dataset"].get("kind", "circles")
+        fail("model.layers[0]", layers[0], f"{data_width}, the input width of dataset.kind {kind}")
     if layers[-1] != OUTPUT_WIDTH:
         fail("model.layers[-1]", layers[-1], f"{OUTPUT_WIDTH}, one sigmoid output unit")
     if model["log_every"] > model["iterations"]:

@@ -336,7 +336,8 @@ def strata(table, axes) -> list[tuple[dict, object]]:
 def stratum_label(stratum: dict) -> str | None:
     """How a stratum is named for a reader: ``moons``, ``depth 10, width 8``; None for ``{}``.
 
-    The data set is written as its name, every other axis as ``<axis> <value>``.
+    A text axis (data set, activation) is written as its value, every other axis as
+    ``<axis> <value>`` (the axis's reader name where it has one: ``σ_b 0.1``).
 
     Parameters
     ----------
@@ -349,10 +350,11 @@ def stratum_label(stratum: dict) -> str | None:
     """
     if not stratum:
         return None
-    parts = [
-        label_text(axis, value) if AXES[axis].kind is str else f"{axis} {label_text(axis, value)}"
-        for axis, value in stratum.items()
-    ]
+    parts = []
+    for axis, value in stratum.items():
+        name = AXES[axis].reader_name or axis
+        text = label_text(axis, value)
+        parts.append(text if AXES[axis].kind is str else f"{name} {text}")
     return ", ".join(parts)
 
 

@@ -249,6 +249,29 @@ def base_std(name: str, fan_in: int, fan_out: int) -> float:
     return lookup(name).base_std(fan_in, fan_out)
 
 
+def weight_variance(name: str, scale: float, width: int) -> float:
+    """``sigma_w^2`` of a hidden layer of ``width`` units fed by one as wide: the weights'
+    variance times the fan-in, the horizontal axis of mean-field theory's phase plane.
+
+    ``he`` at scale 1 is 2, ``lecun`` 1, ``glorot`` 1 (equal fan-in and fan-out),
+    ``orthogonal`` ``scale^2`` (its entries' variance is ``1 / width``).
+
+    Parameters
+    ----------
+    name : str
+        Initializer name, one of :data:`INITIALIZERS`.
+    scale : float
+        Multiplier of the base standard deviation.
+    width : int
+        The hidden layers' width (fan-in = fan-out).
+
+    Returns
+    -------
+    float
+    """
+    return float(scale) ** 2 * width * base_std(name, width, width) ** 2
+
+
 #: The second word of the seed of the generator that draws the biases.
 BIAS_STREAM = 1
 

@@ -70,7 +70,12 @@ COUNT = Rule("integer", low=0.0)
 POSITIVE = Rule(low=math.ulp(0.0))
 
 #: The rule of each kind of axis column (:attr:`initstudy.grid.axes.Axis.plausible`).
-AXIS_RULES = {"text": Rule("text"), "positive": POSITIVE, "count": COUNT}
+AXIS_RULES = {
+    "text": Rule("text"),
+    "positive": POSITIVE,
+    "nonnegative": Rule(low=0.0),
+    "count": COUNT,
+}
 #: Column (exact name or pattern) -> rule; the first match wins.
 COLUMN_RULES: tuple[tuple[str, Rule], ...] = (
     ("*_note", Rule("text", empty="any")),

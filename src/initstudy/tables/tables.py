@@ -133,7 +133,9 @@ def read_table(
             _damaged(path, "its lines have different numbers of fields", rebuild)
         )
     try:
-        frame = pd.read_csv(io.StringIO(text))
+        # round_trip: pandas' default parser can read a float one unit in the last place off
+        # (0.22360679774997896 as 0.2236067977499789), and the tables' keys must read back exact.
+        frame = pd.read_csv(io.StringIO(text), float_precision="round_trip")
     except (ValueError, pd.errors.ParserError) as error:
         raise CorruptTableError(
             _damaged(path, f"{type(error).__name__}: {error}", rebuild)
