@@ -234,6 +234,32 @@ def depth_section():
     return [rules.depth_section.output[0]] if "depth" in study_parts() else []
 
 
+def trainability_outputs(plan):
+    """The trainability map's files of an experiment that asks for one
+    (experiments.<name>.trainability_map), by name; {} for any other grid."""
+    if not config["experiments"].get(plan.name, {}).get("trainability_map"):
+        return {}
+    return {
+        "cells": f"{plan.results}/metrics/trainability.csv",
+        "boundary": f"{plan.results}/metrics/trainability_boundary.csv",
+        "theory": f"{plan.results}/metrics/mean_field.csv",
+        "figure": f"{plan.results}/figures/trainability.png",
+        "section": f"{plan.results}/trainability.md",
+    }
+
+
+def experiment_sections():
+    """Each experiment's report section, followed by its trainability map's where it has one."""
+    return [
+        path
+        for plan in EXPERIMENTS.values()
+        for path in (
+            f"{plan.results}/section.md",
+            *([trainability_outputs(plan)["section"]] if trainability_outputs(plan) else []),
+        )
+    ]
+
+
 def get_final_output():
     """Every output a reader looks at, so that a deleted one is rebuilt by the plain command
     (Snakemake does not recreate a missing intermediate while everything after it is up to
@@ -241,7 +267,11 @@ def get_final_output():
     experiments = [
         path
         for plan in EXPERIMENTS.values()
-        for path in (*aggregate_outputs(plan).values(), f"{plan.results}/section.md")
+        for path in (
+            *aggregate_outputs(plan).values(),
+            f"{plan.results}/section.md",
+            *trainability_outputs(plan).values(),
+        )
     ]
     return [
         f"{RESULTS}/report.md",

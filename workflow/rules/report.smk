@@ -78,7 +78,7 @@ rule report:
         benchmarks=[f"{RESULTS}/benchmarks/train/{job}.tsv" for job in TRAIN_JOBS],
         rerun=rules.reproduce_notebook.output if NOTEBOOK_COMPARABLE else [],
         depth=depth_section(),
-        experiments=[f"{plan.results}/section.md" for plan in EXPERIMENTS.values()],
+        experiments=experiment_sections(),
     output:
         f"{RESULTS}/report.md",
     log:

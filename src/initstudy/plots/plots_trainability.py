@@ -1,0 +1,107 @@
+"""The trainability map: the share of seeds that train over (sigma_w^2, depth), per
+activation and bias spread, with mean-field theory's ``6 xi_c`` drawn over it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from initstudy.plots.plots import finish_panels, panel_grid
+
+#: Colour map of the share trained (0: no seed trains, 1: every seed trains).
+SHARE_CMAP = "viridis"
+
+
+def _edges(values: np.ndarray, log: bool) -> np.ndarray:
+    """Cell edges around sorted ``values``: midpoints between them (geometric if ``log``), and
+    as far beyond the ends as the nearest midpoint (half a unit for a single value)."""
+    v = np.log(values) if log else np.asarray(values, dtype=float)
+    if v.size == 1:
+        edges = np.array([v[0] - 0.5, v[0] + 0.5])
+    else:
+        mid = (v[1:] + v[:-1]) / 2
+        edges = np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
+    return np.exp(edges) if log else edges
+
+
+def _panel_title(activation: str, sigma_b2: float, extra: str) -> str:
+    title = f"{activation}, σ_b² = {sigma_b2:g}"
+    return f"{title}\n{extra}" if extra else title
+
+
+def plot_trainability_map(cells: pd.DataFrame, curve: pd.DataFrame) -> Figure:
+    """One panel per activation, bias spread and other stratum: share trained, and ``6 xi_c``.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        :func:`initstudy.analysis.trainability.trainability_cells`.
+    curve : pandas.DataFrame
+        Theory on a fine grid: ``activation``, ``sigma_b2``, ``sigma_w2``,
+        ``six_xi_c`` (``inf`` at the critical line), ``critical_sigma_w2``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    extra = [key for key in ("dataset", "learning_rate", "width") if key in cells]
+    keys = ["activation", "sigma_b2", *extra]
+    groups = list(cells.groupby(keys, sort=True))
+    fig, axes = panel_grid(max(1, len(groups)), 2, (4.6, 3.6))
+    image = None
+    for ax, (values, panel) in zip(axes, groups, strict=False):
+        row = dict(zip(keys, values, strict=True))
+        x_values = np.sort(panel["sigma_w2"].unique())
+        depths = np.sort(panel["depth"].unique())
+        share = panel.pivot_table(
+            index="depth", columns="sigma_w2", values="share_trained", aggfunc="first"
+        ).reindex(index=depths, columns=x_values)
+        # Cells on the real axes (sigma_w^2 linear, depth logarithmic), so that theory's
+        # curve is drawn where it is, whatever the spacing of the grid's values.
+        x_edges, y_edges = _edges(x_values, log=False), _edges(depths, log=True)
+        image = ax.pcolormesh(
+            x_edges, y_edges, share.to_numpy(), cmap=SHARE_CMAP, vmin=0, vmax=1, shading="flat"
+        )
+        for (i, j), value in np.ndenumerate(share.to_numpy()):
+            if np.isfinite(value):
+                color = "white" if value < 0.5 else "black"
+                ax.text(
+                    x_values[j], depths[i], f"{value:.2f}", ha="center", va="center",
+                    fontsize=6, color=color,
+                )  # fmt: skip
+        same = (curve["activation"] == row["activation"]) & np.isclose(
+            curve["sigma_b2"], row["sigma_b2"]
+        )
+        theory = curve[same].sort_values("sigma_w2")
+        critical = float(theory["critical_sigma_w2"].iloc[0]) if len(theory) else np.nan
+        if len(theory):
+            ax.plot(
+                theory["sigma_w2"], theory["six_xi_c"], color="#D55E00", lw=1.6,
+                label="6 ξ_c (theory)",
+            )  # fmt: skip
+        if x_edges[0] <= critical <= x_edges[-1]:
+            ax.axvline(critical, color="#D55E00", ls=":", lw=1, label="critical σ_w² (theory)")
+        ax.set_yscale("log")
+        ax.set_xlim(x_edges[0], x_edges[-1])
+        # Up to where theory's curve goes, within five times the deepest depth measured.
+        finite = theory["six_xi_c"][np.isfinite(theory["six_xi_c"])] if len(theory) else []
+        reach = min(float(np.max(finite)), 5 * depths[-1]) if len(finite) else 0.0
+        ax.set_ylim(y_edges[0], max(y_edges[-1], reach))
+        ax.set_xticks(x_values)
+        ax.set_xticklabels([f"{v:g}" for v in x_values], rotation=45, fontsize=7)
+        ax.set_yticks(depths)
+        ax.set_yticklabels([str(int(d)) for d in depths], fontsize=7)
+        ax.minorticks_off()
+        ax.set_xlabel("σ_w² (weight variance × fan-in)")
+        ax.set_ylabel("hidden layers")
+        detail = [str(row[key]) if key == "dataset" else f"{key} {row[key]:g}" for key in extra]
+        if np.isfinite(critical):
+            detail.append(f"critical σ_w² {critical:.3g}")
+        title = _panel_title(row["activation"], row["sigma_b2"], ", ".join(detail))
+        ax.set_title(title, fontsize=9)
+    if image is not None:
+        fig.colorbar(image, ax=axes, shrink=0.8, label="share of seeds that train")
+    return finish_panels(
+        fig, axes, 2, "Trainability: share of seeds that train, and mean-field theory's 6 ξ_c"
+    )
