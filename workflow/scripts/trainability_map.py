@@ -31,8 +31,8 @@ log.info(
 write_table(cells, smk.output.cells)
 write_table(boundary, smk.output.boundary)
 write_table(curve, smk.output.theory)
-save_figure(plot_trainability_map(cells, curve), smk.output.figure)
 facts = trainability_facts(cells, boundary, curve, config, level)
+save_figure(plot_trainability_map(cells, curve, facts["points"]), smk.output.figure)
 text = render("trainability.md.j2", map=facts, figure_path=p.figure_path)
 write_text_atomic(smk.output.section, text.rstrip("\n") + "\n\n")
 log.info(

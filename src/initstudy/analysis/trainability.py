@@ -28,7 +28,12 @@ import pandas as pd
 
 from initstudy.analysis.intervals import wilson_interval
 from initstudy.model.init import weight_variance
-from initstudy.theory.mean_field import critical_sigma_w2, mean_field
+from initstudy.theory.mean_field import (
+    TRAINABLE_DEPTH_FACTOR,
+    critical_sigma_w2,
+    mean_field,
+    theory_table,
+)
 
 #: The outcome class that counts as trained.
 TRAINED_STATUS = "ok"
@@ -102,8 +107,8 @@ def boundary_table(cells: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per column (its keys, ``sigma_w2``, ``sigma_b2``): ``xi_c`` and
-        ``six_xi_c`` of mean-field theory, the depths measured, ``deepest_trainable``
+        One row per column (its keys, ``sigma_w2``, ``sigma_b2``): the ``phase``,
+        ``chi_1``, ``xi_c`` and ``six_xi_c`` of mean-field theory, the depths measured, ``deepest_trainable``
         and ``shallowest_untrainable`` (NaN where none), and ``agreement``: ``agrees``
         (``6 xi_c`` lies between the two), ``theory_deeper`` or ``theory_shallower``
         (it lies beyond the measured bracket), ``undecided`` (no depth is decided
@@ -117,7 +122,8 @@ def boundary_table(cells: pd.DataFrame) -> pd.DataFrame:
         row = dict(zip(keys, values, strict=True))
         first = column.iloc[0]
         sigma_w2, sigma_b2 = float(first["sigma_w2"]), float(first["sigma_b2"])
-        xi_c = float(mean_field(sigma_w2, sigma_b2, row["activation"]).xi_c)
+        theory = mean_field(sigma_w2, sigma_b2, row["activation"])
+        xi_c = float(theory.xi_c)
         column = column.sort_values("depth")
         above = column.loc[column["share_low"] > 0.5, "depth"]
         below = column.loc[column["share_high"] < 0.5, "depth"]
@@ -128,12 +134,14 @@ def boundary_table(cells: pd.DataFrame) -> pd.DataFrame:
             | {
                 "sigma_w2": sigma_w2,
                 "sigma_b2": sigma_b2,
+                "phase": theory.phase,
+                "chi_1": float(theory.chi_1),
                 "xi_c": xi_c,
-                "six_xi_c": 6 * xi_c,
+                "six_xi_c": TRAINABLE_DEPTH_FACTOR * xi_c,
                 "depths": ";".join(str(int(d)) for d in column["depth"]),
                 "deepest_trainable": deepest,
                 "shallowest_untrainable": shallowest,
-                "agreement": agreement(6 * xi_c, deepest, shallowest),
+                "agreement": agreement(TRAINABLE_DEPTH_FACTOR * xi_c, deepest, shallowest),
             }
         )
     return pd.DataFrame(rows)
@@ -164,13 +172,17 @@ def agreement(six_xi_c: float, deepest: float, shallowest: float) -> str:
     return "agrees"
 
 
-#: Points of the fine sigma_w^2 grid on which theory's 6 xi_c is drawn.
-CURVE_POINTS = 241
+#: Points of the fine sigma_w^2 grid on which theory is tabled and 6 xi_c drawn.
+CURVE_POINTS = 121
 
 
 def theory_curve(cells: pd.DataFrame) -> pd.DataFrame:
-    """Theory's ``6 xi_c`` on a fine ``sigma_w^2`` grid over the map's range, per activation and
-    ``sigma_b^2``, with the critical ``sigma_w^2``.
+    """Mean-field theory on a fine ``sigma_w^2`` grid over the map's range, per activation and
+    ``sigma_b^2``: every quantity of :func:`initstudy.theory.mean_field.theory_table`, with
+    ``6 xi_c`` and the critical ``sigma_w^2``.
+
+    The grid holds every ``sigma_w^2`` of the map and the critical one, so that each
+    measured column's theory is a row of it.
 
     Parameters
     ----------
@@ -180,26 +192,19 @@ def theory_curve(cells: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``activation``, ``sigma_b2``, ``sigma_w2``, ``xi_c``, ``six_xi_c``,
+        :data:`initstudy.theory.mean_field.THEORY_COLUMNS`, ``six_xi_c``,
         ``critical_sigma_w2``.
     """
-    rows = []
     low, high = float(cells["sigma_w2"].min()), float(cells["sigma_w2"].max())
+    measured = cells["sigma_w2"].unique()
+    tables = []
     for (activation, sigma_b2), _ in cells.groupby(["activation", "sigma_b2"], sort=True):
         critical = float(critical_sigma_w2(float(sigma_b2), activation))
-        grid = np.linspace(low, high, CURVE_POINTS)
+        grid = np.union1d(np.linspace(low, high, CURVE_POINTS), measured)
         if low < critical < high:
-            grid = np.sort(np.append(grid, critical))
-        for sigma_w2 in grid:
-            xi_c = float(mean_field(float(sigma_w2), float(sigma_b2), activation).xi_c)
-            rows.append(
-                {
-                    "activation": activation,
-                    "sigma_b2": float(sigma_b2),
-                    "sigma_w2": float(sigma_w2),
-                    "xi_c": xi_c,
-                    "six_xi_c": 6 * xi_c,
-                    "critical_sigma_w2": critical,
-                }
-            )
-    return pd.DataFrame(rows)
+            grid = np.union1d(grid, [critical])
+        table = theory_table(grid, [float(sigma_b2)], activation)
+        table["six_xi_c"] = TRAINABLE_DEPTH_FACTOR * table["xi_c"]
+        table["critical_sigma_w2"] = critical
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)

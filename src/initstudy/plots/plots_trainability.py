@@ -25,12 +25,29 @@ def _edges(values: np.ndarray, log: bool) -> np.ndarray:
     return np.exp(edges) if log else edges
 
 
+def _mark_points(ax, points: dict[str, float], x_edges: np.ndarray) -> None:
+    """Initializers at their sigma_w^2, as labelled ticks under the panel's top edge."""
+    by_value: dict[float, list[str]] = {}
+    for name, value in points.items():
+        if x_edges[0] <= value <= x_edges[-1]:
+            by_value.setdefault(round(value, 9), []).append(name)
+    for value, names in by_value.items():
+        ax.annotate(
+            "/".join(names), (value, 1.0), xycoords=("data", "axes fraction"),
+            xytext=(0, -3), textcoords="offset points", ha="center", va="top", fontsize=6,
+            color="white", arrowprops=None,
+        )  # fmt: skip
+        ax.plot([value], [1.0], marker="v", color="white", transform=ax.get_xaxis_transform())
+
+
 def _panel_title(activation: str, sigma_b2: float, extra: str) -> str:
     title = f"{activation}, σ_b² = {sigma_b2:g}"
     return f"{title}\n{extra}" if extra else title
 
 
-def plot_trainability_map(cells: pd.DataFrame, curve: pd.DataFrame) -> Figure:
+def plot_trainability_map(
+    cells: pd.DataFrame, curve: pd.DataFrame, points: dict[str, float] | None = None
+) -> Figure:
     """One panel per activation, bias spread and other stratum: share trained, and ``6 xi_c``.
 
     Parameters
@@ -40,6 +57,9 @@ def plot_trainability_map(cells: pd.DataFrame, curve: pd.DataFrame) -> Figure:
     curve : pandas.DataFrame
         Theory on a fine grid: ``activation``, ``sigma_b2``, ``sigma_w2``,
         ``six_xi_c`` (``inf`` at the critical line), ``critical_sigma_w2``.
+    points : dict of str to float, optional
+        Initializers' ``sigma_w^2`` (He 2, LeCun 1, ...), marked on the panels at
+        ``sigma_b^2 = 0``, where they sit on theory's plane.
 
     Returns
     -------
@@ -82,6 +102,8 @@ def plot_trainability_map(cells: pd.DataFrame, curve: pd.DataFrame) -> Figure:
             )  # fmt: skip
         if x_edges[0] <= critical <= x_edges[-1]:
             ax.axvline(critical, color="#D55E00", ls=":", lw=1, label="critical σ_w² (theory)")
+        if row["sigma_b2"] == 0:
+            _mark_points(ax, points or {}, x_edges)
         ax.set_yscale("log")
         ax.set_xlim(x_edges[0], x_edges[-1])
         # Up to where theory's curve goes, within five times the deepest depth measured.

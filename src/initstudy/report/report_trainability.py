@@ -77,6 +77,8 @@ def panel_facts(
         {
             "sigma_w2": float(r["sigma_w2"]),
             "six_xi_c": _depth_scale_text(float(r["six_xi_c"])),
+            "phase": str(r["phase"]),
+            "chi_1": float(r["chi_1"]),
             "depths": str(r["depths"]).replace(";", ", "),
             "deepest_trainable": _depth(r["deepest_trainable"]),
             "shallowest_untrainable": _depth(r["shallowest_untrainable"]),
