@@ -108,8 +108,8 @@ def boundary_table(cells: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per column (its keys, ``sigma_w2``, ``sigma_b2``): the ``phase``,
-        ``chi_1``, ``xi_c`` and ``six_xi_c`` of mean-field theory, the depths measured, ``deepest_trainable``
-        and ``shallowest_untrainable`` (NaN where none), and ``agreement``: ``agrees``
+        ``chi_1``, ``xi_c`` and ``six_xi_c`` of mean-field theory, the depths measured,
+        ``deepest_trainable`` and ``shallowest_untrainable`` (NaN where none), and ``agreement``: ``agrees``
         (``6 xi_c`` lies between the two), ``theory_deeper`` or ``theory_shallower``
         (it lies beyond the measured bracket), ``undecided`` (no depth is decided
         either way) or ``no_prediction`` (theory has no ``xi_c``: the signal's length
