@@ -108,13 +108,9 @@ def boundary_table(cells: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per column (its keys, ``sigma_w2``, ``sigma_b2``): the ``phase``,
-        ``chi_1``, ``xi_c`` and ``six_xi_c`` of mean-field theory, the depths measured,
-        ``deepest_trainable`` and ``shallowest_untrainable`` (NaN where none), and ``agreement``: ``agrees``
-        (``6 xi_c`` lies between the two), ``theory_deeper`` or ``theory_shallower``
-        (it lies beyond the measured bracket), ``undecided`` (no depth is decided
-        either way) or ``no_prediction`` (theory has no ``xi_c``: the signal's length
-        grows without bound, ReLU or linear above their critical ``sigma_w^2`` with
-        ``sigma_b > 0``).
+        ``chi_1``, ``xi_c`` and ``six_xi_c`` of mean-field theory, the depths
+        measured, ``deepest_trainable`` and ``shallowest_untrainable`` (NaN where
+        none), and ``agreement`` (:func:`agreement`).
     """
     keys = [key for key in COLUMN_KEYS if key in cells]
     rows = []
