@@ -42,6 +42,14 @@ DEFAULT_DEPTH_STUDY = {
     "width": 32,
     "signal_seeds": 50,
     "spread": {"widths": [16, 32, 128], "depths": [2, 10, 30], "seeds": 100},
+    # Glorot & Bengio's rules: none unless the config names them (tests/test_glorot_init.py).
+    "glorot_bengio": {
+        "rules": {},
+        "activation": "tanh",
+        "depths": [5],
+        "width": 100,
+        "seeds": 16,
+    },
 }
 
 

@@ -1,4 +1,5 @@
-"""Figures of the depth study at initialization: forward signal and weight gradients per layer.
+"""Figures of the depth study at initialization: forward signal and weight gradients per layer,
+and Glorot & Bengio's activations and gradients per layer.
 
 Non-finite values (an overflowed signal or gradient) are left out of the lines and counted
 in words.
@@ -6,6 +7,7 @@ in words.
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -155,3 +157,91 @@ def plot_gradients(signal: pd.DataFrame) -> Figure:
         ax.legend(title="hidden layers", fontsize=7, title_fontsize=7, ncol=2, loc="best")
     fig.suptitle("Weight-gradient norm per layer at initialization (median over seeds)")
     return fig
+
+
+def plot_glorot(summary: pd.DataFrame, histograms: pd.DataFrame) -> Figure:
+    """Glorot & Bengio's Figs. 6-7: each layer's activations and back-propagated gradients at
+    initialization, one row per rule, at the shallowest depth measured.
+
+    Per row: the normalized histograms of the hidden activations and of the gradients
+    ``dL/dz_l`` over units, examples and seeds, one line per layer (darker: nearer the
+    output); and their root mean squares per layer, the activations' relative to the first
+    layer and the gradients' relative to the last hidden layer, as the mean over seeds with
+    its confidence interval (bars) beside mean-field theory (dashed).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Table of :func:`initstudy.theory.depth_glorot.layer_summary`.
+    histograms : pandas.DataFrame
+        Table of :func:`initstudy.theory.depth_glorot_measure.measure_layers` (``histograms``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    depth = int(summary["depth"].min())
+    rows = summary[summary["depth"] == depth]
+    inits = list(dict.fromkeys(rows["init"]))
+    fig, axes = panel_grid(3 * len(inits), 3, (4.6, 3.4))
+    for k, init in enumerate(inits):
+        ax_a, ax_g, ax_r = axes[3 * k : 3 * k + 3]
+        shape = rows[rows["init"] == init]
+        sigma_w2 = float(shape["sigma_w2"].iloc[-1])
+        shown = histograms[(histograms["init"] == init) & (histograms["depth"] == depth)]
+        _draw_histograms(ax_a, shown[shown["quantity"] == "activation"], depth, legend=k == 0)
+        ax_a.set_xlabel(r"activation $\phi(z_l)$")
+        ax_a.set_title(f"{init} ($\\sigma_w^2$ = {sigma_w2:.3g}): activations", fontsize=9)
+        _draw_histograms(ax_g, shown[shown["quantity"] == "gradient"], depth, legend=False)
+        ax_g.set_xlabel(r"back-propagated gradient $\partial L / \partial z_l$")
+        ax_g.set_title(f"{init}: gradients", fontsize=9)
+        _draw_spread(ax_r, shape, init)
+    activation = summary["activation"].iloc[0]
+    width, n_seeds = int(summary["width"].iloc[0]), int(summary["n_seeds"].max())
+    fig.suptitle(
+        f"{activation} networks at initialization, {depth} hidden layers of width {width} "
+        f"({n_seeds} seeds), after Glorot & Bengio (2010), Figs. 6-7"
+    )
+    return fig
+
+
+def _draw_histograms(ax, rows: pd.DataFrame, depth: int, legend: bool) -> None:
+    """One density line per layer on a log axis (empty bins left out)."""
+    colors = matplotlib.colormaps["viridis_r"](np.linspace(0.15, 0.95, depth))
+    for layer, bins in rows.groupby("layer"):
+        centers = ((bins["bin_left"] + bins["bin_right"]) / 2).to_numpy(dtype=float)
+        density = bins["density"].to_numpy(dtype=float)
+        density = np.where(density > 0, density, np.nan)
+        ax.plot(centers, density, color=colors[int(layer) - 1], lw=1.1, label=f"layer {layer}")
+    ax.set_yscale("log")
+    ax.set_ylabel("density (log)")
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
+    ax.locator_params(axis="x", nbins=5)
+    ax.grid(True, which="major", color="#dddddd", lw=0.6)
+    if legend:
+        ax.legend(fontsize=6, loc="upper right")
+
+
+def _draw_spread(ax, shape: pd.DataFrame, init: str) -> None:
+    """Root mean squares per layer, relative, measured with intervals beside theory (linear
+    axis from 0: a rule that keeps them shows flat lines at 1)."""
+    layers = shape["layer"].to_numpy(dtype=int)
+    for name, color, marker, text in (
+        ("activation_to_first", "#555555", "o", "activations ÷ layer 1"),
+        ("gradient_to_top", init_color(init), "s", f"gradients ÷ layer {layers[-1]}"),
+    ):
+        mean = shape[f"{name}_mean"].to_numpy(dtype=float)
+        error = np.abs(shape[[f"{name}_low", f"{name}_high"]].to_numpy(dtype=float).T - mean)
+        ax.errorbar(layers, mean, yerr=np.nan_to_num(error), color=color, marker=marker, ms=4,
+                    lw=1.4, capsize=2, label=f"{text}: measured")  # fmt: skip
+        ax.plot(layers, shape[f"{name}_theory"], color=color, ls="--", lw=1.0,
+                label=f"{text}: theory")  # fmt: skip
+    ratio = shape["gradient_to_top_mean"].iloc[0] ** (1 / (len(layers) - 1))
+    theory = shape["gradient_to_top_theory"].iloc[0] ** (1 / (len(layers) - 1))
+    ax.set_title(f"{init}: gradient ×{ratio:.3g}/layer (theory ×{theory:.3g})", fontsize=9)
+    ax.set_ylabel("root mean square, relative")
+    ax.set_ylim(0, 1.15 * max(1.0, float(np.nanmax(shape["activation_to_first_high"]))))
+    ax.grid(True, color="#dddddd", lw=0.6)
+    ax.set_xlabel("hidden layer")
+    ax.set_xticks(layers)
+    ax.legend(fontsize=7, loc="best")

@@ -14,7 +14,12 @@ from initstudy.util.labels import cell_label
 
 
 def report_section(
-    ratios: pd.DataFrame, spread: pd.DataFrame, level: float, figures: dict[str, dict]
+    ratios: pd.DataFrame,
+    spread: pd.DataFrame,
+    level: float,
+    figures: dict[str, dict],
+    glorot: pd.DataFrame | None = None,
+    glorot_figure: dict | None = None,
 ) -> str:
     """The depth study's section of the markdown report, every number from the tables.
 
@@ -29,6 +34,11 @@ def report_section(
     figures : dict
         ``depth_signal``, ``depth_gradients`` -> ``{"path": link relative to the report,
         "title": ..., "caption": ...}``.
+    glorot : pandas.DataFrame, optional
+        Table of :func:`initstudy.theory.depth_glorot.layer_summary`, where the config
+        measures Glorot & Bengio's rules (``depth_study.glorot_bengio``).
+    glorot_figure : dict, optional
+        Its figure, as an entry of ``figures``.
 
     Returns
     -------
@@ -41,6 +51,7 @@ def report_section(
         figures=figures,
         signal=signal_facts(ratios),
         spread=spread_facts(spread),
+        glorot=None if glorot is None else glorot_facts(glorot, glorot_figure),
     )
 
 
@@ -157,3 +168,111 @@ def wander_facts(ratios: pd.DataFrame, deepest: int) -> dict | None:
         "median": float(row["signal_median"]),
         "mean": float(row["signal_mean"]),
     }
+
+
+#: A rule keeps the back-propagated gradient "near constant" when the interval of its
+#: per-layer factor lies within 1 +- this (the report states the criterion).
+NEAR_CONSTANT = 0.1
+
+
+def glorot_facts(summary: pd.DataFrame, figure: dict | None) -> dict:
+    """Glorot & Bengio's rules at initialization: each layer's spread against theory.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Table of :func:`initstudy.theory.depth_glorot.layer_summary`.
+    figure : dict or None
+        ``{"path", "title", "caption"}`` of its figure.
+
+    Returns
+    -------
+    dict
+        ``activation``, ``width``, ``n_seeds``, ``depth`` (the shallowest, drawn and
+        tabulated), ``rules`` (:func:`_rule_facts` of each rule at that depth), ``deeper``
+        (per further depth, the rules' per-layer factors), ``n_inside`` and
+        ``n_transitions`` (theory's per-layer gradient ratio inside the measured interval,
+        over the rules), ``worst`` (the row of the largest relative error),
+        ``activation_inside``, ``n_layers`` and ``activation_worst`` (the same for the
+        activations' root mean square), ``near`` (:data:`NEAR_CONSTANT`) and ``figure``.
+    """
+    depth = int(summary["depth"].min())
+    shallow = summary[summary["depth"] == depth]
+    rules = [_rule_facts(init, rows) for init, rows in shallow.groupby("init", sort=False)]
+    transitions = [row for rule in rules for row in rule["rows"] if row["has_ratio"]]
+    worst = max(transitions, key=lambda row: abs(row["error"]), default=None)
+    layers = [row for rule in rules for row in rule["rows"]]
+    deeper = [
+        {"depth": int(d), "rules": [_rule_facts(i, r) for i, r in rows.groupby("init", sort=False)]}
+        for d, rows in summary[summary["depth"] > depth].groupby("depth")
+    ]
+    return {
+        "activation": str(summary["activation"].iloc[0]),
+        "width": int(summary["width"].iloc[0]),
+        "n_seeds": int(summary["n_seeds"].max()),
+        "depth": depth,
+        "rules": rules,
+        "deeper": deeper,
+        "n_inside": sum(row["inside"] for row in transitions),
+        "n_transitions": len(transitions),
+        "worst": worst,
+        "activation_inside": sum(row["activation_inside"] for row in layers),
+        "n_layers": len(layers),
+        "activation_worst": max(layers, key=lambda row: abs(row["activation_error"])),
+        "near": NEAR_CONSTANT,
+        "figure": figure,
+    }
+
+
+def _rule_facts(init: str, rows: pd.DataFrame) -> dict:
+    """One rule at one depth: its per-layer rows, the gradient's change from the last hidden
+    layer to the first (and per layer, its geometric mean), the verdict."""
+    rows = rows.sort_values("layer")
+    records = rows.to_dict("records")
+    for row in records:
+        row["has_ratio"] = bool(np.isfinite(row["gradient_ratio_mean"]))
+        row["error"] = row["gradient_ratio_mean"] / row["gradient_ratio_theory"] - 1
+        row["inside"] = bool(
+            row["gradient_ratio_low"] <= row["gradient_ratio_theory"] <= row["gradient_ratio_high"]
+        )
+        row["activation_error"] = row["activation_rms_mean"] / row["activation_rms_theory"] - 1
+        row["activation_inside"] = bool(
+            row["activation_rms_low"] <= row["activation_rms_theory"] <= row["activation_rms_high"]
+        )
+    first, steps = records[0], len(records) - 1
+    power = 1.0 / steps
+
+    def per_layer(value: float) -> float:
+        return float(value**power) if value > 0 else math.nan
+
+    total = {key: first[f"gradient_to_top_{key}"] for key in ("mean", "low", "high", "theory")}
+    factor = {key: per_layer(value) for key, value in total.items()}
+    verdict = "shrinks" if total["high"] < 1 else "grows" if total["low"] > 1 else "unchanged"
+    entry = REGISTRY.get(init)
+    hidden = records[1] if len(records) > 1 else first
+    sigma_w2 = float(hidden["sigma_w2"])
+    return {
+        "init": init,
+        "formula": entry.formula if entry else None,
+        "description": entry.description if entry else None,
+        "sigma_w2": sigma_w2,
+        "limit": math.sqrt(sigma_w2),
+        "rows": records,
+        "total": total,
+        "factor": factor,
+        "verdict": verdict,
+        "near_constant": bool(
+            1 - NEAR_CONSTANT <= factor["low"] and factor["high"] <= 1 + NEAR_CONSTANT
+        ),
+        "first_error": first["activation_error"],
+        "paper": _paper_claim(sigma_w2),
+    }
+
+
+def _paper_claim(sigma_w2: float) -> str | None:
+    """What Glorot & Bengio's argument says of a rule with this hidden ``sigma_w^2``: the
+    back-propagated variance changes by ``n Var(W) = sigma_w^2`` per layer, so below 1 it
+    shrinks toward the input and at 1 it is kept; nothing is claimed above 1."""
+    if math.isclose(sigma_w2, 1.0, rel_tol=1e-9):
+        return "near_constant"
+    return "shrinks" if sigma_w2 < 1 else None
