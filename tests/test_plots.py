@@ -423,3 +423,72 @@ def test_gradient_figure_has_one_median_line_per_depth(depth_study, tmp_path):
         "6 networks with non-finite gradients (not drawn)"
     ]
     check_saves(fig, tmp_path)
+
+
+def _drawn(fig):
+    """Draw ``fig`` as :func:`initstudy.plots.plots.save_figure` does; its renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _overprints(ax, renderer) -> list[tuple[str, str]]:
+    """The pairs of x tick labels of ``ax`` drawn over one another: labels on the same text
+    line (a label moved down starts with line breaks) whose extents overlap."""
+    boxes = [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in ax.get_xticklabels()
+        if t.get_visible() and t.get_text().strip()
+    ]
+    return [
+        (a.strip(), b.strip())
+        for i, (a, box_a) in enumerate(boxes)
+        for b, box_b in boxes[i + 1 :]
+        if a.count("\n") == b.count("\n") and box_a.x1 > box_b.x0 and box_b.x1 > box_a.x0
+    ]
+
+
+def test_scale_ticks_never_overprint_and_every_scale_keeps_its_label():
+    """The default grid's scales: 1, 1.1583 and √2 lie close together on the log axis."""
+    scales = {"he": [0.25, 1.0, 4.0], "glorot": [1.0, 1.1583], "lecun": [1.0, math.sqrt(2)],
+              "random": [1.0, 10.0]}  # fmt: skip
+    summary = pd.DataFrame(
+        [{"init": init, "scale": scale, "learning_rate": rate, "dataset": "circles",
+          "budget": 100, "test_accuracy_mean": 0.9, "test_accuracy_mean_ci_low": 0.8,
+          "test_accuracy_mean_ci_high": 0.95, "success_rate": 0.8, "success_ci_low": 0.5,
+          "success_ci_high": 0.95}
+         for init, values in scales.items() for scale in values for rate in (0.01, 0.64)]
+    )  # fmt: skip
+    fig = plots_facets.plot_accuracy_vs_scale(summary, 0.9, 0.95)
+    renderer = _drawn(fig)
+    bottom = fig.get_axes()[-1]
+    labels = [t.get_text().strip() for t in bottom.get_xticklabels() if t.get_text().strip()]
+    assert labels == ["0.25", "1", "1.1583", "√2", "4", "10"]
+    for ax in fig.get_axes():
+        assert _overprints(ax, renderer) == []
+    # the initial cost's panels: glorot's 1 and 1.1583 side by side
+    runs = summary.assign(seed=0, initial_cost=0.7)
+    fig = plots_training.plot_initial_cost(runs)
+    renderer = _drawn(fig)
+    for ax in fig.get_axes():
+        assert _overprints(ax, renderer) == []
+
+
+def test_time_to_learn_legends_stay_outside_the_curves(study):
+    fig = plots_learning.plot_time_to_learn(study["runs"], study["selection"], 0.9, 0.95)
+    renderer = _drawn(fig)
+    for ax in fig.get_axes():
+        legend = ax.get_legend().get_window_extent(renderer)
+        panel = ax.get_window_extent(renderer)
+        assert legend.y1 <= panel.y0  # below the panel
+        assert not any(legend.overlaps(t.get_window_extent(renderer)) for t in ax.get_xticklabels())
+
+
+def test_the_time_to_learn_title_fits_one_panel(study):
+    one = study["selection"][study["selection"]["dataset"] == "circles"]
+    fig = plots_learning.plot_time_to_learn(study["runs"], one, 0.9, 0.95)
+    renderer = _drawn(fig)
+    title = fig._suptitle.get_window_extent(renderer)
+    assert title.x0 >= 0 and title.x1 <= fig.bbox.x1

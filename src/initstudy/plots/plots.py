@@ -21,11 +21,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import (
     FixedLocator,
+    Formatter,
     FuncFormatter,
     LogLocator,
     NullFormatter,
@@ -194,8 +198,61 @@ def finish_panels(fig: Figure, axes: list, ncols: int, title: str) -> Figure:
     return fig
 
 
+class SpacedLabels(Formatter):
+    """x tick labels that never overprint one another, placed when the figure is drawn.
+
+    Every tick keeps its mark; its label (from ``labels``) goes on the first text line
+    below the axis where it keeps ``gap`` (in ems) from the label before it on that line,
+    down to ``lines`` lines (a label on line k starts with k line breaks); a label with no
+    free line is left out, its tick unlabelled. Ticks are placed left to right, so ``1``,
+    ``1.1583`` and ``√2`` on a log axis become ``1`` and ``√2`` on the first line and
+    ``1.1583`` below them. Widths are measured with the label font's own metrics and the
+    positions with the axis as it is drawn, after the layout, at the drawing's dpi.
+
+    Parameters
+    ----------
+    labels : dict of float to str
+        Tick value -> its label.
+    gap : float
+        Least white space between two labels on one line, in ems.
+    lines : int
+        Text lines the labels may take.
+    """
+
+    def __init__(self, labels: dict, gap: float = 0.35, lines: int = 3):
+        self.labels = {float(value): text for value, text in labels.items()}
+        self.gap = gap
+        self.lines = lines
+
+    def __call__(self, x, pos=None) -> str:
+        return self.labels.get(float(x), "")
+
+    def format_ticks(self, values) -> list[str]:
+        texts = [self(value) for value in values]
+        axes = None if self.axis is None else self.axis.axes
+        if axes is None or not texts:
+            return texts
+        font = FontProperties(size=mpl.rcParams["xtick.labelsize"])
+        points = axes.figure.dpi / 72.0
+        centres = axes.transData.transform(np.c_[values, np.ones(len(values))])[:, 0]
+        gap = self.gap * font.get_size_in_points() * points
+        ends = [-math.inf] * self.lines  # right end of the last label on each line
+        placed = []
+        for centre, text in sorted(zip(centres, texts, strict=True), key=lambda pair: pair[0]):
+            half = text_to_path.get_text_width_height_descent(text, font, False)[0] * points / 2
+            line = next((k for k, end in enumerate(ends) if centre - half >= end + gap), None)
+            if line is None or not text:
+                placed.append((centre, ""))
+                continue
+            ends[line] = centre + half
+            placed.append((centre, "\n" * line + text))
+        by_centre = dict(placed)
+        return [by_centre[centre] for centre in centres]
+
+
 def log_value_axis(ax, values, label: str = SCALE_LABEL, margin: float = 1.6) -> None:
-    """Log x axis with a tick at every value, labelled as in the tables.
+    """Log x axis with a tick at every value, labelled as in the tables, labels that would
+    overprint moved down a line (:class:`SpacedLabels`).
 
     Parameters
     ----------
@@ -212,7 +269,7 @@ def log_value_axis(ax, values, label: str = SCALE_LABEL, margin: float = 1.6) ->
     ax.set_xscale("log")
     if values:
         ax.xaxis.set_major_locator(FixedLocator(values))
-        ax.set_xticklabels([display_scale(v) for v in values])
+        ax.xaxis.set_major_formatter(SpacedLabels({v: display_scale(v) for v in values}))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlim(values[0] / margin, values[-1] * margin)
     ax.set_xlabel(label)

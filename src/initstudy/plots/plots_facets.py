@@ -27,7 +27,7 @@ from initstudy.plots.plots import (
     panel_message,
 )
 from initstudy.plots.plots_accuracy import draw_heat_panel
-from initstudy.util.labels import TIMES, cell_label, display_scale
+from initstudy.util.labels import TIMES, cell_label
 
 #: The axis of the panel columns: the chosen axis other than the scale (the learning rate).
 #: The scale is already on every panel (its x axis, or the heatmap's rows), so the other
@@ -102,7 +102,8 @@ def facet_title(stratum: dict | None = None, rate=None) -> str:
 
 def scale_axis(ax, scales) -> None:
     """Log x axis of scales, a tick at each, labelled by
-    :func:`initstudy.util.labels.display_scale`.
+    :func:`initstudy.util.labels.display_scale`, labels that would overprint moved down a
+    line (:func:`initstudy.plots.plots.log_value_axis`).
 
     Parameters
     ----------
@@ -110,8 +111,6 @@ def scale_axis(ax, scales) -> None:
     scales : array_like of float
     """
     log_value_axis(ax, scales, SCALE_LABEL)
-    values = sorted({float(v) for v in scales if np.isfinite(v) and v > 0})
-    ax.set_xticks(values, [display_scale(v) for v in values])
 
 
 def full_budget(summary: pd.DataFrame) -> pd.DataFrame:

@@ -99,10 +99,13 @@ def plot_time_to_learn(
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"share of runs learned ({level:.0%} band)")
         ax.set_title(facet_title(stratum) or "chosen cells", fontsize=10)
-        ax.legend(fontsize=7, loc="lower right")
+        # Below the panel, never over the curves it names: one entry per line.
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=1,
+                  frameon=False)  # fmt: skip
     tidy_axes(axes, len(groups))
     fig.suptitle(
-        f"Time to learn (validation accuracy ≥ {threshold:g}) of each initializer at its cell "
+        # Three short lines: one panel (one stratum) is narrower than two long ones.
+        f"Time to learn (validation accuracy ≥ {threshold:g})\nof each initializer at its cell "
         "chosen on validation\n(Kaplan–Meier; dotted: half the runs, the median)",
         fontsize=10,
     )
