@@ -8,8 +8,10 @@ import pytest
 
 from initstudy.analysis.outcomes import (
     CHANCE_COST,
+    COLLAPSE_TOLERANCE,
     STATUSES,
     classify,
+    is_collapsed,
     is_symmetric,
     lowest_costs,
     majority_rate,
@@ -54,16 +56,19 @@ HE_RUNS = {
 HE_EXPECTED = ["diverged", "symmetric", "stuck", "slow", "ok", "ok", "slow", "slow"]
 
 
-def _table(cells):
+def _table(cells, train=0.8):
     runs, curves = [], []
     for (init, scale), rows in cells.items():
-        for seed, (diverged_at, units, validation, costs) in rows.items():
+        for seed, (diverged_at, units, validation, costs, *rest) in rows.items():
             final = costs[-1] if diverged_at < 0 else NAN
-            runs.append((init, scale, seed, diverged_at, final, units, "10;5", validation))
+            accuracy = rest[0] if rest else (train if diverged_at < 0 else NAN)
+            runs.append(
+                (init, scale, seed, diverged_at, final, units, "10;5", accuracy, validation)
+            )
             for iteration, cost in zip((0, 1000, 2000), costs, strict=True):
                 curves.append((init, scale, seed, iteration, cost))
     run_columns = [*AXES, "seed", "diverged_at", "final_cost", "distinct_units"]
-    run_columns += ["hidden_widths", "validation_accuracy"]
+    run_columns += ["hidden_widths", "train_accuracy", "validation_accuracy"]
     runs = pd.DataFrame(runs, columns=run_columns)
     runs.index = runs.index + 10  # the result keeps the runs' own index
     return runs, pd.DataFrame(curves, columns=[*AXES, "seed", "iteration", "cost"])
@@ -115,3 +120,39 @@ def test_classify_refuses_a_run_without_curve_and_a_bad_margin():
         classify(runs, curves[curves["seed"] != 3], AXES, 0.9, MARGIN)
     with pytest.raises(ValueError, match="stuck_margin"):
         classify(runs, curves, AXES, 0.9, 0.0)
+
+
+LN2 = math.log(2)
+# seed: (diverged_at, distinct_units, validation, cost curve, train accuracy at the budget)
+COLLAPSING_RUNS = {
+    0: (-1, "10;5", 0.5, [0.69, 0.3, LN2], 0.5),  # learned, then one class everywhere
+    1: (-1, "10;5", 0.5, [LN2, LN2, LN2 + 1e-6], 0.5),  # never left ln 2, one class
+    2: (-1, "10;5", 0.5, [0.69, 0.3, LN2 + 2e-3], 0.5),  # cost too far from ln 2: slow
+    3: (-1, "10;5", 0.52, [0.69, 0.3, LN2], 0.5),  # two classes on validation: slow
+    4: (-1, "10;5", 0.5, [0.69, 0.3, LN2], 0.51),  # two classes on training: slow
+    5: (-1, "1;1", 0.5, [LN2, LN2, LN2], 0.5),  # zeros: symmetric first
+    6: (-1, "10;5", 0.5, [LN2, LN2, LN2], 0.5),  # never left ln 2, one class
+}
+
+
+def test_a_run_whose_output_collapsed_is_collapsed_not_slow_or_stuck():
+    runs, curves = _table({("he", 4.0): COLLAPSING_RUNS})
+    status = classify(runs, curves, AXES, threshold=0.9, stuck_margin=MARGIN)
+    assert status.tolist() == [
+        "collapsed",
+        "collapsed",
+        "slow",
+        "slow",
+        "slow",
+        "symmetric",
+        "collapsed",
+    ]
+    # the class has its place among the classes: after stuck, before symmetric
+    assert STATUSES.index("stuck") < STATUSES.index("collapsed") < STATUSES.index("symmetric")
+
+
+def test_is_collapsed_reads_the_cost_within_its_tolerance_and_never_a_missing_run():
+    cost = np.array([LN2, LN2 + COLLAPSE_TOLERANCE * 0.99, LN2 - COLLAPSE_TOLERANCE * 1.01, NAN])
+    half = np.full(4, 0.5)
+    assert is_collapsed(cost, half, half).tolist() == [True, True, False, False]
+    assert not is_collapsed([LN2], [0.5], [NAN])[0]

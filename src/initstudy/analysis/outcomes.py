@@ -3,10 +3,19 @@
 Every class is read off training (its cost curve, its hidden units) or off
 validation, never off the test set, so that classifying a run and choosing a
 cell on validation stay independent of the test accuracy that is reported.
-The five classes, in order of precedence:
+The six classes, in order of precedence:
 
 - ``diverged``: the cost became non-finite (``diverged_at >= 0``);
 - ``symmetric``: some hidden layer has fewer distinct units than its width;
+- ``collapsed``: the network's output collapsed to a constant: its final
+  training cost is within :data:`COLLAPSE_TOLERANCE` of ln 2 and it gives every
+  point of the training split, and every point of the validation split, the same
+  class (read off the accuracies: the study's data sets put half of each split
+  in each class, so one class everywhere scores exactly 1/2 on a split of an even
+  number of points; on an odd one it scores 1/2 ± 1/(2n), which is not recognized,
+  and such a run keeps the class below). Whether it learned first (a high
+  learning rate kills every ReLU unit) or never did, it is neither ``stuck``
+  nor ``slow``;
 - ``stuck``: the training cost never dropped ``stuck_margin`` below ln 2, the
   cost of predicting 1/2 everywhere, anywhere on its logged curve;
 - ``slow``: it learns (not stuck), but its validation accuracy at the budget is
@@ -22,9 +31,14 @@ import numpy as np
 import pandas as pd
 
 #: Run classes, best first; :func:`classify` applies them in reverse order.
-STATUSES = ("ok", "slow", "stuck", "symmetric", "diverged")
+STATUSES = ("ok", "slow", "stuck", "collapsed", "symmetric", "diverged")
 #: The cost of a network that outputs 1/2 for every point.
 CHANCE_COST = math.log(2.0)
+#: How close to ln 2 the final training cost of a collapsed run is: a constant output
+#: within about 0.022 of 1/2 on two classes of equal size.
+COLLAPSE_TOLERANCE = 1e-3
+#: The accuracy of predicting one class on a split with half of its points in each class.
+ONE_CLASS_ACCURACY = 0.5
 
 
 def majority_rate(labels) -> float:
@@ -131,6 +145,32 @@ def lowest_costs(runs: pd.DataFrame, curves: pd.DataFrame, axes: tuple[str, ...]
     return joined["min"].to_numpy(dtype=float)
 
 
+def is_collapsed(final_cost, train_accuracy, validation_accuracy) -> np.ndarray:
+    """Whether each run's output collapsed to a constant.
+
+    A network whose output is one constant ``p`` for every point has the training cost
+    ``-(ln p + ln(1 - p)) / 2 >= ln 2`` on two classes of equal size, and predicts one
+    class on every split, which scores :data:`ONE_CLASS_ACCURACY` there. Both are read
+    here: the final training cost within :data:`COLLAPSE_TOLERANCE` of ln 2, and the
+    training and validation accuracy each equal to 1/2 (to 1e-12). The test split is
+    not read.
+
+    Parameters
+    ----------
+    final_cost, train_accuracy, validation_accuracy : array_like of float
+        Per run, at the budget; NaN (a diverged run) is never collapsed.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    cost = np.asarray(final_cost, dtype=float)
+    near = np.abs(cost - CHANCE_COST) <= COLLAPSE_TOLERANCE
+    for accuracy in (train_accuracy, validation_accuracy):
+        near &= np.abs(np.asarray(accuracy, dtype=float) - ONE_CLASS_ACCURACY) <= 1e-12
+    return near
+
+
 def classify(
     runs: pd.DataFrame,
     curves: pd.DataFrame,
@@ -138,11 +178,13 @@ def classify(
     threshold: float,
     stuck_margin: float,
 ) -> pd.Series:
-    """Status of each run, with precedence diverged > symmetric > stuck > slow > ok.
+    """Status of each run, with precedence diverged > symmetric > collapsed > stuck > slow > ok.
 
     - ``diverged``: ``diverged_at >= 0`` (or, defensively, a non-finite ``final_cost``);
     - ``symmetric``: some hidden layer has fewer distinct units than its width
       (see :func:`is_symmetric`);
+    - ``collapsed``: ``final_cost`` within :data:`COLLAPSE_TOLERANCE` of ln 2 and one
+      class predicted on the training and the validation split (see :func:`is_collapsed`);
     - ``stuck``: the lowest finite training cost on the run's logged curve is
       above ``ln 2 - stuck_margin`` (it never dropped the margin below
       :data:`CHANCE_COST`);
@@ -155,7 +197,8 @@ def classify(
     ----------
     runs : pandas.DataFrame
         Per-run table with the ``axes`` columns, ``seed``, ``diverged_at``,
-        ``final_cost``, ``distinct_units``, ``hidden_widths`` and ``validation_accuracy``.
+        ``final_cost``, ``distinct_units``, ``hidden_widths``, ``train_accuracy`` and
+        ``validation_accuracy``.
     curves : pandas.DataFrame
         Long table of logged training costs: the ``axes`` columns, ``seed``,
         ``iteration`` and ``cost``; every run needs its curve.
@@ -188,7 +231,8 @@ def classify(
     lowest = lowest_costs(runs, curves, axes)
     stuck = ~(lowest <= CHANCE_COST - stuck_margin)  # NaN: never dropped
     validation = runs["validation_accuracy"].to_numpy(dtype=float)
+    collapsed = is_collapsed(final_cost, runs["train_accuracy"], validation)
     slow = ~(validation >= threshold)  # NaN: not reached
-    conditions = [diverged, symmetric, stuck, slow]
-    status = np.select(conditions, ["diverged", "symmetric", "stuck", "slow"], "ok")
+    conditions = [diverged, symmetric, collapsed, stuck, slow]
+    status = np.select(conditions, ["diverged", "symmetric", "collapsed", "stuck", "slow"], "ok")
     return pd.Series(status.astype(object), index=runs.index, name="status")
