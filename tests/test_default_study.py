@@ -65,7 +65,12 @@ def test_findings_name_each_chosen_cell_with_its_tests(default_study):
 @pytest.mark.timeout(1800)
 def test_reproduction_table_matches_the_notebook(default_study):
     report = (default_study / "results/report.md").read_text()
-    section = report.split("## Reproduction of the notebook", 1)[1].split("\n## ", 1)[0]
+    # the main text: two lines pointing to the appendix, the report's last section
+    summary = report.split("## Reproduction of the notebook", 1)[1].split("\n## ", 1)[0]
+    assert next(line for line in summary.splitlines() if line.strip()).startswith("The 51 numbers")
+    assert "](#appendix-reproduction-of-the-notebook)" in summary and "|" not in summary
+    section = report.split("\n## Appendix: reproduction of the notebook", 1)[1]
+    assert "\n## " not in section
     he = [line for line in section.splitlines() if line.startswith("| he ×1 | cost @")]
     assert len(he) == 15
     for line in he:

@@ -41,11 +41,12 @@ SEEDS = np.arange(20)
 def _cell_runs(init, scale, rate, dataset, n_success, accuracy=0.95):
     """20 runs of one cell: the first ``n_success`` at ``accuracy``, the rest at 0.6."""
     test = np.where(SEEDS < n_success, accuracy, 0.6)
+    status = np.where(SEEDS < n_success, "ok", "symmetric" if init == "zeros" else "slow")
     return pd.DataFrame(
         {"init": init, "scale": scale, "learning_rate": rate, "dataset": dataset, "seed": SEEDS,
          "test_accuracy": test, "validation_accuracy": test,
          "time_to_learn": np.where(SEEDS < n_success, 1000.0 + 500 * (SEEDS % 3), 20000.0),
-         "learned": SEEDS < n_success}
+         "learned": SEEDS < n_success, "status": status}
     )  # fmt: skip
 
 
@@ -112,6 +113,7 @@ def _summary(runs):
                 "n_ok": n_success,
                 "n_slow": 20 - n_success,
                 "n_stuck": 0,
+                "n_collapsed": 0,
                 "n_symmetric": 20 if key[0] == "zeros" else 0,
                 "n_diverged": 0,
             }
@@ -226,7 +228,7 @@ def test_results_and_failures_at_both_budgets(tables):
     assert "### Data set `moons`" in text
     assert (
         "| he ×1 | 0.04 | 18/20 | 20/20 | 0.50 [0.30, 0.70] | 0.900 (all seeds identical) | 0.900 "
-        "| 0.900 | 1500 [1000, —] (upper bound beyond the budget) | 20/0/0/0/0 |"
+        "| 0.900 | 1500 [1000, —] (upper bound beyond the budget) | 20/0/0/0/0/0 |"
     ) in text
     failures = report.failure_facts(summary)
     assert failures["n_networks"] == 120
@@ -269,13 +271,24 @@ def test_reproduction_facts_compare_with_the_notebook_code_run_here():
     assert run["accuracies_equal"] and run["accuracies"] == [("train accuracy", 0.99)]
     assert run["worst_relative"] == 2e-9 and not run["matches_code_here"]
     assert run["relative_to_code_here"] == pytest.approx(2e-9)
-    text = render("reproduction.md.j2", reproduction=facts)
+    # the main text: two lines pointing to the appendix, which holds the table
+    summary = render("reproduction.md.j2", reproduction=facts)
+    assert "|" not in summary and "](#appendix-reproduction-of-the-notebook)" in summary
+    assert [line for line in summary.splitlines()[1:] if line] == [
+        "The 3 numbers the notebook prints for its three runs (seed 3) are set beside this "
+        "run's: he ×1 costs within 2.00e-09 relative of the notebook's, accuracies equal.",
+        "The table, with the notebook's own code run on this machine, is in "
+        "[Appendix: reproduction of the notebook](#appendix-reproduction-of-the-notebook).",
+    ]
+    text = render("appendix.md.j2", reproduction=facts)
+    assert text.startswith("## Appendix: reproduction of the notebook\n")
     assert "| he ×1 | cost @ 1000 | 0.5 | 0.500000001 | 1.00e-09 | 2.00e-09 | 0.5 |" in text
     assert "by up to 2.00e-09 (relative).\n" in text and "saturated" not in text
     different = report.reproduction_facts(None, ["model.layers: [2, 8, 1]"], None)
     assert render("reproduction.md.j2", reproduction=different).endswith(
         "are not compared: model.layers: [2, 8, 1].\n"
     )
+    assert render("appendix.md.j2", reproduction=different) == ""
 
 
 def test_compute_facts_sum_the_benchmark_files(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from initstudy.analysis.selection import SELECTION_COLUMNS, select_on_validation
+from initstudy.analysis.selection import SELECTION_COLUMNS, candidates, select_on_validation
 from initstudy.analysis.stats import IDENTICAL
 
 AXES = ("init", "scale", "learning_rate")
@@ -115,3 +115,24 @@ def test_a_chosen_cell_of_identical_seeds_has_no_interval():
     row = select_on_validation(runs, AXES, 0.9, 100, seed=0).iloc[0]
     assert math.isnan(row["success_ci_low"]) and math.isnan(row["test_accuracy_mean_ci_low"])
     assert row["success_ci_note"] == row["test_accuracy_mean_ci_note"] == IDENTICAL
+
+
+def test_ties_on_validation_are_counted_and_the_rule_that_broke_them_named():
+    table = select_on_validation(_runs(), AXES, 0.9, 100, seed=0)
+    # he has one best cell; lecun x1 and x2 tie at 0.01 and the smaller scale wins
+    assert table[["init", "n_tied", "tie_break"]].to_numpy().tolist() == [
+        ["he", 1, "none"],
+        ["lecun", 2, "axis order"],
+    ]
+    runs = _runs()
+    times = runs[[*AXES, "seed"]].assign(time_to_learn=5000.0, learned=True)
+    times.loc[(times["init"] == "lecun") & (times["scale"] == 1.0), "time_to_learn"] = 9000.0
+    table = select_on_validation(runs, AXES, 0.9, 100, seed=0, times=times)
+    assert table["tie_break"].tolist() == ["none", "time to learn"]
+    listed = candidates(runs, AXES, times=times)
+    lecun = listed[listed["init"] == "lecun"]
+    assert lecun[["scale", "learning_rate", "tied", "chosen"]].to_numpy().tolist() == [
+        [2.0, 0.01, True, True],
+        [1.0, 0.01, True, False],
+        [2.0, 0.1, False, False],
+    ]

@@ -219,6 +219,7 @@ def test_summarize_keeps_the_order_of_first_appearance_and_names_each_statistic(
         "n_ok",
         "n_slow",
         "n_stuck",
+        "n_collapsed",
         "n_symmetric",
         "n_diverged",
     ]

@@ -5,6 +5,11 @@ overstates it (the winner's curse). Here the choice reads only validation data:
 the mean validation accuracy at the budget and, to break ties, the median time
 to learn (itself read off validation accuracy). The test columns are computed
 only for the chosen cells, after the choice.
+
+A tie on validation is a tie: :func:`candidates` lists every candidate with its
+validation score and whether it ties with the best, and the selection counts the
+tied cells (``n_tied``) and names the rule that broke the tie (``tie_break``), so
+that the report can name the tied cells and never read the tie-break as a finding.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from initstudy.grid.axes import CHOSEN_AXES
 SELECTION_COLUMNS = (
     "n_runs",
     "n_candidates",
+    "n_tied",
+    "tie_break",
     "validation_accuracy_mean",
     "median_time_to_learn",
     "n_success",
@@ -36,6 +43,11 @@ SELECTION_COLUMNS = (
     "test_accuracy_mean_ci_high",
     "test_accuracy_mean_ci_note",
 )
+#: What broke a tie on validation (``tie_break``): nothing (no tie), the shorter median
+#: time to learn, or the order of the axis values (smaller scale, then learning rate).
+TIE_BREAKS = ("none", "time to learn", "axis order")
+#: Columns of :func:`candidates` after ``init``, the kept and the chosen axes.
+CANDIDATE_COLUMNS = ("validation_accuracy_mean", "median_time_to_learn", "tied", "chosen")
 
 
 def _validation_score(cell: pd.DataFrame) -> tuple[float, float]:
@@ -49,16 +61,28 @@ def _validation_score(cell: pd.DataFrame) -> tuple[float, float]:
     return mean, median
 
 
-def _choose(group: pd.DataFrame, choose: list[str]):
-    """The chosen cell of one group: its axis values, runs, validation mean and median time."""
-    best = None
+def _scores(group: pd.DataFrame, choose: list[str]) -> list[tuple]:
+    """Every candidate of one group, best first: (order, key, cell, mean, median).
+
+    Means equal up to round-off (12 decimals) are ties; then the faster, then the
+    smaller axis values go first.
+    """
+    scores = []
     for key, cell in group.groupby(choose, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
         mean, median = _validation_score(cell)
-        # Means equal up to round-off are ties; then faster, then smaller axis values.
         order = (-round(mean, 12), math.inf if math.isnan(median) else median, *key)
-        if best is None or order < best[0]:
-            best = (order, key, cell, mean, median)
-    return best[1:]
+        scores.append((order, key, cell, mean, median))
+    return sorted(scores, key=lambda score: score[0])
+
+
+def _tie_break(scores: list[tuple]) -> tuple[int, str]:
+    """How many candidates tie with the best on validation, and what chose among them."""
+    tied = [score for score in scores if score[0][0] == scores[0][0][0]]
+    if len(tied) == 1:
+        return 1, TIE_BREAKS[0]
+    fastest = [score for score in tied if score[0][1] == tied[0][0][1]]
+    return len(tied), TIE_BREAKS[1] if len(fastest) == 1 else TIE_BREAKS[2]
 
 
 def _test_statistics(
@@ -86,6 +110,70 @@ def _test_statistics(
         "test_accuracy_mean_ci_high": mean_ci.high,
         "test_accuracy_mean_ci_note": mean_ci.note,
     }
+
+
+def _chosen_axes(axes, keep) -> list[str]:
+    """The axes chosen on validation: the chosen axes of the grid not kept apart."""
+    return [axis for axis in CHOSEN_AXES if axis in axes and axis not in keep]
+
+
+def _with_times(runs: pd.DataFrame, axes, times: pd.DataFrame | None) -> pd.DataFrame:
+    """``runs`` with the times to learn of ``times`` (unchanged without them)."""
+    if times is None:
+        return runs
+    keys = [*axes, "seed"]
+    return runs.merge(times[[*keys, "time_to_learn", "learned"]], on=keys, how="left")
+
+
+def candidates(
+    runs: pd.DataFrame,
+    axes: tuple[str, ...],
+    keep: tuple[str, ...] = (),
+    times: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every candidate cell of the choice on validation, with its score and its place.
+
+    The same scores, order and ties as :func:`select_on_validation`; nothing of the
+    test set is read. Without ``times``, the runs' own ``time_to_learn`` and
+    ``learned`` columns (``runs.csv`` has them) break ties, where present.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Per-run table with the ``axes``, ``seed`` and ``validation_accuracy``.
+    axes : tuple of str
+        The grid's axes; ``init`` among them.
+    keep : tuple of str
+        Axes whose levels are chosen for separately (e.g. ``("dataset",)``).
+    times : pandas.DataFrame, optional
+        Output of :func:`initstudy.analysis.survival.time_to_learn`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``init``, the ``keep`` axes, the chosen axes, then :data:`CANDIDATE_COLUMNS`:
+        the mean validation accuracy, the median time to learn, ``tied`` (its mean equals
+        the best one's to 12 decimals; the chosen cell too) and ``chosen``; per group
+        (initializer and kept levels, in order of first appearance), best first.
+    """
+    choose = _chosen_axes(axes, keep)
+    runs = _with_times(runs, axes, times)
+    groups = ["init", *keep]
+    rows = []
+    for group_key, group in runs.groupby(groups, sort=False):
+        scores = _scores(group, choose)
+        for rank, (order, key, _, mean, median) in enumerate(scores):
+            cell = dict(zip(groups, group_key, strict=True)) | dict(zip(choose, key, strict=True))
+            rows.append(
+                {axis: axis_value(value) for axis, value in cell.items()}
+                | {
+                    "validation_accuracy_mean": mean if math.isfinite(mean) else math.nan,
+                    "median_time_to_learn": median,
+                    "tied": order[0] == scores[0][0][0],
+                    "chosen": rank == 0,
+                }
+            )
+    return pd.DataFrame(rows, columns=[*groups, *choose, *CANDIDATE_COLUMNS])
 
 
 def select_on_validation(
@@ -136,25 +224,29 @@ def select_on_validation(
     pandas.DataFrame
         ``init``, the ``keep`` axes, the chosen axes, then
         :data:`SELECTION_COLUMNS`: runs pooled in the chosen cell, number of
-        candidates, the validation mean and median time it was chosen by, and
+        candidates, how many of them tie with it on the validation mean (``n_tied``,
+        itself included; 1 without a tie) and what broke the tie (``tie_break``, one
+        of :data:`TIE_BREAKS`), the validation mean and median time it was chosen by, and
         its test statistics (as in :func:`initstudy.analysis.stats.summarize`; no
         interval where the seeds are identical). Groups in order of first
         appearance.
     """
-    choose = [axis for axis in CHOSEN_AXES if axis in axes and axis not in keep]
-    if times is not None:
-        keys = [*axes, "seed"]
-        runs = runs.merge(times[[*keys, "time_to_learn", "learned"]], on=keys, how="left")
+    choose = _chosen_axes(axes, keep)
+    runs = _with_times(runs, axes, times)
     groups = ["init", *keep]
     rows = []
     for group_key, group in runs.groupby(groups, sort=False):
-        key, cell, mean, median = _choose(group, choose)
+        scores = _scores(group, choose)
+        _, key, cell, mean, median = scores[0]
+        n_tied, tie_break = _tie_break(scores)
         chosen = dict(zip(groups, group_key, strict=True)) | dict(zip(choose, key, strict=True))
         chosen = {axis: axis_value(value) for axis, value in chosen.items()}
         cell_seed = derive_seed(seed, "selected", *chosen.values())
         row = chosen | {
             "n_runs": len(cell),
-            "n_candidates": group.groupby(choose).ngroups,
+            "n_candidates": len(scores),
+            "n_tied": n_tied,
+            "tie_break": tie_break,
             "validation_accuracy_mean": mean if math.isfinite(mean) else math.nan,
             "median_time_to_learn": median,
         }

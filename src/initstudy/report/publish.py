@@ -76,7 +76,8 @@ def data_uri(path: str | Path) -> str:
 
 
 def markdown_page(text: str, base: str | Path, title: str) -> str:
-    """Render markdown (GitHub tables included) as a self-contained HTML page.
+    """Render markdown (GitHub tables included, headings with GitHub's ids) as a
+    self-contained HTML page.
 
     Parameters
     ----------
@@ -96,7 +97,9 @@ def markdown_page(text: str, base: str | Path, title: str) -> str:
     FileNotFoundError
         For an image link to a missing file, naming it.
     """
-    body = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
+    # toc: every heading gets the id GitHub gives it, so the report's links to its own
+    # sections (the appendix) work on the page as on a code-hosting site.
+    body = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists", "toc"])
 
     def embed(match: re.Match) -> str:
         source = match["src"]

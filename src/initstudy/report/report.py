@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from initstudy.analysis.outcomes import STATUSES
+from initstudy.analysis.outcomes import COLLAPSE_TOLERANCE, STATUSES
 from initstudy.grid.axes import STRATUM_AXES, present
 from initstudy.grid.grid import (
     BASE_AXES,
@@ -119,7 +119,8 @@ def setup_facts(config: dict) -> dict:
         earlier budget the tables also answer at, or None), ``draws`` (the draw
         axis, or empty), ``scales`` (initializer -> its scales), ``formulas``
         (:func:`formula_facts`), ``n_cells``, ``seeds`` (:func:`seed_facts`),
-        ``n_networks``, ``reference`` (the reference cell's label) and ``reference_init``.
+        ``n_networks``, ``reference`` (the reference cell's label), ``reference_init`` and
+        ``collapse_tolerance`` (:data:`initstudy.analysis.outcomes.COLLAPSE_TOLERANCE`).
     """
     grid, analysis, model = config["grid"], config["analysis"], config["model"]
     scales = {name: list(values) for name, values in grid["initializations"].items()}
@@ -141,6 +142,7 @@ def setup_facts(config: dict) -> dict:
         "n_networks": n_cells * len(grid["seeds"]),
         "reference": cell_label(reference["init"], reference["scale"]),
         "reference_init": reference["init"],
+        "collapse_tolerance": COLLAPSE_TOLERANCE,
     }
 
 
@@ -273,7 +275,8 @@ def results_facts(summary: pd.DataFrame, times: pd.DataFrame, axes) -> dict:
     Returns
     -------
     dict
-        ``budget``, ``early_budget`` (None without one), ``columns`` (the axes shown as
+        ``budget``, ``early_budget`` (None without one), ``statuses`` (the outcome classes,
+        :data:`initstudy.analysis.outcomes.STATUSES`), ``columns`` (the axes shown as
         columns besides the cell: all but ``init``, ``scale`` and the stratum axes),
         ``strata`` (:func:`strata_facts`) and ``tables`` (per stratum: ``stratum``, stratum
         axis -> value; ``label``, its :func:`initstudy.grid.grid.stratum_label`, None
@@ -297,6 +300,7 @@ def results_facts(summary: pd.DataFrame, times: pd.DataFrame, axes) -> dict:
     return {
         "budget": int(full["budget"].iloc[0]) if "budget" in full.columns else None,
         "early_budget": None if early is None else int(early["budget"].iloc[0]),
+        "statuses": list(STATUSES),
         "columns": columns,
         "strata": strata_facts(axes),
         "tables": tables,

@@ -16,11 +16,20 @@ from __future__ import annotations
 import pandas as pd
 
 from initstudy.analysis.comparisons import claim
+from initstudy.analysis.selection import candidates
 from initstudy.analysis.survival import median_time
-from initstudy.grid.axes import CHOSEN_AXES
+from initstudy.grid.axes import CHOSEN_AXES, STRATUM_AXES, present
 from initstudy.grid.grid import rows_at, strata, stratum_label
 from initstudy.model.gain import he_equivalent_gain
 from initstudy.report.report import budget_split, strata_facts
+from initstudy.report.report_caveats import (
+    comparison_caveats,
+    control_facts,
+    equal_gain_caveats,
+    speed_facts,
+    split_facts,
+    tie_facts,
+)
 from initstudy.util.labels import cell_label
 
 #: How the analysis names the groups it compares (``initstudy.analysis.analysis``).
@@ -90,10 +99,14 @@ def chosen_facts(record: dict, context: dict) -> dict:
     -------
     dict
         The record plus ``cell`` (label), ``gain`` (He-equivalent), ``time``
-        (:func:`median_time` of its runs), ``n_success_early`` (successes at the
-        notebook's budget, or None), ``versus_reference`` (:func:`verdict`, None for
-        the reference itself) and ``speedup`` (its row of ``speedups.csv``: how many
-        times faster it learns than the reference's chosen cell; None for the reference).
+        (:func:`median_time` of its runs), ``tie``
+        (:func:`initstudy.report.report_caveats.tie_facts`),
+        ``n_success_early`` (successes at the notebook's budget, or None),
+        ``versus_reference`` (:func:`verdict` with ``within_control``, None for the
+        reference itself) and ``speedup`` (its row of ``speedups.csv``: how many times faster
+        it learns than the reference's chosen cell, with ``rate`` and ``reference_rate``, the
+        two cells' learning rates (None without the axis), and ``same_rate``; None for the
+        reference).
     """
     init, reference = record["init"], context["reference"]
     cell = {axis: record[axis] for axis in ("init", *CHOSEN_AXES) if axis in record}
@@ -102,6 +115,7 @@ def chosen_facts(record: dict, context: dict) -> dict:
         "cell": cell_label(init, record["scale"]),
         "gain": he_equivalent_gain(init, context["layers"], float(record["scale"])),
         "time": _time_facts(runs, context["level"]),
+        "tie": tie_facts(record, context["candidates"], context["stratum"]),
         "n_success_early": None,
         "versus_reference": None,
         "speedup": None,
@@ -110,8 +124,14 @@ def chosen_facts(record: dict, context: dict) -> dict:
         facts["n_success_early"] = int(rows_at(context["early"], **cell)["n_success"].sum())
     if init != reference:
         names = (init + CHOSEN, reference + CHOSEN)
-        facts["versus_reference"] = _comparison(context["comparisons"], *names, context["alpha"])
-        facts["speedup"] = _pair_row(context["speedups"], *names)
+        versus = _comparison(context["comparisons"], *names, context["alpha"])
+        reference_record = rows_at(context["selection"], init=reference).to_dict("records")
+        if versus is not None and reference_record:
+            versus |= comparison_caveats(versus, record, reference_record[0], context["controls"])
+        facts["versus_reference"] = versus
+        facts["speedup"] = speed_facts(
+            _pair_row(context["speedups"], *names), record, context["selection"], reference
+        )
     return facts
 
 
@@ -228,11 +248,18 @@ def learning_rate_facts(summary: pd.DataFrame, exclude: tuple[str, ...] = ("zero
 def _context(tables: dict, stratum: dict, settings: dict) -> dict:
     """The tables of one stratum and the settings, for :func:`chosen_facts`."""
     _, early = budget_split(tables["summary"])
+    axes = settings["axes"]
     return settings | {
+        "stratum": stratum,
         "runs": rows_at(tables["runs"], **stratum),
         "early": None if early is None else rows_at(early, **stratum),
         "comparisons": rows_at(tables["comparisons"], **stratum),
         "speedups": rows_at(tables["speedups"], **stratum),
+        "selection": rows_at(tables["selection"], **stratum),
+        "candidates": settings["candidates"],
+        "controls": control_facts(
+            tables["runs"], stratum, settings["config"], axes, settings["threshold"]
+        ),
     }
 
 
@@ -256,22 +283,29 @@ def stratum_findings(tables: dict, stratum: dict, settings: dict) -> dict:
         ``stratum``, ``label`` (:func:`initstudy.grid.grid.stratum_label`: None without a
         stratum axis), ``chosen`` (:func:`chosen_facts` per initializer), ``alone``
         (one initializer: nothing to compare), ``reference_chosen`` (the reference's, or
-        None), ``reference_claim``, ``equal_gain``, ``rankings`` and ``learning_rates``.
+        None), ``reference_claim``, ``equal_gain`` (with ``within_control`` and ``control``),
+        ``rankings``, ``learning_rates``, ``controls``
+        (:func:`initstudy.report.report_caveats.control_facts`, None without control cells)
+        and ``tied`` (the initializers whose cell was chosen from a tie on validation).
     """
     context = _context(tables, stratum, settings)
-    selection = rows_at(tables["selection"], **stratum)
+    selection = context["selection"]
     reference, alpha = settings["reference"], settings["alpha"]
     chosen = [chosen_facts(record, context) for record in selection.to_dict("records")]
+    reference_chosen = next((c for c in chosen if c["init"] == reference), None)
+    equal_gain = equal_gain_facts(context["comparisons"], tables["gain"], reference, alpha)
     return {
         "stratum": stratum,
         "label": stratum_label(stratum),
         "chosen": chosen,
         "alone": len(chosen) == 1,
-        "reference_chosen": next((c for c in chosen if c["init"] == reference), None),
+        "reference_chosen": reference_chosen,
         "reference_claim": reference_claim(context["comparisons"], reference, alpha),
-        "equal_gain": equal_gain_facts(context["comparisons"], tables["gain"], reference, alpha),
+        "equal_gain": equal_gain_caveats(equal_gain, reference_chosen, context["controls"]),
         "rankings": ranking_facts(rows_at(tables["rankings"], **stratum)),
         "learning_rates": learning_rate_facts(rows_at(tables["summary"], **stratum)),
+        "controls": context["controls"],
+        "tied": [c["init"] for c in chosen if c["tie"]["n_tied"] > 1],
     }
 
 
@@ -321,7 +355,9 @@ def findings_facts(tables: dict, config: dict, axes) -> dict:
         ``threshold``, ``level``, ``alpha``, ``reference``, ``budget``,
         ``early_budget``, ``strata`` (:func:`initstudy.report.report.strata_facts`),
         ``datasets`` (:func:`stratum_findings` of each stratum, in table order: one per
-        data set in the default grid) and ``consistency``.
+        data set in the default grid), ``consistency``, ``splits``
+        (:func:`initstudy.report.report_caveats.split_facts`) and ``control_pairs`` (the
+        labels of every control pair of any stratum).
     """
     analysis = config["analysis"]
     level = float(analysis["confidence_level"])
@@ -330,6 +366,10 @@ def findings_facts(tables: dict, config: dict, axes) -> dict:
         "layers": list(config["model"]["layers"]),
         "alpha": round(1 - level, 12),
         "level": level,
+        "axes": tuple(axes),
+        "config": config,
+        "threshold": float(analysis["success_threshold"]),
+        "candidates": candidates(tables["runs"], tuple(axes), present(axes, STRATUM_AXES)),
     }
     _, early = budget_split(tables["summary"])
     datasets = [
@@ -346,4 +386,13 @@ def findings_facts(tables: dict, config: dict, axes) -> dict:
         "strata": strata_facts(axes),
         "datasets": datasets,
         "consistency": consistency(datasets),
+        "splits": split_facts(tables["runs"], settings["threshold"]),
+        "control_pairs": list(
+            dict.fromkeys(
+                pair
+                for part in datasets
+                if part["controls"] is not None
+                for pair in part["controls"]["pairs"]
+            )
+        ),
     }
