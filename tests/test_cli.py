@@ -189,7 +189,7 @@ BAD_ARGUMENTS = [
     (["train", "--init", "he", "--iterations", "20", "--seeds", "3", "3"], "--seeds",
      "config key 'grid.seeds': got [3, 3] (repeated: 3)"),
     (["train", "--init", "he", "--layers", "3", "5", "1", *QUICK], "--layers",
-     "config key 'model.layers[0]': got 3; allowed: 2, the width of the circles data"),
+     "config key 'model.layers[0]': got 3; allowed: 2, the input width of dataset.kind circles"),
     (["train", "--init", "he", "--layers", "2", "0", "1", *QUICK], "--layers", "got '0'"),
     (["train", *QUICK], None, "the following arguments are required: --init"),
     # train: the config file

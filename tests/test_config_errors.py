@@ -153,7 +153,7 @@ CASES = [
     (
         "input-width-not-2",
         edited("model.layers", [3, 8, 1]),
-        ["'model.layers[0]'", "got 3", "2, the width of the circles data"],
+        ["'model.layers[0]'", "got 3", "2, the input width of dataset.kind circles"],
     ),
     (
         "output-width-not-1",
