@@ -7,14 +7,17 @@ vectorized loop, in the notebook's operations and order: ``dot`` summed over the
 inner index in order, then ``+ b``; ``maximum(0, z)``; ``1/m * (sigmoid(z) - y)``;
 ``da * (a > 0)``; ``W - lr * dW``; no fused multiply-adds. The hidden layers'
 activation is selected by its code in :mod:`initstudy.model.activations`: ReLU
-as above, ``tanh`` (``math.tanh``, then ``da * (1 - a * a)``) or the identity. Two things differ in
+as above, ``tanh`` (then ``da * (1 - a * a)``) or the identity. Three things differ in
 the last bits: the sums over the examples (``dW``, ``db``) are split into SIMD
 partial sums (as BLAS splits them its own way; the split depends on the CPU's
-vector width, never on the run or the batch), and ``exp`` is fdlibm's
-(:mod:`initstudy.model.kernel_numba_exp`), where NumPy has its own.
+vector width, never on the run or the batch), ``exp`` is fdlibm's
+(:mod:`initstudy.model.kernel_numba_exp`), where NumPy has its own, and so is
+``tanh`` (:mod:`initstudy.model.kernel_numba_tanh`, glibc's generic ``tanh`` bit
+for bit, where NumPy has its own).
 
 Speed: a row of outputs takes all its inputs (up to 16; else 8) per pass over
-the examples, with the bias and ReLU (or the backward mask) in its last pass;
+the examples, with the bias and ReLU (or the backward mask) in its last pass,
+then, for ``tanh``, a vectorized pass over the row while it is in cache;
 the backward pass that forms row ``k`` of a layer's input gradient accumulates
 column ``k`` of its weight gradient from the same loads; rows are indices, not
 views; no reference counting (``_nrt=False``: the kernels allocate nothing).
@@ -31,13 +34,12 @@ step-by-step reference, and :func:`run` ends bit for bit where the loop of
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 from numba import literal_unroll
 
 from initstudy.model.kernel_numba_exp import sigmoid_error
+from initstudy.model.kernel_numba_tanh import tanh_row
 
 _JIT = {
     "nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False,
@@ -166,14 +168,6 @@ def _block(buffer, off, net, size):  # pragma: no cover
     return buffer[off + net * size : off + (net + 1) * size]
 
 
-@numba.jit(**_JIT)
-def _tanh_rows(Z):  # pragma: no cover
-    """``Z = tanh(Z)`` in place."""
-    for j in range(Z.shape[0]):
-        for e in range(Z.shape[1]):
-            Z[j, e] = math.tanh(Z[j, e])
-
-
 @numba.jit(**_INLINE)
 def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net, act):  # pragma: no cover
     """Every layer of network ``net``: ``phi(z)`` of hidden layers, then ``z``."""
@@ -188,8 +182,8 @@ def _forward_net(X, params, acts, widths, w_off, b_off, a_off, net, act):  # pra
         mode = _BIAS_RELU if hidden and act == _RELU else _BIAS
         for j in range(n_out):
             _dense_row(Z, j, W[j * n_in : (j + 1) * n_in], inp, mode, bias[j])
-        if hidden and act == _TANH:
-            _tanh_rows(Z)
+            if hidden and act == _TANH:
+                tanh_row(Z[j])
         inp = Z
 
 
