@@ -3,23 +3,28 @@
 For the default shape ``[2, 10, 5, 1]`` and one deep shape (``[2] + [32] * 30 +
 [1]``), all on the notebook's 300 training points (``m = 300``), float64, He
 initialization (seeds ``0..K-1``), learning rate 0.01, it trains the same
-networks with
+networks, with each hidden activation asked for (``--activations``: ReLU, the
+notebook's, and ``tanh`` by default), with
 
-- the notebook's loop (for the default shape its own code, ``initstudy.model.notebook``;
-  for the deep shape the same operations written for any depth), network after network;
-- scikit-learn's ``MLPClassifier`` (full batch, plain SGD, its own initialization);
-- JAX (``jit`` + ``vmap`` + ``lax.scan``, float64), if installed (the ``bench``
-  extra: ``pip install -e ".[bench]"``);
+- the notebook's loop (for the default shape and ReLU its own code,
+  ``initstudy.model.notebook``; otherwise the same operations written for any depth,
+  ``tanh`` as ``np.tanh`` and ``dA * (1 - A * A)``), network after network;
+- scikit-learn's ``MLPClassifier`` (full batch, plain SGD, its own initialization;
+  its own ``tanh``);
+- JAX (``jit`` + ``vmap`` + ``lax.scan``, float64; ``jnp.tanh``), if installed (the
+  ``bench`` extra: ``pip install -e ".[bench]"``);
 - the project (``initstudy.model.train.train_batch``) with each backend (numba, numpy),
 
-and prints seconds per network (min / median / max over the samples: each
-network for the loops, each repeat for the batched trainers), the attained
-GFLOP/s (from the median; the count is printed and derived in
-``trainers.flops_per_iteration``), the ratio to the notebook loop, and the share
-of the practical peak: the GFLOP/s of a 2048 x 2048 float64 matrix product on
-one thread, measured before and after each shape in the same run.
+and prints, for each trainer and activation side by side, seconds per network
+(min / median / max over the samples: each network for the loops, each repeat
+for the batched trainers), the attained GFLOP/s (from the median; the count is
+printed and derived in ``trainers.flops_per_iteration``; it leaves out the
+activations, so a ``tanh`` network's GFLOP/s is the same matrix work done in its
+longer time), the ratio to the notebook loop with the same activation, and the
+share of the practical peak: the GFLOP/s of a 2048 x 2048 float64 matrix product
+on one thread, measured before and after each shape in the same run.
 
-For the default shape it then checks the project against the notebook loop:
+For the default shape it then checks the project against the notebook loop (ReLU):
 which networks' logged costs (every ``--log-every`` iterations, from the
 logits) differ, by how much (relative), and whether the train and test
 accuracies are equal. Every BLAS and XLA pool is pinned to one thread
@@ -29,17 +34,21 @@ ratios measured side by side are what to read; the load average is printed.
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_trainer.py                  # everything, a few minutes
+    python benchmarks/bench_trainer.py                  # everything: 3x the ReLU-only run
     python benchmarks/bench_trainer.py --clock cpu      # on a busy machine: CPU time
     python benchmarks/bench_trainer.py --networks 20 --notebook-networks 5 --repeats 5
     python benchmarks/bench_trainer.py --deep-networks 0 --skip sklearn jax
+    python benchmarks/bench_trainer.py --activations relu   # ReLU only, as before tanh came
+    python benchmarks/bench_trainer.py --iterations 1 --networks 1 --skip notebook sklearn numpy
+                                                        # the deep shape's kernel only
 
 Options: ``--networks`` (K, default 20), ``--notebook-networks`` (of them, for
 the loop), ``--sklearn-networks`` (3), ``--repeats`` (3), ``--iterations``
 (15000), ``--learning-rate`` (0.01), ``--log-every`` (1000), ``--deep-width``
 (32), ``--deep-hidden`` (30), ``--deep-iterations`` (300), ``--deep-networks``
-(4; 0 skips the deep shape), ``--skip`` (any of notebook, sklearn, jax, numba,
-numpy), ``--clock`` (wall or cpu).
+(4; 0 skips the deep shape), ``--activations`` (comma-separated, of relu, tanh,
+linear; default ``relu,tanh``), ``--skip`` (any of notebook, sklearn, jax,
+numba, numpy), ``--clock`` (wall or cpu).
 """
 
 from __future__ import annotations
@@ -66,6 +75,7 @@ import trainers  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from initstudy.model import net as net_module  # noqa: E402
+from initstudy.model.activations import ACTIVATIONS  # noqa: E402
 from initstudy.model.data import make_dataset  # noqa: E402
 from initstudy.model.init import initialize_batch  # noqa: E402
 from initstudy.report.provenance import cpu_model  # noqa: E402
@@ -90,17 +100,20 @@ def print_flops(layers, m, iterations):
 
 
 def print_table(rows, flops, peak):
-    """One line per trainer: s/network spread, GFLOP/s, ratio to the notebook, share of peak."""
+    """One line per trainer and activation: s/network spread, GFLOP/s, ratio to the notebook
+    loop with the same activation, share of peak. ``rows`` maps ``(trainer, activation)``
+    to ``(label, seconds)``."""
     peak_med = float(np.median(peak))
-    print(f"matmul peak, 1 thread: {spread(peak).replace(' / ', ' / ')} GFLOP/s (min/med/max)")
-    print(f"{'trainer':34} {'n':>3}  {'s / network: min / med / max':>30}  {'GFLOP/s':>8}"
-          f"  {'x notebook':>10}  {'of peak':>7}")  # fmt: skip
-    notebook = rows.get("notebook")
-    for label, samples in rows.values():
+    print(f"matmul peak, 1 thread: {spread(peak)} GFLOP/s (min/med/max)")
+    print(f"{'trainer':36} {'act':>6} {'n':>3}  {'s / network: min / med / max':>30}"
+          f"  {'GFLOP/s':>8}  {'x notebook':>10}  {'of peak':>7}")  # fmt: skip
+    for (_, activation), (label, samples) in rows.items():
         med = float(np.median(samples))
+        gflops = flops / med / 1e9
+        notebook = rows.get(("notebook", activation))
         ratio = f"{np.median(notebook[1]) / med:10.1f}" if notebook else f"{'-':>10}"
-        print(f"{label:34} {len(samples):3d}  {spread(samples):>30}  {flops / med / 1e9:8.2f}"
-              f"  {ratio}  {flops / med / 1e9 / peak_med:7.0%}")  # fmt: skip
+        print(f"{label:36} {activation:>6} {len(samples):3d}  {spread(samples):>30}"
+              f"  {gflops:8.2f}  {ratio}  {gflops / peak_med:7.0%}")  # fmt: skip
 
 
 def print_equality(name, seeds, costs, accs, nb_costs, nb_accs, log_every):
@@ -128,41 +141,67 @@ def print_equality(name, seeds, costs, accs, nb_costs, nb_accs, log_every):
 
 
 def run_shape(args, layers, iterations, networks, nb_networks, data, backends):
-    """Time every trainer on one shape and print the table; the seeds and the checked runs."""
-    lr, every, skip = args.learning_rate, args.log_every, set(args.skip)
+    """Time every trainer on one shape, each activation in turn, and print the table.
+
+    Returns the seeds and the checked runs, ``runs[(trainer, activation)]``.
+    """
+    lr, every, skip, acts = args.learning_rate, args.log_every, set(args.skip), args.activations
     seeds = list(range(networks))
     W, b = initialize_batch("he", layers, 1.0, seeds)
     shown = layers if len(layers) < 6 else [*layers[:3], "...", *layers[-2:]]
     print(f"\n== layers {shown} ({len(layers) - 2} hidden), m = {data[0].shape[1]},"
           f" {iterations} iterations,"
-          f" lr {lr}, He seeds 0..{networks - 1} ==")  # fmt: skip
+          f" lr {lr}, He seeds 0..{networks - 1}, activations {', '.join(acts)} ==")  # fmt: skip
     flops = print_flops(layers, data[0].shape[1], iterations)
-    peak, rows, runs = trainers.matmul_gflops(), {}, {}
+    peak, rows, runs, jax_final = trainers.matmul_gflops(), {}, {}, {}
+    # Trainer by trainer, its activations one after the other: side by side in time.
     if "notebook" not in skip and nb_networks > 0:
         nb_W, nb_b = [w[:nb_networks] for w in W], [v[:nb_networks] for v in b]
-        seconds, *runs["notebook"] = trainers.notebook_loop(data, nb_W, nb_b, lr, iterations, every)
-        rows["notebook"] = ("notebook loop (per network)", seconds)
+        for act in acts:
+            seconds, *runs["notebook", act] = trainers.notebook_loop(
+                data, nb_W, nb_b, lr, iterations, every, act
+            )
+            rows["notebook", act] = ("notebook loop (per network)", seconds)
     if "sklearn" not in skip and args.sklearn_networks > 0:
-        seconds = trainers.sklearn_mlp(data, layers, seeds[: args.sklearn_networks], lr, iterations)
-        rows["sklearn"] = ("sklearn MLPClassifier (per network)", seconds)
+        for act in acts:
+            seconds = trainers.sklearn_mlp(
+                data, layers, seeds[: args.sklearn_networks], lr, iterations, act
+            )
+            rows["sklearn", act] = ("sklearn MLPClassifier (per network)", seconds)
     if "jax" not in skip:
         if trainers.jax_available() is None:
             print("JAX is not installed: skipped (pip install -e '.[bench]')")
         else:
-            seconds, jax_final = trainers.jax_trainer(data, W, b, lr, iterations, args.repeats)
-            rows["jax"] = (f"JAX jit+vmap+scan (B={networks})", seconds)
+            for act in acts:
+                seconds, jax_final[act] = trainers.jax_trainer(
+                    data, W, b, lr, iterations, args.repeats, act
+                )
+                rows["jax", act] = (f"JAX jit+vmap+scan (B={networks})", seconds)
     for backend in backends:
-        seconds, *runs[backend] = trainers.project(
-            data, W, b, lr, iterations, every, backend, args.repeats
-        )
-        rows[backend] = (f"project {backend} (train_batch, B={networks})", seconds)
+        for act in acts:
+            seconds, *runs[backend, act] = trainers.project(
+                data, W, b, lr, iterations, every, backend, args.repeats, act
+            )
+            rows[backend, act] = (f"project {backend} (train_batch, B={networks})", seconds)
     peak += trainers.matmul_gflops()
     print_table(rows, flops, peak)
-    if "jax" in rows and backends:
-        final = runs[backends[0]][0][:, -1]
-        print(f"JAX's trained costs vs the project's: max relative difference "
-              f"{np.max(np.abs(jax_final - final) / np.abs(final)):.1e}")  # fmt: skip
+    for act in jax_final if backends else ():
+        final = runs[backends[0], act][0][:, -1]
+        print(f"JAX's trained costs vs the project's ({act}): max relative difference "
+              f"{np.max(np.abs(jax_final[act] - final) / np.abs(final)):.1e}")  # fmt: skip
     return seeds, runs
+
+
+def activation_list(text: str) -> list[str]:
+    """``--activations``: comma-separated names of the registry's activations."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ACTIVATIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown activation(s) {', '.join(unknown) or '(none)'}; allowed: "
+            f"{', '.join(ACTIVATIONS)}"
+        )
+    return list(dict.fromkeys(names))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -180,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     add("--deep-hidden", type=int, default=30, help="hidden layers of the deep shape")
     add("--deep-iterations", type=int, default=300)
     add("--deep-networks", type=int, default=4, help="networks of the deep shape (0: skip it)")
+    add("--activations", type=activation_list, default=["relu", "tanh"],
+        help=f"hidden activations, comma-separated, of {', '.join(ACTIVATIONS)}"
+        " (default relu,tanh)")  # fmt: skip
     add("--skip", nargs="*", default=[], choices=PEERS, help="trainers to leave out")
     add("--clock", choices=("wall", "cpu"), default="wall",
         help="wall time, or the process's CPU time (for a busy machine)")  # fmt: skip
@@ -203,10 +245,12 @@ def main(argv: list[str] | None = None) -> None:
         seeds, runs = run_shape(args, [2, 10, 5, 1], args.iterations, args.networks,
                                 min(args.notebook_networks or args.networks, args.networks),
                                 data, backends)  # fmt: skip
-        if "notebook" in runs:
-            print(f"\nThe project against the notebook loop ({args.log_every}-iteration log):")
+        if ("notebook", "relu") in runs:
+            print(f"\nThe project against the notebook loop (ReLU, {args.log_every}-iteration"
+                  " log):")  # fmt: skip
             for backend in backends:
-                print_equality(backend, seeds, *runs[backend], *runs["notebook"], args.log_every)
+                print_equality(backend, seeds, *runs[backend, "relu"], *runs["notebook", "relu"],
+                               args.log_every)  # fmt: skip
         if args.deep_networks > 0:
             deep = [2] + [args.deep_width] * args.deep_hidden + [1]
             run_shape(args, deep, args.deep_iterations, args.deep_networks,

@@ -2,8 +2,10 @@
 
 Every trainer takes the same He networks (``initstudy.model.init.initialize_batch``,
 stacked ``(K, n_out, n_in)`` weights) and trains them by full-batch gradient
-descent on the same data; each returns the seconds each network took (one
-sample per network or per repeat, see the caller) and what the caller checks.
+descent on the same data, with the hidden layers' activation it is given
+(``relu``, ``tanh`` or ``linear``, :mod:`initstudy.model.activations`); each
+returns the seconds each network took (one sample per network or per repeat,
+see the caller) and what the caller checks.
 NumPy must be imported after the BLAS thread variables are set (the caller
 does that first).
 """
@@ -63,19 +65,32 @@ def _notebook_params(weights, biases, i):
     }
 
 
-def _generic_step(X, Y, params, n_layers, learning_rate):
-    """One iteration of the notebook's operations for any depth; returns the logits."""
+def _generic_step(X, Y, params, n_layers, learning_rate, activation="relu"):
+    """One iteration of the notebook's operations for any depth; returns the logits.
+
+    ``tanh`` in the notebook's manner: ``np.tanh(Z)``, and ``dA * (1 - A * A)`` backward;
+    ``linear``: the identity.
+    """
     A, cache = X, [X]
     for l in range(1, n_layers + 1):
         Z = np.dot(params[f"W{l}"], A) + params[f"b{l}"]
-        A = np.maximum(0, Z) if l < n_layers else notebook.sigmoid(Z)
+        if l == n_layers:
+            A = notebook.sigmoid(Z)
+        elif activation == "relu":
+            A = np.maximum(0, Z)
+        else:
+            A = np.tanh(Z) if activation == "tanh" else Z
         cache.append(A)
     notebook.compute_loss(A, Y)
     dz = 1.0 / X.shape[1] * (A - Y)
     for l in range(n_layers, 0, -1):
         dW, db = np.dot(dz, cache[l - 1].T), np.sum(dz, axis=1, keepdims=True)
         if l > 1:
-            dz = np.multiply(np.dot(params[f"W{l}"].T, dz), np.int64(cache[l - 1] > 0))
+            dA = np.dot(params[f"W{l}"].T, dz)
+            if activation == "relu":
+                dz = np.multiply(dA, np.int64(cache[l - 1] > 0))
+            else:
+                dz = dA * (1 - cache[l - 1] * cache[l - 1]) if activation == "tanh" else dA
         params[f"W{l}"] = params[f"W{l}"] - learning_rate * dW
         params[f"b{l}"] = params[f"b{l}"] - learning_rate * db
     return Z
@@ -89,12 +104,13 @@ def _notebook_step(X, Y, params, learning_rate):
     return notebook.update_parameters(params, grads, learning_rate), cache[8]
 
 
-def notebook_loop(data, weights, biases, learning_rate, iterations, log_every):
+def notebook_loop(data, weights, biases, learning_rate, iterations, log_every, activation="relu"):
     """The notebook's per-network loop, network after network.
 
-    For ``[n0, n1, n2, 1]`` this is the notebook's own code path (its forward,
-    cost, backward and update, every iteration); for other depths the same
-    operations written for any depth. Besides timing, it logs each network's
+    For ``[n0, n1, n2, 1]`` and ReLU this is the notebook's own code path (its
+    forward, cost, backward and update, every iteration); for other depths, and
+    other activations, the same operations written for any depth (``_generic_step``,
+    whose ``tanh`` is NumPy's). Besides timing, it logs each network's
     cost (from the logits, as the project logs it) before the update at
     ``0, log_every, ...`` and the train and test accuracies of the trained network.
 
@@ -113,21 +129,25 @@ def notebook_loop(data, weights, biases, learning_rate, iterations, log_every):
         start = clock()
         with np.errstate(over="ignore"):
             for it in range(iterations):
-                if n_layers == 3:
+                if n_layers == 3 and activation == "relu":
                     params, z = _notebook_step(X, Y, params, learning_rate)
                 else:
-                    z = _generic_step(X, Y, params, n_layers, learning_rate)
+                    z = _generic_step(X, Y, params, n_layers, learning_rate, activation)
                 if it % log_every == 0:  # z is the logits before this update
                     logged.append(cost_from_logits(z[None], Y)[0])
         seconds.append(clock() - start)
         costs.append(logged)
         W = [params[f"W{l}"][None] for l in range(1, n_layers + 1)]
         b = [params[f"b{l}"][None] for l in range(1, n_layers + 1)]
-        accuracies.append([accuracy(W, b, A, t)[0] for A, t in ((X, Y), (X_test, y_test))])
+        accuracies.append(
+            [accuracy(W, b, A, t, activation)[0] for A, t in ((X, Y), (X_test, y_test))]
+        )
     return seconds, np.array(costs), np.array(accuracies)
 
 
-def project(data, weights, biases, learning_rate, iterations, log_every, backend, repeats):
+def project(
+    data, weights, biases, learning_rate, iterations, log_every, backend, repeats, activation="relu"
+):
     """The project's trainer, all networks in one ``train_batch`` call, ``repeats`` times.
 
     Returns
@@ -141,18 +161,26 @@ def project(data, weights, biases, learning_rate, iterations, log_every, backend
     """
     X, Y, X_test, y_test = data
     layers = [weights[0].shape[2]] + [W.shape[1] for W in weights]
-    train_batch(weights, biases, X, Y, TrainSettings(layers, learning_rate, 2, 1, backend))
-    settings = TrainSettings(layers, learning_rate, iterations, log_every, backend)
+    warm_up = TrainSettings(layers, learning_rate, 2, 1, backend, activation)
+    train_batch(weights, biases, X, Y, warm_up)  # compiles the kernel, outside the timing
+    settings = TrainSettings(layers, learning_rate, iterations, log_every, backend, activation)
     seconds = []
     for _ in range(repeats):
         start = clock()
         result = train_batch(weights, biases, X, Y, settings)
         seconds.append((clock() - start) / weights[0].shape[0])
-    accs = [accuracy(result.weights, result.biases, A, t) for A, t in ((X, Y), (X_test, y_test))]
+    accs = [
+        accuracy(result.weights, result.biases, A, t, activation)
+        for A, t in ((X, Y), (X_test, y_test))
+    ]
     return seconds, result.costs, np.stack(accs, axis=1)
 
 
-def sklearn_mlp(data, layers, seeds, learning_rate, iterations):
+#: scikit-learn's names of the activations.
+SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "linear": "identity"}
+
+
+def sklearn_mlp(data, layers, seeds, learning_rate, iterations, activation="relu"):
     """scikit-learn's ``MLPClassifier``, same architecture, full-batch SGD, no momentum.
 
     Its own initialization (one network per seed); one sample per network.
@@ -164,7 +192,8 @@ def sklearn_mlp(data, layers, seeds, learning_rate, iterations):
     seconds = []
     for seed in seeds:
         clf = MLPClassifier(
-            hidden_layer_sizes=tuple(layers[1:-1]), activation="relu", solver="sgd",
+            hidden_layer_sizes=tuple(layers[1:-1]), activation=SKLEARN_ACTIVATIONS[activation],
+            solver="sgd",
             batch_size=points.shape[0], learning_rate_init=learning_rate, momentum=0.0,
             nesterovs_momentum=False, alpha=0.0, max_iter=iterations, tol=0.0,
             n_iter_no_change=iterations + 1, shuffle=False, random_state=seed,
@@ -186,13 +215,13 @@ def jax_available() -> str | None:
     return jax.__version__
 
 
-def jax_trainer(data, weights, biases, learning_rate, iterations, repeats):
+def jax_trainer(data, weights, biases, learning_rate, iterations, repeats, activation="relu"):
     """JAX: ``jit`` of ``vmap`` over the networks of a ``lax.scan`` over the iterations.
 
     float64, one thread (the caller sets ``XLA_FLAGS`` before JAX is imported);
     compiled ahead of time, outside the timing. The gradient is JAX's own
     (``jax.grad`` of the mean cross-entropy from the logits; ReLU's is the
-    notebook's ``Z > 0``), the update ``p - lr * g``.
+    notebook's ``Z > 0``; ``tanh`` is ``jnp.tanh``), the update ``p - lr * g``.
 
     Returns
     -------
@@ -211,7 +240,10 @@ def jax_trainer(data, weights, biases, learning_rate, iterations, repeats):
         A = X
         for W, b in params[:-1]:
             Z = W @ A + b
-            A = jnp.where(Z > 0, Z, 0.0)
+            if activation == "relu":
+                A = jnp.where(Z > 0, Z, 0.0)
+            else:
+                A = jnp.tanh(Z) if activation == "tanh" else Z
         W, b = params[-1]
         return W @ A + b
 
