@@ -47,7 +47,7 @@ CASES = [
         [
             "'grid.batched_axes[0]'",
             "got 'seed'",
-            "one of learning_rate, dataset, depth, width, draw, rerun",
+            "one of learning_rate, activation, bias_std, dataset, depth, width, draw, rerun",
         ],
     ),
     (
