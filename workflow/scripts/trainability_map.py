@@ -2,7 +2,6 @@
 (sigma_w^2, depth) plane, the measured boundary of each column beside mean-field theory's
 6 xi_c, the theory on a fine grid, the figure and the report's section."""
 
-import numpy as np
 from common import finish, start_log
 from study_tables import read_study_table
 
@@ -35,7 +34,5 @@ facts = trainability_facts(cells, boundary, curve, config, level)
 save_figure(plot_trainability_map(cells, curve, facts["points"]), smk.output.figure)
 text = render("trainability.md.j2", map=facts, figure_path=p.figure_path)
 write_text_atomic(smk.output.section, text.rstrip("\n") + "\n\n")
-log.info(
-    "section written: %s (%d deep columns)", smk.output.section, np.sum(boundary["depths"] != "")
-)
+log.info("section written: %s", smk.output.section)
 finish(log)

@@ -37,9 +37,8 @@ from initstudy.theory.mean_field import (
 
 #: The outcome class that counts as trained.
 TRAINED_STATUS = "ok"
-#: The columns a map cell is keyed on, where the runs table has them.
-MAP_KEYS = ("activation", "bias_std", "dataset", "learning_rate", "init", "scale", "width")
-#: The columns a map column (one sigma_w^2, every depth) is keyed on.
+#: The columns a map column (one sigma_w^2, every depth) is keyed on, where the table has them;
+#: a cell of the map is a column's key and its depth.
 COLUMN_KEYS = ("activation", "bias_std", "dataset", "learning_rate", "init", "scale", "width")
 #: Significant digits kept of sigma_w^2 and sigma_b^2 (their floats carry rounding of sqrt).
 DIGITS = 10
@@ -74,7 +73,7 @@ def trainability_cells(runs: pd.DataFrame, level: float) -> pd.DataFrame:
         frame["activation"] = "relu"
     if "bias_std" not in frame:
         frame["bias_std"] = 0.0
-    keys = [key for key in MAP_KEYS if key in frame] + ["depth"]
+    keys = [key for key in COLUMN_KEYS if key in frame] + ["depth"]
     rows = []
     for values, cell in frame.groupby(keys, sort=True):
         row = dict(zip(keys, values, strict=True))
