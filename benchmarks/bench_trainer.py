@@ -20,9 +20,13 @@ and prints, for each trainer and activation side by side, seconds per network
 for the batched trainers), the attained GFLOP/s (from the median; the count is
 printed and derived in ``trainers.flops_per_iteration``; it leaves out the
 activations, so a ``tanh`` network's GFLOP/s is the same matrix work done in its
-longer time), the ratio to the notebook loop with the same activation, and the
-share of the practical peak: the GFLOP/s of a 2048 x 2048 float64 matrix product
-on one thread, measured before and after each shape in the same run.
+longer time), the ratio to the notebook loop with the same activation, and two
+shares of a peak, the GFLOP/s of a 2048 x 2048 float64 matrix product on one
+thread: ``of peak`` is the machine's, measured once in a child process with
+OpenBLAS's kernel pinning (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``) unset
+there alone (``peak.py``; it prints the kernel OpenBLAS chose and the CPU LLVM
+compiles for); the last column is this process's BLAS, under the environment's
+pinning, labelled with its kernel, measured before and after each shape.
 
 For the default shape it then checks the project against the notebook loop (ReLU):
 which networks' logged costs (every ``--log-every`` iterations, from the
@@ -72,6 +76,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import numpy as np  # noqa: E402
 import trainers  # noqa: E402
+from peak import llvm_cpu, machine_peak, this_process_kernel  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from initstudy.model import net as net_module  # noqa: E402
@@ -99,21 +104,25 @@ def print_flops(layers, m, iterations):
     return per_iteration * iterations
 
 
-def print_table(rows, flops, peak):
+def print_table(rows, flops, peak, local_peak, kernel):
     """One line per trainer and activation: s/network spread, GFLOP/s, ratio to the notebook
-    loop with the same activation, share of peak. ``rows`` maps ``(trainer, activation)``
-    to ``(label, seconds)``."""
-    peak_med = float(np.median(peak))
-    print(f"matmul peak, 1 thread: {spread(peak)} GFLOP/s (min/med/max)")
+    loop with the same activation, share of the machine's peak (``peak``, measured unpinned
+    in a child process) and of this process's BLAS (``local_peak``, kernel ``kernel``).
+    ``rows`` maps ``(trainer, activation)`` to ``(label, seconds)``."""
+    peak_med, local_med = float(np.median(peak)), float(np.median(local_peak))
+    print(f"matmul peak, 1 thread, this process ({kernel} kernel): {spread(local_peak)} GFLOP/s"
+          " (min/med/max)")  # fmt: skip
     print(f"{'trainer':36} {'act':>6} {'n':>3}  {'s / network: min / med / max':>30}"
-          f"  {'GFLOP/s':>8}  {'x notebook':>10}  {'of peak':>7}")  # fmt: skip
+          f"  {'GFLOP/s':>8}  {'x notebook':>10}  {'of peak':>7}"
+          f"  {'of ' + str(kernel):>12}")  # fmt: skip
     for (_, activation), (label, samples) in rows.items():
         med = float(np.median(samples))
         gflops = flops / med / 1e9
         notebook = rows.get(("notebook", activation))
         ratio = f"{np.median(notebook[1]) / med:10.1f}" if notebook else f"{'-':>10}"
         print(f"{label:36} {activation:>6} {len(samples):3d}  {spread(samples):>30}"
-              f"  {gflops:8.2f}  {ratio}  {gflops / peak_med:7.0%}")  # fmt: skip
+              f"  {gflops:8.2f}  {ratio}  {gflops / peak_med:7.0%}"
+              f"  {gflops / local_med:12.0%}")  # fmt: skip
 
 
 def print_equality(name, seeds, costs, accs, nb_costs, nb_accs, log_every):
@@ -140,7 +149,7 @@ def print_equality(name, seeds, costs, accs, nb_costs, nb_accs, log_every):
         )
 
 
-def run_shape(args, layers, iterations, networks, nb_networks, data, backends):
+def run_shape(args, layers, iterations, networks, nb_networks, data, backends, peak):
     """Time every trainer on one shape, each activation in turn, and print the table.
 
     Returns the seeds and the checked runs, ``runs[(trainer, activation)]``.
@@ -153,7 +162,7 @@ def run_shape(args, layers, iterations, networks, nb_networks, data, backends):
           f" {iterations} iterations,"
           f" lr {lr}, He seeds 0..{networks - 1}, activations {', '.join(acts)} ==")  # fmt: skip
     flops = print_flops(layers, data[0].shape[1], iterations)
-    peak, rows, runs, jax_final = trainers.matmul_gflops(), {}, {}, {}
+    local_peak, rows, runs, jax_final = trainers.matmul_gflops(), {}, {}, {}
     # Trainer by trainer, its activations one after the other: side by side in time.
     if "notebook" not in skip and nb_networks > 0:
         nb_W, nb_b = [w[:nb_networks] for w in W], [v[:nb_networks] for v in b]
@@ -183,8 +192,8 @@ def run_shape(args, layers, iterations, networks, nb_networks, data, backends):
                 data, W, b, lr, iterations, every, backend, args.repeats, act
             )
             rows[backend, act] = (f"project {backend} (train_batch, B={networks})", seconds)
-    peak += trainers.matmul_gflops()
-    print_table(rows, flops, peak)
+    local_peak += trainers.matmul_gflops()
+    print_table(rows, flops, peak, local_peak, this_process_kernel())
     for act in jax_final if backends else ():
         final = runs[backends[0], act][0][:, -1]
         print(f"JAX's trained costs vs the project's ({act}): max relative difference "
@@ -241,10 +250,16 @@ def main(argv: list[str] | None = None) -> None:
           f" clock: {args.clock} time")  # fmt: skip
     print(f"Python : {platform.python_version()}, NumPy {np.__version__}, JAX "
           f"{trainers.jax_available() or 'not installed'}")  # fmt: skip
+    print(f"LLVM   : {llvm_cpu()} (what numba compiles for)")
+    peak = machine_peak()
+    pins = ", ".join(f"{k}={v}" for k, v in peak.pinned.items()) or "none set here"
+    print(f"Peak   : {spread(peak.samples)} GFLOP/s (min/med/max), one thread, float64 2048^3,"
+          f" in a child process with OpenBLAS's pinning unset ({pins}): {peak.kernel} kernel;"
+          f" this process: {this_process_kernel()} kernel")  # fmt: skip
     with threadpool_limits(limits=1):
         seeds, runs = run_shape(args, [2, 10, 5, 1], args.iterations, args.networks,
                                 min(args.notebook_networks or args.networks, args.networks),
-                                data, backends)  # fmt: skip
+                                data, backends, peak.samples)  # fmt: skip
         if ("notebook", "relu") in runs:
             print(f"\nThe project against the notebook loop (ReLU, {args.log_every}-iteration"
                   " log):")  # fmt: skip
@@ -254,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.deep_networks > 0:
             deep = [2] + [args.deep_width] * args.deep_hidden + [1]
             run_shape(args, deep, args.deep_iterations, args.deep_networks,
-                      args.deep_networks, data, backends)  # fmt: skip
+                      args.deep_networks, data, backends, peak.samples)  # fmt: skip
     print(f"\nLoad   : {' '.join(f'{v:.2f}' for v in os.getloadavg())} at the end")
 
 
