@@ -67,33 +67,38 @@ def copy_workflow(dest: Path) -> None:
             shutil.copy2(src, dest / part)
 
 
-def job_cpu_times(logs: Path) -> pd.DataFrame:
+def job_cpu_times(results: Path) -> pd.DataFrame:
     """Each job's start-up and work CPU seconds, read from the last line of its log.
 
     Parameters
     ----------
-    logs : Path
-        The study's ``results/logs`` folder.
+    results : Path
+        The study's ``results`` folder: the main grid's logs in ``logs``, each
+        experiment's in ``experiments/<name>/logs``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per job: ``log`` (path below ``logs``), ``rule`` (its first
-        folder, or its file name without ``.log``), ``part`` (``main``, ``depth``
-        or ``report``: :data:`PARTS_OF_STUDY`), ``start_up``, ``work``.
+        One row per job: ``log`` (path below ``results``), ``rule`` (the first
+        folder below ``logs``, or its file name without ``.log``), ``part`` (``main``,
+        ``depth`` or ``report``: :data:`PARTS_OF_STUDY`; ``experiment <name>`` for an
+        experiment's jobs), ``start_up``, ``work``.
     """
     rows = []
-    for path in sorted(logs.rglob("*.log")):
+    for path in sorted(results.rglob("logs/**/*.log")):
         found = CPU_LINE.findall(path.read_text(errors="replace"))
         if not found:
             continue
-        name = path.relative_to(logs)
-        rule = name.parts[0].removesuffix(".log")
+        name = path.relative_to(results)
+        below = name.parts[name.parts.index("logs") + 1 :]
+        rule = below[0].removesuffix(".log")
+        part = PARTS_OF_STUDY.get(rule, "main")
+        if name.parts[0] == "experiments":
+            part = f"experiment {name.parts[1]}"
         start_up, work = map(float, found[-1])
         rows.append(
-            {"log": str(name), "rule": rule, "part": PARTS_OF_STUDY.get(rule, "main"),
-             "start_up": start_up, "work": work}
-        )  # fmt: skip
+            {"log": str(name), "rule": rule, "part": part, "start_up": start_up, "work": work}
+        )
     return pd.DataFrame(rows)
 
 
@@ -130,12 +135,12 @@ def run_study(workdir: Path, cores: int, configfile: str | None) -> tuple[float,
 
 def report(workdir: Path, cores: int, wall: float, snakemake_cpu: float, total: float) -> None:
     """Print the measures (see the module docstring)."""
-    jobs = job_cpu_times(workdir / "results/logs")
+    jobs = job_cpu_times(workdir / "results")
     usable = min(cores, os.cpu_count() or 1)
     capacity = wall * usable
     start_up, work = jobs["start_up"].sum(), jobs["work"].sum()
     n_networks = len(pd.read_csv(workdir / "results/metrics/runs.csv"))
-    train = jobs[jobs["rule"] == "train"]
+    train = jobs[(jobs["rule"] == "train") & (jobs["part"] == "main")]
     print(f"machine: {os.cpu_count()} logical cores; snakemake --cores {cores}")
     print(f"main grid: {n_networks} networks in {len(train)} training jobs; {len(jobs)} jobs")
     print(f"wall time of the whole study: {wall:.1f} s")
@@ -148,10 +153,10 @@ def report(workdir: Path, cores: int, wall: float, snakemake_cpu: float, total: 
     per_part = jobs.groupby("part")[["start_up", "work"]].sum()
     per_part["jobs"] = jobs.groupby("part").size()
     print("CPU seconds per part of the study:\n" + per_part.round(1).to_string())
-    per_rule = jobs.groupby("rule")[["start_up", "work"]].agg(["sum", "mean"])
+    per_rule = jobs.groupby(["part", "rule"])[["start_up", "work"]].agg(["sum", "mean"])
     print("CPU seconds per rule (sum and mean per job):\n" + per_rule.round(3).to_string())
     print(
-        f"training work: {train['work'].sum():.1f} s CPU, "
+        f"main grid's training work: {train['work'].sum():.1f} s CPU, "
         f"{train['work'].sum() / n_networks:.3f} s per network"
     )
     print(
