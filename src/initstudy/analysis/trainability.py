@@ -14,9 +14,9 @@ by two depths read off the intervals, never off point estimates alone:
   train, beyond the interval's doubt);
 - ``shallowest_untrainable``: the shallowest depth whose interval lies below 1/2.
 
-Theory's ``6 xi_c`` then agrees with the measurement when it lies between the two
-(or beyond the deepest depth measured when every depth trains), and the table says
-which way it misses otherwise.
+Theory's ``6 xi_c`` then agrees with the measurement when it lies between the two;
+where the measurement has one side only (no depth fails, or none trains), theory is
+at most consistent with it, and the table says which way it misses otherwise.
 """
 
 from __future__ import annotations
@@ -145,6 +145,12 @@ def boundary_table(cells: pd.DataFrame) -> pd.DataFrame:
 def agreement(six_xi_c: float, deepest: float, shallowest: float) -> str:
     """Where theory's ``6 xi_c`` lies against a column's measured bracket.
 
+    ``agrees`` only where the measurement brackets the boundary on both sides
+    (a depth that trains and a deeper one that fails) and ``6 xi_c`` lies
+    between them; ``consistent`` where it has one side only and ``6 xi_c`` lies
+    on it (beyond a depth that trains, or short of one that fails): a bound
+    that theory meets, not a boundary it drew.
+
     Parameters
     ----------
     six_xi_c : float
@@ -154,7 +160,7 @@ def agreement(six_xi_c: float, deepest: float, shallowest: float) -> str:
 
     Returns
     -------
-    {"agrees", "theory_deeper", "theory_shallower", "undecided", "no_prediction"}
+    {"agrees", "consistent", "theory_deeper", "theory_shallower", "undecided", "no_prediction"}
     """
     if np.isnan(six_xi_c):
         return "no_prediction"
@@ -164,7 +170,7 @@ def agreement(six_xi_c: float, deepest: float, shallowest: float) -> str:
         return "theory_deeper"
     if not np.isnan(deepest) and six_xi_c < deepest:
         return "theory_shallower"
-    return "agrees"
+    return "consistent" if np.isnan(deepest) or np.isnan(shallowest) else "agrees"
 
 
 #: Points of the fine sigma_w^2 grid on which theory is tabled and 6 xi_c drawn.

@@ -21,6 +21,7 @@ PLANE_INITIALIZERS = ("he", "lecun", "glorot")
 #: Words of each value of ``agreement``.
 AGREEMENT_TEXT = {
     "agrees": "agrees",
+    "consistent": "consistent (one side measured)",
     "theory_deeper": "theory deeper than measured",
     "theory_shallower": "theory shallower than measured",
     "undecided": "undecided",
@@ -97,6 +98,7 @@ def panel_facts(
         "theory_train": theory_train,
         "columns": columns,
         "n_agree": int(counts.get("agrees", 0)),
+        "n_consistent": int(counts.get("consistent", 0)),
         "n_decided": int(
             len(boundary) - counts.get("undecided", 0) - counts.get("no_prediction", 0)
         ),
