@@ -40,6 +40,27 @@ TRAINED_STATUS = "ok"
 #: The columns a map column (one sigma_w^2, every depth) is keyed on, where the table has them;
 #: a cell of the map is a column's key and its depth.
 COLUMN_KEYS = ("activation", "bias_std", "dataset", "learning_rate", "init", "scale", "width")
+#: Keys of a panel of the map (one figure panel, one report table) beside ``activation`` and
+#: ``sigma_b2``, where the map has them.
+PANEL_STRATA = ("dataset", "learning_rate", "width")
+
+
+def panel_keys(cells: pd.DataFrame) -> list[str]:
+    """The columns that split the map's cells into panels: ``activation``, ``sigma_b2`` and
+    whichever of :data:`PANEL_STRATA` the cells have.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        :func:`trainability_cells`.
+
+    Returns
+    -------
+    list of str
+    """
+    return ["activation", "sigma_b2", *[key for key in PANEL_STRATA if key in cells]]
+
+
 #: Significant digits kept of sigma_w^2 and sigma_b^2 (their floats carry rounding of sqrt).
 DIGITS = 10
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from initstudy.analysis.trainability import panel_keys
 from initstudy.plots.plots import finish_panels, panel_grid
 
 #: Colour map of the share trained (0: no seed trains, 1: every seed trains).
@@ -65,8 +66,7 @@ def plot_trainability_map(
     -------
     matplotlib.figure.Figure
     """
-    extra = [key for key in ("dataset", "learning_rate", "width") if key in cells]
-    keys = ["activation", "sigma_b2", *extra]
+    keys = panel_keys(cells)
     groups = list(cells.groupby(keys, sort=True))
     fig, axes = panel_grid(max(1, len(groups)), 2, (4.6, 3.6))
     image = None
@@ -117,7 +117,7 @@ def plot_trainability_map(
         ax.minorticks_off()
         ax.set_xlabel("σ_w² (weight variance × fan-in)")
         ax.set_ylabel("hidden layers")
-        detail = [str(row[key]) if key == "dataset" else f"{key} {row[key]:g}" for key in extra]
+        detail = [str(row[key]) if key == "dataset" else f"{key} {row[key]:g}" for key in keys[2:]]
         if np.isfinite(critical):
             detail.append(f"critical σ_w² {critical:.3g}")
         title = _panel_title(row["activation"], row["sigma_b2"], ", ".join(detail))

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from initstudy.analysis.trainability import COLUMN_KEYS
+from initstudy.analysis.trainability import COLUMN_KEYS, panel_keys
 from initstudy.model.init import weight_variance
 
 #: Initializers drawn as points of the (sigma_w^2, sigma_b^2) plane (equal hidden widths).
@@ -27,14 +27,6 @@ AGREEMENT_TEXT = {
     "undecided": "undecided",
     "no_prediction": "no prediction (the signal grows without bound)",
 }
-
-
-def _panel_keys(cells: pd.DataFrame) -> list[str]:
-    return [
-        "activation",
-        "sigma_b2",
-        *[k for k in ("dataset", "learning_rate", "width") if k in cells],
-    ]
 
 
 def _share(row) -> dict:
@@ -141,7 +133,7 @@ def trainability_facts(
     -------
     dict
     """
-    keys = _panel_keys(cells)
+    keys = panel_keys(cells)
     column_keys = [k for k in COLUMN_KEYS if k in boundary]
     panels = []
     for values, panel in cells.groupby(keys, sort=True):
