@@ -83,12 +83,13 @@ def test_tiny_grid_with_reruns_compares_every_cell_run_by_run(tmp_path):
     change = (paired["final_cost_rerun"] / paired["final_cost"] - 1).abs()
     perturbed = paired["rerun"] == "perturbed"
     # He x1 trains stably: both reruns end within rounding of the reference. Random x10
-    # starts saturated and amplifies a change of 1e-13 in its weights (measured: 15 % of the
-    # final cost on one CPU, 12 % on another, whose vector width splits the kernel's sums
-    # differently), which is what the reruns are there to show.
+    # starts saturated and amplifies a change of 1e-13 in its weights, which is what the
+    # reruns are there to show. How far it lands depends on the last bits of the trajectory
+    # (measured: 15 % and 12 % of the final cost on two CPUs, 0.17 % on a third once the
+    # kernel's sums were split differently), so the test asks for the amplification, not a
+    # size: config/README.md quotes "at least 1e-6", seven orders above the perturbation.
     assert change[paired["init"] == "he"].max() < 1e-11
-    # config/README.md quotes it: "more than 5 % away".
-    assert change[perturbed & (paired["init"] == "random")].max() > 0.05
+    assert change[perturbed & (paired["init"] == "random")].max() > 1e-6
     robustness = pd.read_csv(metrics / "robustness.csv")
     assert len(robustness) == 4 * 2
     flips = (paired["test_accuracy"] >= 0.9) != (paired["test_accuracy_rerun"] >= 0.9)
