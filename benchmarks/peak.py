@@ -19,30 +19,14 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 #: The variables that pin OpenBLAS's kernel; unset in the child only.
 PINNING_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+#: The library's sources, which ``trainers`` imports.
+SRC = Path(__file__).resolve().parents[1] / "src"
 #: LLVM's host features worth printing: the vector extensions numba may use.
 VECTOR_FEATURES = ("sse4.2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512vl")
-
-_CHILD = r"""
-import json, sys, time
-import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
-n, repeats = int(sys.argv[1]), int(sys.argv[2])
-with threadpool_limits(limits=1):
-    rng = np.random.default_rng(0)
-    a, b = rng.random((n, n)), rng.random((n, n))
-    a @ b
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        samples.append(2 * n**3 / (time.perf_counter() - start) / 1e9)
-blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
-print(json.dumps({"samples": samples, "kernel": blas[0].get("architecture") if blas else None,
-                  "library": blas[0].get("internal_api") if blas else None}))
-"""
 
 
 @dataclass(frozen=True)
@@ -82,8 +66,10 @@ def machine_peak(n: int = 2048, repeats: int = 5) -> Peak:
     env = {k: v for k, v in os.environ.items() if k not in PINNING_VARIABLES}
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
+    # This file run as a script (below), with the library on its path for ``trainers``.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(n), str(repeats)],
+        [sys.executable, __file__, str(n), str(repeats)],
         env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -108,3 +94,13 @@ def llvm_cpu() -> str:
     features = llvm.get_host_cpu_features()
     shown = [name for name in VECTOR_FEATURES if features.get(name)]
     return f"{llvm.get_host_cpu_name()} ({' '.join(shown) or 'no vector extensions'})"
+
+
+if __name__ == "__main__":
+    # The child of machine_peak: its environment is set, so NumPy may be imported now.
+    import trainers
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        samples = trainers.matmul_gflops(int(sys.argv[1]), int(sys.argv[2]))
+    print(json.dumps({"samples": samples, "kernel": this_process_kernel()}))
