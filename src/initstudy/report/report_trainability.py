@@ -91,6 +91,7 @@ def panel_facts(
         "columns": columns,
         "n_agree": int(counts.get("agrees", 0)),
         "n_consistent": int(counts.get("consistent", 0)),
+        "n_missed": int(counts.get("theory_deeper", 0) + counts.get("theory_shallower", 0)),
         "n_decided": int(
             len(boundary) - counts.get("undecided", 0) - counts.get("no_prediction", 0)
         ),
