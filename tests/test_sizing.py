@@ -9,11 +9,13 @@ from conftest import REPO
 
 from initstudy.grid.config_file import load_config, load_experiment
 from initstudy.grid.grid import batch_values, grid_cells
-from initstudy.grid.plan import experiment_configs
+from initstudy.grid.plan import Plan, experiment_configs
 from initstudy.grid.sizing import (
+    ACTIVATION_COST,
     JOB_START_SECONDS,
     StudyTooLargeError,
     check_fits,
+    job_seconds,
     rule_mem_mb,
     study_size,
 )
@@ -172,3 +174,32 @@ def test_rule_memory_and_the_advice_to_split():
     part = copy.deepcopy(config)
     part["grid"]["seeds"] = list(range(69905))
     check_fits(part, _size(part), 4000)  # the advice is right: a part fits
+
+
+def test_a_training_jobs_estimate_counts_its_own_cells_by_hand():
+    """job_seconds: each cell on its own shape, data set and activation (tanh 3.7 ReLU's)."""
+    study = load_config(REPO / "config/config.yaml")
+    main = Plan("", study, "data")
+    he_job = main.train_job_cells["he/scale-1/dataset-moons"]
+    # 4 learning rates on moons (300 training points) of [2, 10, 5, 1] (75 weights), 10 seeds,
+    # 20000 iterations, ReLU
+    assert len(he_job) == 4
+    assert job_seconds(study, he_job, "numba") == pytest.approx(
+        JOB_START_SECONDS + 4 * 10 * 20000 * 300 * 75 * 1.3e-9
+    )
+    tanh = copy.deepcopy(study)
+    tanh["model"]["activation"] = "tanh"
+    assert ACTIVATION_COST["tanh"] == 3.7
+    assert job_seconds(tanh, he_job, "numba") - JOB_START_SECONDS == pytest.approx(
+        3.7 * (job_seconds(study, he_job, "numba") - JOB_START_SECONDS)
+    )
+    # The depth experiment's jobs differ by depth: [2, 8 × d, 1] has 16 + (d - 1)·64 + 8
+    # weights; a job trains its cell's 2 learning rates on 300 points, 12 seeds, 2000 iterations
+    depth_config = load_experiment("depth", experiment_configs(study)["depth"])
+    depth = Plan("depth", depth_config, "data")
+    for name, cells in depth.train_job_cells.items():
+        layers = 2 if "depth-2" in name else 10
+        weights = 16 + (layers - 1) * 64 + 8
+        assert job_seconds(depth_config, cells, "numba") == pytest.approx(
+            JOB_START_SECONDS + 2 * 12 * 2000 * 300 * weights * 1.3e-9
+        ), name

@@ -117,6 +117,34 @@ class Plan:
         return cell_pattern(self.job_axes)
 
     @cached_property
+    def train_job_cells(self) -> dict[str, list[dict]]:
+        """Every training job's name (its cells' folder on the job axes) -> its cells, both in
+        config order."""
+        jobs: dict[str, list[dict]] = {}
+        for cell in self.cells:
+            name = cell_path({axis: cell[axis] for axis in self.job_axes})
+            jobs.setdefault(name, []).append(cell)
+        return jobs
+
+    @cached_property
+    def train_jobs(self) -> list[str]:
+        """Every training job's name, in config order."""
+        return list(self.train_job_cells)
+
+    def job_name(self, wildcards) -> str:
+        """The name of the training job these wildcards name (one of :attr:`train_jobs`).
+
+        Parameters
+        ----------
+        wildcards : mapping
+
+        Returns
+        -------
+        str
+        """
+        return cell_path(cell_from_wildcards(wildcards, self.job_axes))
+
+    @cached_property
     def seeds(self) -> list[int]:
         """The seeds of every cell."""
         return [int(seed) for seed in self.config["grid"]["seeds"]]

@@ -26,6 +26,10 @@ from initstudy.grid.grid import axis_levels, further_axes
 
 #: Seconds per multiply-add of one training iteration on one point (see the module notes).
 SECONDS_PER_MULTIPLY_ADD = {"numba": 1.3e-9, "numpy": 2.7e-9}
+#: Cost of a training iteration relative to ReLU's, per activation: tanh 0.987 s against ReLU
+#: 0.264 s per network of the notebook's shape (benchmarks/bench_trainer.py, 2026-12-03; 1.7
+#: times at the deep shape). The estimate takes the costliest activation of the grid.
+ACTIVATION_COST = {"relu": 1.0, "linear": 1.0, "tanh": 3.7}
 #: Seconds to start a job's Python process and import the libraries.
 JOB_START_SECONDS = 1.5
 #: Memory of a job's process before any array of the study (measured: 225 MB).
@@ -141,7 +145,19 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
     points, held_out = _largest_data(config)
     weights = sum(a * b for a, b in pairwise(layers))
     units = sum(layers[1:])
-    seconds = seeds * model["iterations"] * points * weights * SECONDS_PER_MULTIPLY_ADD[backend]
+    activations = (
+        axis_levels(config, "activation")
+        if "activation" in further_axes(config)
+        else [model["activation"]]
+    )
+    seconds = (
+        seeds
+        * model["iterations"]
+        * points
+        * weights
+        * SECONDS_PER_MULTIPLY_ADD[backend]
+        * max(ACTIVATION_COST[activation] for activation in activations)
+    )
     buffers = seeds * units * (points * BUFFERS_PER_UNIT[backend] + held_out) * 8
     logs = model["iterations"] // model["log_every"] + 2
     tables = seeds * logs * BYTES_PER_ROW + seeds * (weights + units) * 8 * 3
@@ -178,6 +194,43 @@ def _largest_data(config: dict) -> tuple[int, int]:
     points = max(int(spec["n_train"]) for spec in used)
     held_out = max(int(spec.get("n_validation", 0)) + int(spec["n_test"]) for spec in used)
     return points, held_out
+
+
+def job_seconds(config: dict, cells: list[dict], backend: str) -> float:
+    """Estimated wall time of one training job: its start, then its cells one after the other,
+    each on its own shape, data set and activation.
+
+    Parameters
+    ----------
+    config : dict
+        The grid's validated config.
+    cells : list of dict
+        The job's cells (:meth:`initstudy.grid.plan.Plan.train_job_cells`).
+    backend : {"numpy", "numba"}
+
+    Returns
+    -------
+    float
+    """
+    model = config["model"]
+    seeds = len(config["grid"]["seeds"])
+    base = config["dataset"]
+    specs = {base.get("name", "circles"): base} | {
+        name: {**base, **changes} for name, changes in config.get("datasets", {}).items()
+    }
+    seconds = JOB_START_SECONDS
+    for cell in cells:
+        settings = cell_settings(cell, config)
+        weights = sum(a * b for a, b in pairwise(settings.layers))
+        seconds += (
+            seeds
+            * model["iterations"]
+            * int(specs[settings.dataset]["n_train"])
+            * weights
+            * SECONDS_PER_MULTIPLY_ADD[backend]
+            * ACTIVATION_COST[settings.activation]
+        )
+    return seconds
 
 
 def rule_mem_mb(size: StudySize) -> dict[str, int]:
