@@ -17,6 +17,8 @@ for plan in PLANS:
             f"{plan.results}/logs/aggregate.log",
         benchmark:
             f"{plan.results}/benchmarks/aggregate.tsv"
+        group:
+            cluster_group(SUMMARY_GROUP)
         conda:
             ENV
         threads: 1

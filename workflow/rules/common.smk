@@ -78,9 +78,18 @@ from initstudy.util.lock import (  # noqa: E402
     remove_stale_temporaries,
 )
 from initstudy.analysis.reproduction import setup_differences  # noqa: E402
+from initstudy.grid.cluster import (  # noqa: E402
+    ALL_COMPONENTS,
+    SIDE_GROUP,
+    SUMMARY_GROUP,
+    group_components,
+    runtime_minutes,
+    training_groups,
+)
 from initstudy.grid.sizing import (  # noqa: E402
     StudyTooLargeError,
     check_fits,
+    job_seconds,
     machine_mb,
     resolve_backend_name,
     rule_mem_mb,
@@ -141,13 +150,66 @@ EXPERIMENTS = {
 PLANS = [MAIN, *EXPERIMENTS.values()]
 # Rules whose memory grows with the grid take it from its estimate.
 MEM_MB = {plan.name: rule_mem_mb(SIZES[plan.name]) for plan in PLANS}
+# Each training job's estimated seconds (grid.sizing.job_seconds): its time limit
+# (grid.cluster.runtime_minutes) and, on a cluster, its group: each grid's training jobs are
+# submitted in groups of about cluster.group_minutes of estimated work (a local run ignores
+# groups). Job name -> seconds, and job name -> group id.
+JOB_SECONDS = {
+    plan.name: {
+        name: job_seconds(plan.config, cells, BACKEND)
+        for name, cells in plan.train_job_cells.items()
+    }
+    for plan in PLANS
+}
+TRAINING_GROUPS = {
+    plan.name: training_groups(
+        plan.rule_name("train"), JOB_SECONDS[plan.name], config["cluster"]["group_minutes"]
+    )
+    for plan in PLANS
+}
+
+
+# Each group id spans the disconnected jobs it names (--group-components): the training groups
+# as many as the grid gives them, the others all of theirs.
+GROUP_COMPONENTS = {
+    **{
+        group: count
+        for groups in TRAINING_GROUPS.values()
+        for group, count in group_components(groups).items()
+    },
+    SUMMARY_GROUP: ALL_COMPONENTS,
+    SIDE_GROUP: ALL_COMPONENTS,
+    "compile": ALL_COMPONENTS,
+}
+
+
+def cluster_group(group_id):
+    """A rule's ``group:``: the id (or a function of the wildcards giving it), which first adds
+    :data:`GROUP_COMPONENTS` to the run's group settings.
+
+    Snakemake has no directive for group components: a group id shared by jobs without edges
+    between them makes one group job per job unless ``--group-components`` says how many to
+    bundle, and the training groups' ids come from the grid, which a profile cannot list. Snakemake
+    9 sets the run's group settings after it parses the workflow and asks each job for its group
+    while it builds the groups (cluster runs only; a local run never asks), so the counts are
+    added from here. Counts given on the command line or in a profile win. Checked by
+    tests/test_slurm.py (grouped jobs go through sbatch as groups).
+    """
+
+    def group(wildcards):
+        settings = workflow.group_settings
+        if settings is not None and not GROUP_COMPONENTS.keys() <= settings.group_components.keys():
+            settings.group_components = {**GROUP_COMPONENTS, **dict(settings.group_components)}
+        return group_id(wildcards) if callable(group_id) else group_id
+
+    return group
+
+
 AXES = MAIN.axes
 CELLS = MAIN.cells
 JOB_AXES = MAIN.job_axes
 # Every training job's name, in config order.
-TRAIN_JOBS = list(
-    dict.fromkeys(cell_path({axis: cell[axis] for axis in JOB_AXES}) for cell in CELLS)
-)
+TRAIN_JOBS = MAIN.train_jobs
 DATASETS = dataset_specs(config)
 BASE_DATA = config["dataset"]["name"]
 SEEDS = MAIN.seeds

@@ -62,6 +62,8 @@ rule depth_signal:
         f"{RESULTS}/logs/depth/signal/{{depth_init}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/depth/signal/{{depth_init}}.tsv"
+    group:
+        cluster_group(SIDE_GROUP)
     conda:
         ENV
     threads: 1
@@ -96,6 +98,8 @@ rule depth_ratios:
         f"{RESULTS}/logs/depth/ratios.log",
     benchmark:
         f"{RESULTS}/benchmarks/depth/ratios.tsv"
+    group:
+        cluster_group(SIDE_GROUP)
     conda:
         ENV
     threads: 1
@@ -118,6 +122,8 @@ rule depth_spread:
         f"{RESULTS}/logs/depth/spread.log",
     benchmark:
         f"{RESULTS}/benchmarks/depth/spread.tsv"
+    group:
+        cluster_group(SIDE_GROUP)
     conda:
         ENV
     threads: 1
@@ -147,6 +153,8 @@ rule depth_glorot:
         f"{RESULTS}/logs/depth/glorot.log",
     benchmark:
         f"{RESULTS}/benchmarks/depth/glorot.tsv"
+    group:
+        cluster_group(SIDE_GROUP)
     conda:
         ENV
     threads: 1

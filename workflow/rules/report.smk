@@ -16,6 +16,8 @@ rule reproduce_notebook:
     benchmark:
         f"{RESULTS}/benchmarks/reproduce_notebook.tsv"
     priority: 1
+    group:
+        cluster_group(SIDE_GROUP)
     conda:
         ENV
     threads: 1
@@ -45,6 +47,8 @@ for plan in EXPERIMENTS.values():
             f"{plan.results}/logs/section.log",
         benchmark:
             f"{plan.results}/benchmarks/section.tsv"
+        group:
+            cluster_group(SUMMARY_GROUP)
         conda:
             ENV
         threads: 1

@@ -19,6 +19,9 @@ rule compile_kernels:
         f"{RESULTS}/benchmarks/compile_kernels/{{kernel}}.tsv"
     wildcard_constraints:
         kernel="|".join(KERNELS),
+    # Cluster runs: both kernels in one submission (the Slurm profile sets one thread each).
+    group:
+        cluster_group("compile")
     conda:
         ENV
     # Compiling is one thread, but nothing trains before both jobs end: claiming two cores
@@ -55,12 +58,19 @@ for plan in PLANS:
             f"{plan.results}/logs/train/{plan.train_job}.log",
         benchmark:
             f"{plan.results}/benchmarks/train/{plan.train_job}.tsv"
+        # Cluster runs only (ignored locally): about cluster.group_minutes of jobs per submission.
+        group:
+            cluster_group(
+                lambda wildcards, plan=plan: TRAINING_GROUPS[plan.name][plan.job_name(wildcards)]
+            )
         conda:
             ENV
         threads: 1
         resources:
             mem_mb=MEM_MB[plan.name]["train_cell"],
-            runtime=30 * len(plan.batch),
+            runtime=lambda wildcards, plan=plan: runtime_minutes(
+                JOB_SECONDS[plan.name][plan.job_name(wildcards)]
+            ),
         params:
             cells=plan.job_cells,
             data=plan.job_data,

@@ -26,6 +26,8 @@ for plan in EXPERIMENTS.values():
                 f"{plan.results}/logs/trainability_map.log",
             benchmark:
                 f"{plan.results}/benchmarks/trainability_map.tsv"
+            group:
+                cluster_group(SUMMARY_GROUP)
             conda:
                 ENV
             threads: 1
