@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import TINY, copy_workflow, snakemake
@@ -58,7 +59,7 @@ def slurm_cluster() -> None:
 
 
 SUBMITTED = re.compile(
-    r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.$", re.M
+    r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.$", re.M
 )
 TABLES = ("runs.csv", "costs.csv", "summary.csv", "comparisons.csv")
 
@@ -85,10 +86,21 @@ def test_tiny_study_through_sbatch_equals_the_local_run(slurm_cluster, tmp_path,
     assert len(set(job_ids)) == len(job_ids)
     for _, slurm_id, log in submitted:
         assert log.endswith(f"/{slurm_id}.log")
-    # Snakemake announces a cluster job as "rule X:" and a local one as "localrule X:".
-    remote = re.findall(r"^rule (\w+):", output, re.M)
-    assert remote.count("train_cell") == 5 and "aggregate" in remote
-    assert len(submitted) == len(remote)
+    # Grouped (grid.cluster): one sbatch per group, whose log folder names the group and its
+    # rules. The five training jobs go in one submission, the two compilations in another.
+    folders = {Path(log).parent.name: Path(log) for _, _, log in submitted}
+    assert len(folders) == len(submitted) == 3, output[-3000:]
+    assert sorted(folders) == [
+        "group_compile_compile_kernels",
+        "group_summary_aggregate",
+        "group_train-0_train_cell",
+    ], output[-3000:]
+    # Inside its allocation, the training group's Snakemake ran all five jobs.
+    inside = folders["group_train-0_train_cell"].read_text()
+    assert "5 of 5 steps (100%) done" in inside, inside[-3000:]
+    assert set(re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", inside)) == {"train_cell"}
+    # Nothing that runs on a cluster node ran outside a group.
+    assert re.findall(r"^rule (\w+):", output, re.M) == []
     for table in TABLES:
         local = (tiny_study / "results/metrics" / table).read_bytes()
         assert (workdir / "results/metrics" / table).read_bytes() == local, table
