@@ -1,12 +1,15 @@
 # The two set-up commands of the README, and the checks and publishing steps CI runs.
 #   make study   -- Python environment (pinned, pip) + the whole default study
 #   make test    -- the same environment + test/lint tools, then lint and the test suite
-#   make report  -- the study (if not up to date), then results/report.html and results/report.zip
-#                   (and results/site/index.html, the page publish.yml deploys)
+#   make report  -- the study (if not up to date), then report.html and report.zip in the
+#                   config's results folder (and site/index.html there, the page publish.yml
+#                   deploys)
 #   make tiny    -- the tiny study of .test/config/config.yaml and its HTML report (CI)
 # Another study: make study CONFIG=my-study.yaml, then make report CONFIG=my-study.yaml
 # (--report must see the same --configfile as the run).
 
+# PYTHON: the interpreter that creates the environment (3.11 or newer), e.g.
+#   make study PYTHON=python3.12
 PYTHON ?= python3
 VENV ?= .venv
 CORES ?= 4
@@ -14,14 +17,19 @@ CONFIG ?=
 BIN := $(VENV)/bin
 CONFIGFILE := $(if $(CONFIG),--configfile $(CONFIG))
 TINY := --configfile .test/config/config.yaml
+# The config's results folder (`results:`, default results), where make report writes.
+RESULTS = $(shell $(BIN)/python -c "import sys, yaml; print((yaml.safe_load(open(sys.argv[1])) or {}).get('results', 'results'))" $(or $(CONFIG),config/config.yaml))
 GITHUB_WORKFLOWS := .github/workflows/ci.yml .github/workflows/publish.yml
 
 .PHONY: study report tiny test lint pytest clean-results
 
-$(BIN)/.study-installed: requirements.txt
+# The pinned libraries, then the project itself (editable: `python -m initstudy` and the
+# README's Python example import this checkout's src/, as the workflow's jobs do).
+$(BIN)/.study-installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	touch $@
 
 $(BIN)/.dev-installed: $(BIN)/.study-installed requirements-dev.txt
@@ -32,9 +40,9 @@ study: $(BIN)/.study-installed
 	$(BIN)/snakemake --cores $(CORES) $(CONFIGFILE)
 
 report: study
-	$(BIN)/snakemake --report results/report.html $(CONFIGFILE)
-	$(BIN)/snakemake --report results/report.zip $(CONFIGFILE)
-	mkdir -p results/site && cp results/report.html results/site/index.html
+	$(BIN)/snakemake --report $(RESULTS)/report.html $(CONFIGFILE)
+	$(BIN)/snakemake --report $(RESULTS)/report.zip $(CONFIGFILE)
+	mkdir -p $(RESULTS)/site && cp $(RESULTS)/report.html $(RESULTS)/site/index.html
 
 tiny: $(BIN)/.study-installed
 	$(BIN)/snakemake --cores $(CORES) $(TINY)

@@ -69,7 +69,7 @@ def workflow_commands() -> list[str]:
 def fresh_copy(tmp_path_factory) -> Path:
     """A copy of the repository's sources as a clone has them, with the project's .venv."""
     dest = copy_workflow(tmp_path_factory.mktemp("clone"))
-    for part in ("Makefile", "requirements.txt", "requirements-dev.txt", ".test"):
+    for part in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml", ".test"):
         source = REPO / part
         if source.is_dir():
             subprocess.run(["cp", "-r", str(source), str(dest / part)], check=True)
@@ -189,10 +189,36 @@ def test_make_targets_run_the_documented_commands(fresh_copy, target):
         for command in (".venv/bin/snakemake --report results/report.html",
                         ".venv/bin/snakemake --report results/report.zip"):  # fmt: skip
             assert command in printed and command in README
+    if target == "study":
+        # The project itself too, so that `python -m initstudy` works after `make study`.
+        assert ".venv/bin/python -m pip install --quiet --no-deps --editable ." in printed
     if target == "tiny":
         assert "--configfile .test/config/config.yaml" in printed
     if target == "test":
         assert "check-jsonschema --builtin-schema vendor.github-workflows" in printed
+
+
+def test_make_report_writes_where_the_config_says(fresh_copy):
+    printed = run("make -n report CONFIG=.test/config/config.yaml", fresh_copy).stdout
+    assert ".venv/bin/snakemake --report results/tiny/report.html" in printed
+    assert "cp results/tiny/report.html results/tiny/site/index.html" in printed
+    assert "results/report.html" not in printed
+
+
+def test_the_environment_runs_the_package_without_pythonpath(tmp_path):
+    """`make study` installs the project (editable): its interpreter imports initstudy from
+    any folder, without PYTHONPATH."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    proc = subprocess.run(
+        [str(VENV / "bin/python"), "-m", "initstudy", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "usage: python -m initstudy" in proc.stdout
 
 
 def test_every_github_workflow_command_is_in_the_readme():
