@@ -80,6 +80,7 @@ from initstudy.util.lock import (  # noqa: E402
 from initstudy.analysis.reproduction import setup_differences  # noqa: E402
 from initstudy.grid.cluster import (  # noqa: E402
     ALL_COMPONENTS,
+    COMPILE_GROUP,
     SIDE_GROUP,
     SUMMARY_GROUP,
     group_components,
@@ -179,7 +180,7 @@ GROUP_COMPONENTS = {
     },
     SUMMARY_GROUP: ALL_COMPONENTS,
     SIDE_GROUP: ALL_COMPONENTS,
-    "compile": ALL_COMPONENTS,
+    COMPILE_GROUP: ALL_COMPONENTS,
 }
 
 
@@ -207,7 +208,6 @@ def cluster_group(group_id):
 
 AXES = MAIN.axes
 CELLS = MAIN.cells
-JOB_AXES = MAIN.job_axes
 # Every training job's name, in config order.
 TRAIN_JOBS = MAIN.train_jobs
 DATASETS = dataset_specs(config)

@@ -21,7 +21,7 @@ rule compile_kernels:
         kernel="|".join(KERNELS),
     # Cluster runs: both kernels in one submission (the Slurm profile sets one thread each).
     group:
-        cluster_group("compile")
+        cluster_group(COMPILE_GROUP)
     conda:
         ENV
     # Compiling is one thread, but nothing trains before both jobs end: claiming two cores

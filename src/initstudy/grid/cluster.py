@@ -11,6 +11,7 @@ room for a node three times slower than the estimate's.
 """
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 
 #: The time limit of a job is this many times its estimated duration (see the module notes).
@@ -21,6 +22,8 @@ SUMMARY_GROUP = "summary"
 #: The jobs that need no trained grid (the depth study's measurements at initialization, the
 #: notebook's rerun): one submitted job, beside the training.
 SIDE_GROUP = "side_studies"
+#: The two kernel compilations: one submitted job, before the training.
+COMPILE_GROUP = "compile"
 #: Group components standing for "every job of the group in one submission".
 ALL_COMPONENTS = 10_000
 
@@ -87,7 +90,4 @@ def group_components(groups: dict[str, str]) -> dict[str, int]:
     dict
         Group id -> number of jobs.
     """
-    counts: dict[str, int] = {}
-    for group in groups.values():
-        counts[group] = counts.get(group, 0) + 1
-    return counts
+    return dict(Counter(groups.values()))

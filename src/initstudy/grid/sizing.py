@@ -150,13 +150,8 @@ def study_size(config: dict, n_cells: int, cells_per_job: int, backend: str) -> 
         if "activation" in further_axes(config)
         else [model["activation"]]
     )
-    seconds = (
-        seeds
-        * model["iterations"]
-        * points
-        * weights
-        * SECONDS_PER_MULTIPLY_ADD[backend]
-        * max(ACTIVATION_COST[activation] for activation in activations)
+    seconds = max(
+        _cell_seconds(config, points, weights, activation, backend) for activation in activations
     )
     buffers = seeds * units * (points * BUFFERS_PER_UNIT[backend] + held_out) * 8
     logs = model["iterations"] // model["log_every"] + 2
@@ -185,11 +180,8 @@ def _largest_layers(config: dict) -> list[int]:
 def _largest_data(config: dict) -> tuple[int, int]:
     """Training and held-out points of the largest data sets the grid trains on (the base
     data set, or those of the ``dataset`` axis): the longest job's and the largest arrays."""
-    base = config["dataset"]
-    name = base.get("name", "circles")
-    specs = {name: base} | {
-        other: {**base, **changes} for other, changes in config.get("datasets", {}).items()
-    }
+    specs = _dataset_specs(config)
+    name = config["dataset"].get("name", "circles")
     used = [specs[other] for other in config["grid"].get("axes", {}).get("dataset") or [name]]
     points = max(int(spec["n_train"]) for spec in used)
     held_out = max(int(spec.get("n_validation", 0)) + int(spec["n_test"]) for spec in used)
@@ -212,25 +204,36 @@ def job_seconds(config: dict, cells: list[dict], backend: str) -> float:
     -------
     float
     """
-    model = config["model"]
-    seeds = len(config["grid"]["seeds"])
-    base = config["dataset"]
-    specs = {base.get("name", "circles"): base} | {
-        name: {**base, **changes} for name, changes in config.get("datasets", {}).items()
-    }
+    specs = _dataset_specs(config)
     seconds = JOB_START_SECONDS
     for cell in cells:
         settings = cell_settings(cell, config)
+        points = int(specs[settings.dataset]["n_train"])
         weights = sum(a * b for a, b in pairwise(settings.layers))
-        seconds += (
-            seeds
-            * model["iterations"]
-            * int(specs[settings.dataset]["n_train"])
-            * weights
-            * SECONDS_PER_MULTIPLY_ADD[backend]
-            * ACTIVATION_COST[settings.activation]
-        )
+        seconds += _cell_seconds(config, points, weights, settings.activation, backend)
     return seconds
+
+
+def _cell_seconds(config: dict, points: int, weights: int, activation: str, backend: str) -> float:
+    """Estimated seconds to train one cell's seeds: a multiply-add per weight, point, seed and
+    iteration, at the backend's speed and the activation's cost."""
+    return (
+        len(config["grid"]["seeds"])
+        * config["model"]["iterations"]
+        * points
+        * weights
+        * SECONDS_PER_MULTIPLY_ADD[backend]
+        * ACTIVATION_COST[activation]
+    )
+
+
+def _dataset_specs(config: dict) -> dict[str, dict]:
+    """Every data set a config names: ``dataset`` under its name, then each of ``datasets``
+    with its keys replaced (:func:`initstudy.model.data.dataset_specs` without its checks)."""
+    base = config["dataset"]
+    return {base.get("name", "circles"): base} | {
+        name: {**base, **changes} for name, changes in config.get("datasets", {}).items()
+    }
 
 
 def rule_mem_mb(size: StudySize) -> dict[str, int]:
