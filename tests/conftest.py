@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -99,3 +100,19 @@ def planned_jobs(stdout: str) -> set[str]:
     """Rule names of a dry run's job table."""
     table = stdout.split("Job stats:", 1)[1].split("total", 1)[0]
     return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
+
+
+#: A job of a dry run's list, ``rule X:`` or ``localrule X:`` and its indented fields. A job of a
+#: group (Snakemake shows cluster groups in every dry run) is indented under its group's header.
+DRY_RUN_JOB = re.compile(
+    r"^(?P<indent> *)(?:local)?rule (?P<rule>\w+):\n(?P<body>(?:(?P=indent)    .*\n)*)", re.M
+)
+
+
+def scheduled_jobs(stdout: str) -> list[tuple[str, dict[str, str]]]:
+    """Each job a dry run lists, grouped or not: its rule and its fields (``input``,
+    ``output``, ``wildcards``, ``reason``, ...), in the order listed."""
+    return [
+        (job["rule"], dict(re.findall(r"^\s+(\w+): (.*)$", job["body"], re.M)))
+        for job in DRY_RUN_JOB.finditer(stdout)
+    ]

@@ -1,12 +1,11 @@
 """The grid of named axes: cells, their paths, wildcards and columns; a real run with an axis."""
 
 import io
-import re
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import copy_workflow, snakemake
+from conftest import copy_workflow, scheduled_jobs, snakemake
 
 from initstudy.grid.grid import (
     add_axis_columns,
@@ -163,7 +162,7 @@ def _train_jobs(workdir, config) -> list[str]:
     """The training jobs a dry run with ``config`` schedules: their wildcards."""
     (workdir / "edited.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     out = snakemake(workdir, "-n", "--cores", "2", "--configfile", "edited.yaml").stdout
-    return re.findall(r"^rule train_cell:\n(?:    .*\n)*?    wildcards: (.*)$", out, re.M)
+    return [fields["wildcards"] for rule, fields in scheduled_jobs(out) if rule == "train_cell"]
 
 
 @pytest.mark.workflow

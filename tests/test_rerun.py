@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 import yaml
-from conftest import REPO, TINY, snakemake
+from conftest import REPO, TINY, scheduled_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -82,7 +82,7 @@ def test_threshold_change_never_retrains(study):
 def test_one_added_scale_trains_only_that_cell(study):
     edit_config(study, lambda c: c["grid"]["initializations"]["he"].append(2))
     out = snakemake(study, "-n", "--cores", "2", *TINY).stdout
-    trained = re.findall(r"^rule train_cell:\n(?:    .*\n)*?    wildcards: (.*)$", out, re.M)
+    trained = [fields["wildcards"] for rule, fields in scheduled_jobs(out) if rule == "train_cell"]
     assert trained == ["init=he, scale=2"]
     jobs = scheduled(study)
     assert jobs["train_cell"] == 1 and jobs["aggregate"] == 1 and jobs["report"] == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO, copy_workflow, scheduled_jobs, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -91,8 +91,7 @@ def dry_run_jobs(workdir: Path, *args: str) -> list[Job]:
     """The jobs a dry run (``snakemake -n``) lists, ``all`` and ``default`` left out."""
     out = snakemake(workdir, "-n", "--cores", "1", *args, *CONFIG).stdout
     jobs = []
-    for rule, body in re.findall(r"^(?:local)?rule (\w+):\n((?:    .*\n)*)", out, re.M):
-        fields = dict(re.findall(r"^    (\w+): (.*)$", body, re.M))
+    for rule, fields in scheduled_jobs(out):
         files = {key: frozenset(fields[key].split(", ")) if key in fields else frozenset()
                  for key in ("input", "output")}  # fmt: skip
         jobs.append(Job(rule, files["input"], files["output"], fields.get("reason", "")))
