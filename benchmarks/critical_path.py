@@ -10,15 +10,19 @@ seconds (Snakemake's start inside the allocation and Slurm's scheduling: about 1
 test cluster).
 
 Job times are measured where a finished run is given (``--results``: Snakemake's benchmark
-file of every job, its ``s`` column) and estimated otherwise (the training jobs from
-``initstudy.grid.sizing``, the rest from ``--results`` of another run, e.g. the default
-study's). The output says which.
+file of every job, its ``s`` column). Give the results of a run through Slurm
+(``benchmarks/bench_slurm.py --keep``): there each group job had its node to itself, so a
+job's time is what it takes on a dedicated node; a local ``--cores 4`` run on fewer CPUs
+inflates them. A training job the run did not have is estimated by
+``initstudy.grid.sizing.job_seconds``, scaled by its grid's measured/estimated ratio in the
+given run (the estimate is deliberately generous, as it sets time limits). The output says
+which.
 
 Usage (from the repository root)::
 
-    python benchmarks/critical_path.py --results /tmp/bench_slurm_x/local/results
+    python benchmarks/critical_path.py --results /tmp/bench_slurm_x/slurm/results
     python benchmarks/critical_path.py --configfile config/full.yaml \\
-        --results /tmp/bench_slurm_x/local/results      # training estimated, the rest measured
+        --results /tmp/bench_slurm_x/slurm/results   # training calibrated, the rest measured
 """
 
 from __future__ import annotations
@@ -91,32 +95,57 @@ def measured_jobs(results: Path) -> dict[str, list[float]]:
     return dict(parts)
 
 
-def training_jobs(
-    configfile: Path, results: Path | None, group_minutes: float
-) -> tuple[list[list[float]], bool]:
-    """Each training group's jobs' seconds, grouped as the workflow groups them (by estimate):
-    measured where ``results`` holds the job's benchmark file, else the estimate. Also
-    whether every job was measured."""
-    config = load_config(yaml.safe_load(configfile.read_text()))
+def _grid_jobs(config: dict, results: Path | None):
+    """Each grid's name, its plan, its training jobs' estimates and its benchmark folder."""
     backend = resolve_backend_name(config["model"]["backend"])
     experiments = {n: load_experiment(n, raw) for n, raw in experiment_configs(config).items()}
-    groups: dict[str, list[float]] = defaultdict(list)
-    measured = True
     for name, grid in {"": config, **experiments}.items():
         plan = Plan(name, grid, "data")
         estimates = {
             job: job_seconds(grid, cells, backend) for job, cells in plan.train_job_cells.items()
         }
         folder = results / Path(plan.results).relative_to(config["results"]) if results else None
+        yield name, plan, estimates, folder
+
+
+def _measured(folder: Path | None, job: str) -> float | None:
+    tsv = folder / "benchmarks/train" / f"{job}.tsv" if folder else None
+    if tsv is None or not tsv.exists():
+        return None
+    return float(pd.read_csv(tsv, sep="\t")["s"].iloc[0])
+
+
+def calibration(configfile: Path, results: Path) -> dict[str, float]:
+    """Each grid's measured/estimated ratio over the training jobs of a finished run of
+    ``configfile`` (grids named as in ``Plan``: ``""`` for the main grid)."""
+    config = load_config(yaml.safe_load(configfile.read_text()))
+    ratios = {}
+    for name, _, estimates, folder in _grid_jobs(config, results):
+        pairs = [(_measured(folder, job), estimate) for job, estimate in estimates.items()]
+        pairs = [(m, e) for m, e in pairs if m is not None]
+        if pairs:
+            ratios[name] = sum(m for m, _ in pairs) / sum(e for _, e in pairs)
+    return ratios
+
+
+def training_jobs(
+    configfile: Path, results: Path | None, group_minutes: float, ratios: dict[str, float]
+) -> tuple[list[list[float]], bool]:
+    """Each training group's jobs' seconds, grouped as the workflow groups them (by estimate):
+    measured where ``results`` holds the job's benchmark file, else the estimate times its
+    grid's ratio (1 for a grid without one). Also whether every job was measured."""
+    config = load_config(yaml.safe_load(configfile.read_text()))
+    groups: dict[str, list[float]] = defaultdict(list)
+    measured = True
+    for name, plan, estimates, folder in _grid_jobs(config, results):
         for job, group in training_groups(
             plan.rule_name("train"), estimates, group_minutes
         ).items():
-            tsv = folder / "benchmarks/train" / f"{job}.tsv" if folder else None
-            if tsv is not None and tsv.exists():
-                groups[group].append(float(pd.read_csv(tsv, sep="\t")["s"].iloc[0]))
-            else:
-                groups[group].append(estimates[job])
+            seconds = _measured(folder, job)
+            if seconds is None:
+                seconds = estimates[job] * ratios.get(name, 1.0)
                 measured = False
+            groups[group].append(seconds)
     return list(groups.values()), measured
 
 
@@ -149,11 +178,24 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2, help="CPUs per node (profile cores)")
     parser.add_argument("--start", type=float, default=10.0, help="seconds per submitted job")
     parser.add_argument("--nodes", type=int, nargs="+", default=[1, 4, 16, 64])
+
+    parser.add_argument(
+        "--measured-config",
+        type=Path,
+        default=REPO / "config/config.yaml",
+        help="the config the --results run used (for the estimates' calibration)",
+    )
     args = parser.parse_args()
 
     parts = measured_jobs(args.results)
-    groups, measured = training_jobs(args.configfile, args.results, args.group_minutes)
-    source = "measured" if measured else "estimated (initstudy.grid.sizing.job_seconds)"
+    ratios = calibration(args.measured_config, args.results)
+    groups, measured = training_jobs(args.configfile, args.results, args.group_minutes, ratios)
+    source = (
+        "measured"
+        if measured
+        else "estimated, times each grid's measured/estimated ratio: "
+        + ", ".join(f"{name or 'main'} {ratio:.2f}" for name, ratio in ratios.items())
+    )
     jobs = [seconds for group in groups for seconds in group]
     print(f"config: {args.configfile.name}; training jobs' times {source}, others measured")
     print(f"training: {len(jobs)} jobs in {len(groups)} groups, {sum(jobs):.0f} s of work")
