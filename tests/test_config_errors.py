@@ -1,8 +1,12 @@
 """A wrong config stops the real snakemake before any job, with a message naming key, value and
 what is allowed.
 
-Every case writes the tiny config with one bad edit (or a raw YAML text) into a
-fresh copy of the workflow and runs ``snakemake --cores 1`` for real.
+Every case writes the tiny config with one bad edit (or a raw YAML text) into a file, loads it
+with Snakemake's own config loader and runs the checks the workflow runs at parse time
+(``initstudy.grid.study_check.check_study``), in-process: the message is :func:`refusal`'s, the
+one the workflow stops with. :data:`REAL_RUNS` of the cases, one per kind of check, also run
+``snakemake --cores 1`` for real in a fresh copy of the workflow, which must stop before any
+job with that same message.
 """
 
 import copy
@@ -10,6 +14,11 @@ import copy
 import pytest
 import yaml
 from conftest import REPO, copy_workflow, snakemake
+from snakemake.common.configfile import load_configfile
+
+from initstudy.grid.config import ConfigError
+from initstudy.grid.sizing import StudyTooLargeError, machine_mb
+from initstudy.grid.study_check import check_study, refusal
 
 pytestmark = pytest.mark.workflow
 
@@ -208,17 +217,54 @@ CASES = [
 ]
 
 
+#: Cases also run through the real snakemake: a schema value, a YAML text, a key Snakemake
+#: leaves to the schema, a rule across keys, an experiment's key, and the two file checks.
+REAL_RUNS = (
+    "unknown-initializer",
+    "scale-yaml-text-1e6",
+    "unknown-deep-key",
+    "log-every-above-iterations",
+    "unknown-depth-study-key",
+    "python-tag",
+    "yte-template",
+)
+
+
+def refusal_in_process(path) -> str:
+    """The message the workflow's checks give for the config file ``path``, without Snakemake."""
+    config = load_configfile(str(path))
+    with pytest.raises((ConfigError, StudyTooLargeError)) as refused:
+        check_study(config, [str(path)], {}, machine_mb())
+    return refusal(refused.value)
+
+
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_config_stops_before_any_job(tmp_path, text, expected):
+def test_bad_config_is_refused_naming_key_value_and_what_is_allowed(tmp_path, text, expected):
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    message = refusal_in_process(tmp_path / "bad.yaml")
+    assert message.startswith("invalid config (nothing was run):\n"), message
+    for part in expected:
+        assert part in message, f"{part!r} not in:\n{message}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [c[1] for c in CASES if c[0] in REAL_RUNS],
+    ids=[c[0] for c in CASES if c[0] in REAL_RUNS],
+)
+def test_bad_config_stops_the_real_snakemake_before_any_job(tmp_path, text):
     workdir = copy_workflow(tmp_path / "wf")
     (workdir / "bad.yaml").write_text(text, encoding="utf-8")
     proc = snakemake(workdir, "--cores", "1", "--configfile", "bad.yaml", check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output[-3000:]
-    assert "invalid config (nothing was run)" in output, output[-3000:]
-    for part in expected:
-        assert part in output, f"{part!r} not in:\n{output[-3000:]}"
+    for line in refusal_in_process(workdir / "bad.yaml").splitlines():
+        assert line in output, f"{line!r} not in:\n{output[-3000:]}"
     assert not (workdir / "results").exists()
+
+
+def test_every_real_run_names_a_case():
+    assert set(REAL_RUNS) <= {case[0] for case in CASES}
 
 
 def test_yaml_that_does_not_parse_stops_before_any_job(tmp_path):

@@ -57,19 +57,13 @@ except LIBRARY.LibraryError as error:
     raise WorkflowError(f"{error} (nothing was run)") from None
 os.environ[LIBRARY.CHECKOUT_VARIABLE] = CHECKOUT
 
-from initstudy.grid.config import ConfigError, check_config_files, format_scale  # noqa: E402
-from initstudy.grid.config_file import load_config, load_experiment  # noqa: E402
-from initstudy.grid.plan import Plan, experiment_configs  # noqa: E402
-from initstudy.grid.config_input import (  # noqa: E402
-    check_reference,
-    check_yaml_files,
-    parse_overrides,
-    shorten,
-)
+from initstudy.grid.config import ConfigError, format_scale  # noqa: E402
+from initstudy.grid.plan import Plan  # noqa: E402
+from initstudy.grid.study_check import check_study, refusal  # noqa: E402
 from initstudy.grid.figures import load_figures  # noqa: E402
 from initstudy.model.data import data_file_stem, dataset_specs  # noqa: E402
 from initstudy.grid.axes import path_text  # noqa: E402
-from initstudy.grid.grid import batch_values, cell_path, grid_axes, grid_cells  # noqa: E402
+from initstudy.grid.grid import cell_path, grid_axes, grid_cells  # noqa: E402
 from initstudy.util.fingerprint import source_fingerprint  # noqa: E402
 from initstudy.util.imports import import_closure  # noqa: E402
 from initstudy.util.lock import (  # noqa: E402
@@ -89,47 +83,29 @@ from initstudy.grid.cluster import (  # noqa: E402
 )
 from initstudy.grid.sizing import (  # noqa: E402
     StudyTooLargeError,
-    check_fits,
     job_seconds,
     machine_mb,
-    resolve_backend_name,
     rule_mem_mb,
-    study_size,
 )
 
 # Snakemake reads config files with PyYAML's FullLoader through YTE, which
-# evaluates Python for files that set __use_yte__; re-reading them with
-# safe_load refuses anything but plain data (and the files' YAML events: no anchors or
-# aliases, bounded size and depth). The nested --config values, which Snakemake passes as
-# text, are parsed. Then the one loader python -m initstudy also uses: the schema pass,
+# evaluates Python for files that set __use_yte__; check_study re-reads them with
+# safe_load and refuses anything but plain data (and the files' YAML events: no anchors or
+# aliases, bounded size and depth), parses the nested --config values, which Snakemake
+# passes as text, then runs the one loader python -m initstudy also uses (the schema pass,
 # whose messages name key, value and what is allowed, the defaults, and the rules that
-# relate several keys.
+# relate several keys), the experiments' configs and every grid's size against memory.
 try:
-    check_yaml_files(workflow.configfiles)
-    check_config_files(workflow.configfiles)
-    parse_overrides(config, workflow.config_settings.config)
-    filled = load_config(config)
-    config.clear()
-    config.update(filled)
-    check_reference(config)
-    # Every experiment is a config of the same grid, checked the same way.
-    EXPERIMENT_CONFIGS = {
-        name: load_experiment(name, raw) for name, raw in experiment_configs(config).items()
-    }
-    BACKEND = resolve_backend_name(config["model"]["backend"])
-    SIZES = {}
-    for name, grid_config in {"": config, **EXPERIMENT_CONFIGS}.items():
-        SIZES[name] = study_size(
-            grid_config,
-            len(grid_cells(grid_config)),
-            len(batch_values(grid_config)),
-            BACKEND,
-        )
-        check_fits(grid_config, SIZES[name], machine_mb())
-except ConfigError as error:
-    raise WorkflowError(f"invalid config (nothing was run):\n{shorten(str(error))}") from None
-except StudyTooLargeError as error:
-    raise WorkflowError(f"study too large (nothing was run):\n{error}") from None
+    CHECKED = check_study(
+        config, workflow.configfiles, workflow.config_settings.config, machine_mb()
+    )
+except (ConfigError, StudyTooLargeError) as error:
+    raise WorkflowError(refusal(error)) from None
+config.clear()
+config.update(CHECKED.config)
+EXPERIMENT_CONFIGS = CHECKED.experiments
+BACKEND = CHECKED.backend
+SIZES = CHECKED.sizes
 # The code this run uses, by content: the report names it beside the git commit.
 FINGERPRINT = source_fingerprint(
     {"workflow": WORKFLOW_DIR, "initstudy": os.path.join(SRC, "initstudy")}
