@@ -96,6 +96,23 @@ def tiny_study(tmp_path_factory) -> Path:
     return workdir
 
 
+@pytest.fixture(scope="session")
+def default_study(tmp_path_factory) -> Path:
+    """A copy of the workflow on which the default study (config/config.yaml) has run to the
+    end (shared, read-only; about 12 minutes on two cores).
+
+    ``INITSTUDY_DEFAULT_STUDY=<folder>`` names a folder where it has run already (its
+    ``results/`` is read): the README's findings can then be checked against one's own run
+    without a rerun, ``INITSTUDY_DEFAULT_STUDY=. pytest tests/test_findings.py``.
+    """
+    finished = os.environ.get("INITSTUDY_DEFAULT_STUDY")
+    if finished:
+        return Path(finished).resolve()
+    workdir = copy_workflow(tmp_path_factory.mktemp("default_study"))
+    snakemake(workdir, "--cores", "4", timeout=2400)
+    return workdir
+
+
 def planned_jobs(stdout: str) -> set[str]:
     """Rule names of a dry run's job table."""
     table = stdout.split("Job stats:", 1)[1].split("total", 1)[0]
@@ -116,3 +133,24 @@ def scheduled_jobs(stdout: str) -> list[tuple[str, dict[str, str]]]:
         (job["rule"], dict(re.findall(r"^\s+(\w+): (.*)$", job["body"], re.M)))
         for job in DRY_RUN_JOB.finditer(stdout)
     ]
+
+
+#: The longest shared run first, so that the other worker takes everything else meanwhile.
+FIRST_GROUPS = ("default_study",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group tests for pytest-xdist (``-n``, ``--dist loadgroup``): the tests of one file run on
+    one worker, so that a file's module-scoped fixtures are built once; the tests that read the
+    default study (several files) share one worker and its one run, and start first; the Slurm
+    tests share one worker, as they share the one test cluster. Without ``-n`` nothing changes
+    but the order: the default study's tests first."""
+    for item in items:
+        if "default_study" in item.fixturenames:
+            group = "default_study"
+        elif item.get_closest_marker("slurm"):
+            group = "slurm"
+        else:
+            group = item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group").args[0] not in FIRST_GROUPS)

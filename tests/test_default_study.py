@@ -1,7 +1,7 @@
 """The default study, run to the end: the report's claims against a recount from the tables.
 
-Slow (about three minutes on two cores): it runs `snakemake --cores 4` on the
-shipped config/config.yaml in a copy of the workflow.
+Slow: the session's ``default_study`` (conftest) runs `snakemake --cores 4` on the shipped
+config/config.yaml in a copy of the workflow, once for this file and tests/test_findings.py.
 """
 
 import re
@@ -9,16 +9,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_workflow, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def default_study(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("default_study"))
-    snakemake(workdir, "--cores", "4", timeout=1500)
-    return workdir
 
 
 def _circles_table(report):
