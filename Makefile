@@ -5,6 +5,8 @@
 #                   config's results folder (and site/index.html there, the page publish.yml
 #                   deploys)
 #   make tiny    -- the tiny study of .test/config/config.yaml and its HTML report (CI)
+#   make check   -- the edit loop (under a minute): ruff, snakefmt and the unit tests
+#   make docs-figure -- the README's figure (docs/figures/heatmap.png) from the study's run
 # Another study: make study CONFIG=my-study.yaml, then make report CONFIG=my-study.yaml
 # (--report must see the same --configfile as the run).
 
@@ -21,7 +23,7 @@ TINY := --configfile .test/config/config.yaml
 RESULTS = $(shell $(BIN)/python -c "import sys, yaml; print((yaml.safe_load(open(sys.argv[1])) or {}).get('results', 'results'))" $(or $(CONFIG),config/config.yaml))
 GITHUB_WORKFLOWS := .github/workflows/ci.yml .github/workflows/publish.yml
 
-.PHONY: study report tiny test lint pytest clean-results
+.PHONY: study report tiny test lint pytest check docs-figure clean-results
 
 # The pinned libraries, then the project itself (editable: `python -m initstudy` and the
 # README's Python example import this checkout's src/, as the workflow's jobs do).
@@ -47,6 +49,19 @@ report: study
 tiny: $(BIN)/.study-installed
 	$(BIN)/snakemake --cores $(CORES) $(TINY)
 	$(BIN)/snakemake --report results/tiny/report.html $(TINY)
+
+# The edit loop (CONTRIBUTING.md): style, then the unit tests on every CPU (pytest-xdist);
+# no Snakemake run and no study. `make test` runs everything.
+UNIT := not workflow and not slow and not slurm
+check: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow
+	$(BIN)/python -m pytest -q -n auto -m "$(UNIT)"
+
+# The README's one figure: the default study's heatmap, copied from its run.
+docs-figure: study
+	cp $(RESULTS)/figures/heatmap.png docs/figures/heatmap.png
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

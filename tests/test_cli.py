@@ -363,6 +363,7 @@ def test_the_package_declares_every_library_import_and_ships_its_data(wheel):
     assert "License-Expression: MIT" in metadata
 
 
+@pytest.mark.slow  # pip installs the wheel into a new environment: about a minute
 def test_the_installed_package_runs_outside_the_checkout(wheel, tmp_path):
     # The study's dependencies come from this interpreter's environment; the package itself
     # (code, schema, templates) only from the wheel.

@@ -344,6 +344,7 @@ def _check_report(tables: dict, config: dict, axes, folder: Path) -> None:
     assert ("Every initializer has one scale" in text) == one_scale
 
 
+@pytest.mark.slow  # 30 generated studies analysed and reported: about 15 s
 @settings(max_examples=30, **SETTINGS)
 @given(study=studies())
 def test_every_generated_study_gives_plausible_tables_and_a_report(study, tmp_path_factory):
