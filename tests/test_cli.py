@@ -78,6 +78,7 @@ def test_grid_size_of_the_tiny_config():
     assert size["updates"] == cells * seeds * config["model"]["iterations"]
 
 
+@pytest.mark.slow  # a python -m initstudy process: about 3 s
 def test_train_prints_the_table_the_library_computes():
     proc = run_cli(
         "train", "--init", "he", "--scale", "1", "--seeds", "0", "1", "2",
@@ -99,6 +100,7 @@ def test_train_prints_the_table_the_library_computes():
     assert "success_rate" in proc.stdout and "n_ok" in proc.stdout
 
 
+@pytest.mark.slow  # a python -m initstudy process: about 3 s
 def test_train_uses_an_initializer_the_config_declares(tmp_path, clean_registry):
     config = tmp_path / "mine.yaml"
     config.write_text(
@@ -249,12 +251,14 @@ def test_a_config_that_sets_both_must_be_consistent(tmp_path):
         train_config(_train_args("--config", str(tmp_path / "c.yaml")))
 
 
+@pytest.mark.slow  # a python -m initstudy process: about 3 s
 def test_train_with_iterations_alone_runs():
     proc = run_cli("train", "--init", "he", "--iterations", "100", "--seeds", "0")
     assert proc.stdout.startswith("he ×1, layers [2, 10, 5, 1], 100 iterations")
     assert proc.stderr == ""
 
 
+@pytest.mark.slow  # a python -m initstudy process: about 3 s
 def test_a_reader_that_goes_away_ends_the_command_quietly():
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONDONTWRITEBYTECODE="1")
     proc = subprocess.Popen(
@@ -268,6 +272,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
     assert stderr == ""
 
 
+@pytest.mark.slow  # a python -m initstudy process: about 3 s
 def test_size_prints_the_grid_and_an_estimate():
     proc = run_cli("size", "tests/configs/tiny.yaml", "--cores", "2")
     config = load_config(REPO / "tests/configs/tiny.yaml")

@@ -261,6 +261,7 @@ def equal_gain_table():
     return runs, compared(runs, selection, settings)
 
 
+@pytest.mark.slow  # the equal-gain analysis of a whole grid: about 9 s
 def test_equal_gain_compares_exactly_the_cells_of_hes_gain(equal_gain_table):
     from scipy.stats import fisher_exact
 
@@ -301,6 +302,7 @@ def test_equal_gain_compares_exactly_the_cells_of_hes_gain(equal_gain_table):
         assert row["n_pairs"] == 12 and row["mean_difference"] == pytest.approx(difference)
 
 
+@pytest.mark.slow  # the equal-gain analysis of a whole grid: about 9 s
 def test_equal_gain_is_holm_adjusted_with_the_reports_family(equal_gain_table):
     _, table = equal_gain_table
     # the family: each chosen cell but He's against He's (5 a data set) and the 2 at equal gain

@@ -348,6 +348,7 @@ def test_initial_cost_panels_per_data_set_at_one_learning_rate(study, tmp_path):
     check_saves(fig, tmp_path)
 
 
+@pytest.mark.slow  # every figure drawn: about 5 s
 def test_a_grid_of_only_diverged_cells_draws_every_figure(study, tmp_path):
     dead = {name: study[name][study[name]["scale"] == 1e150] for name in ("runs", "summary")}
     costs = study["costs"][study["costs"]["scale"] == 1e150]

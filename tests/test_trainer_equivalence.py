@@ -39,7 +39,11 @@ def data():
     return _dataset()
 
 
-@pytest.fixture(params=BACKENDS)
+# The NumPy backend, the slower reference, runs in `make test` only (marked slow, about 30 s):
+# `make check` trains on the compiled kernel, the one the study uses.
+@pytest.fixture(
+    params=[pytest.param(b, marks=pytest.mark.slow) if b == "numpy" else b for b in BACKENDS]
+)
 def backend(request):
     return request.param
 
