@@ -139,6 +139,7 @@ def scheduled_jobs(stdout: str) -> list[tuple[str, dict[str, str]]]:
 FIRST_GROUPS = ("default_study",)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Group tests for pytest-xdist (``-n``, ``--dist loadgroup``): the tests of one file run on
     one worker, so that a file's module-scoped fixtures are built once; the tests that read the
