@@ -26,7 +26,7 @@ GITHUB_WORKFLOWS := .github/workflows/ci.yml .github/workflows/publish.yml
 .PHONY: study report tiny test lint pytest check docs-figure clean-results
 
 # The pinned libraries, then the project itself (editable: `python -m initstudy` and the
-# README's Python example import this checkout's src/, as the workflow's jobs do).
+# Python example of docs/python.md import this checkout's src/, as the workflow's jobs do).
 $(BIN)/.study-installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -129,6 +129,6 @@ def test_the_readme_states_the_jobs_each_study_submits_before_and_with_groups(tm
     for config in ([], ["--configfile", "config/full.yaml"]):
         groups = dry_run_groups(snakemake(workdir, "-n", "--cores", "2", *config).stdout)
         counted += [sum(sum(rules.values()) for rules in groups.values()), len(groups)]
-    stated = SUBMISSIONS.search(" ".join((REPO / "README.md").read_text().split()))
-    assert stated, "README: the sentence with the submitted jobs is missing"
+    stated = SUBMISSIONS.search(" ".join((REPO / "docs/slurm.md").read_text().split()))
+    assert stated, "docs/slurm.md: the sentence with the submitted jobs is missing"
     assert [int(number) for number in stated.groups()] == counted

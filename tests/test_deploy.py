@@ -54,7 +54,7 @@ def deploy(checkout: Path, tmp_path: Path) -> Path:
     """snakedeploy a tagged clone of ``checkout`` into a new folder; return that folder.
 
     snakedeploy writes a local repository's path relative (``"workflow/Snakefile"``, which
-    Snakemake would look for in the deploying folder's workflow/); the README's deployment
+    Snakemake would look for in the deploying folder's workflow/); docs/publishing.md's deployment
     steps set it to the clone's absolute path, as done here.
     """
     repo = tmp_path / "repo"

@@ -255,8 +255,8 @@ def test_run_killed_during_training_resumes_to_identical_tables(tmp_path):
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_text("init,scale\n")
 
-    # The README's command, as is: the default profile's rerun-incomplete redoes the
-    # killed jobs; the results lock died with the killed run and does not block this one.
+    # The documented command (docs/reruns.md), as is: the default profile's rerun-incomplete
+    # redoes the killed jobs; the results lock died with the killed run and does not block this one.
     proc = snakemake(workdir, TABLES_TARGET, "--cores", "2", *config)
     assert all(str(cell.relative_to(workdir)) in proc.stdout + proc.stderr for cell in training)
     assert table_bytes(workdir) == table_bytes(reference)

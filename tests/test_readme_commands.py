@@ -1,13 +1,23 @@
-"""The README's commands work as written, and every command the GitHub workflows run is one
-the README documents.
+"""The commands of the README and of docs/*.md work as written, and every command the
+GitHub workflows run is one these pages document.
 
-Cheap commands are run as written on a fresh copy of the repository (dry runs,
-``python -m initstudy``, the Python example). The commands of :data:`RUN_ON_A_FINISHED_STUDY`
-(the two ``--report`` commands, ``--forcerun``, ``--until``, one file) are run as written, for
-real, on a copy of the finished tiny study whose default config is the tiny one, and their
-outputs checked. A command that runs a whole study is run as a dry run (``-n``) here and for
-real where :data:`RUN_FOR_REAL_BY` says; a new README command fails
-:func:`test_every_readme_command_is_run_or_covered` until it is added to one of them.
+Every command line of a ``bash`` block of README.md or a docs/*.md page is covered in one of
+three ways, and a new one fails :func:`test_every_documented_command_is_run_or_covered` until
+it is:
+
+- *cheap* commands (``.venv/bin/python -m initstudy ...``, ``.venv/bin/snakemake -n``,
+  ``.venv/bin/snakemake --list-...``) are run as written on a fresh copy of the repository;
+- the commands of :data:`RUN_ON_A_FINISHED_STUDY` (the two ``--report`` commands,
+  ``--forcerun plot_heatmap``, ``--until aggregate`` and one file) are run as written, for
+  real, on a private copy of the finished tiny study whose default config is the tiny one,
+  and their outputs and the jobs they ran are checked;
+- a command that runs a whole study (:data:`RUN_FOR_REAL_BY`) is checked here without running
+  the study: its Snakemake commands as dry runs (``-n``) on the fresh copy, its ``make``
+  targets with ``make -n`` (:data:`MAKE_TARGETS`); the module or tool named in
+  :data:`RUN_FOR_REAL_BY` runs it for real.
+
+The Python example of docs/python.md is run in this test's own interpreter, not on the fresh
+copy.
 """
 
 from __future__ import annotations
@@ -26,6 +36,14 @@ from conftest import REPO, copy_workflow
 from report_items import check_html_report, check_zip_report
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+#: The pages whose ``bash`` blocks are checked: the README, then docs/*.md.
+PAGES = {
+    path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8")
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+}
+#: Every page's text in one string, to look up a command that need not be in a bash block.
+DOCUMENTED = "\n".join(PAGES.values())
+PYTHON_EXAMPLE_PAGE = "docs/python.md"
 VENV = Path(sys.executable).parents[1]
 
 #: Commands run here as written, for real, on a finished tiny study (see the tests below).
@@ -43,17 +61,31 @@ RUN_FOR_REAL_BY = {
     "make report": "its two --report commands: RUN_ON_A_FINISHED_STUDY; `make -n report` here",
     ".venv/bin/snakemake --profile profiles/slurm --workflow-profile none": "tests/test_slurm.py",
 }
+#: The make targets whose commands :func:`test_make_targets_run_the_documented_commands`
+#: reads from ``make -n``.
+MAKE_TARGETS = ("study", "report", "tiny", "test")
+#: How a cheap command begins: run as written on a fresh copy.
+CHEAP_PREFIXES = (
+    ".venv/bin/python -m initstudy",
+    ".venv/bin/snakemake -n",
+    ".venv/bin/snakemake --list-",
+)
 
 
-def readme_commands() -> list[str]:
-    """Every command line of the README's ``bash`` blocks, without its comment."""
+def bash_commands(text: str) -> list[str]:
+    """Every command line of the ``bash`` blocks of a markdown text, without its comment."""
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", README, re.S):
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
         for line in block.splitlines():
             command = re.split(r"\s+#", line, maxsplit=1)[0].strip()
             if command:
                 commands.append(command)
     return commands
+
+
+def documented_commands() -> list[tuple[str, str]]:
+    """(page, command) for every command line of the bash blocks of the README and docs/."""
+    return [(page, command) for page, text in PAGES.items() for command in bash_commands(text)]
 
 
 def workflow_commands() -> list[str]:
@@ -80,7 +112,7 @@ def fresh_copy(tmp_path_factory) -> Path:
 
 
 def run(command: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run a README command line in ``cwd`` as a shell would."""
+    """Run a documented command line in ``cwd`` as a shell would."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env["PYTHONPATH"] = str(cwd / "src")  # the checkout's library, as `pip install .` would give
     proc = subprocess.run(
@@ -91,25 +123,32 @@ def run(command: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProc
 
 
 CHEAP = [
-    command
-    for command in readme_commands()
+    pytest.param(command, id=f"{page}: {command}")
+    for page, command in documented_commands()
     if command not in RUN_FOR_REAL_BY and command not in RUN_ON_A_FINISHED_STUDY
 ]
 
 
-def test_every_readme_command_is_run_or_covered():
-    commands = readme_commands()
-    assert "make study" in commands and "make test" in commands  # the two-command set-up
-    assert set(RUN_FOR_REAL_BY) <= set(commands), "RUN_FOR_REAL_BY names a command gone from README"
-    assert set(RUN_ON_A_FINISHED_STUDY) <= set(commands), "a command gone from the README"
-    for command in CHEAP:
-        assert command.startswith((".venv/bin/python -m initstudy", ".venv/bin/snakemake -n",
-                                   ".venv/bin/snakemake --list-")), command  # fmt: skip
+def test_every_documented_command_is_run_or_covered():
+    assert set(PAGES) > {"README.md"}, "no docs/*.md page found"
+    assert {"make study", "make test"} <= set(bash_commands(README))  # the two-command set-up
+    commands = {command for _, command in documented_commands()}
+    assert set(RUN_FOR_REAL_BY) <= commands, "RUN_FOR_REAL_BY names a command no page documents"
+    assert set(RUN_ON_A_FINISHED_STUDY) <= commands, "a command gone from the README and docs/"
+    for command in RUN_FOR_REAL_BY:
+        if command.startswith("make "):
+            assert command.split()[1] in MAKE_TARGETS, f"`make -n` never reads `{command}`"
+    for page, command in documented_commands():
+        if command not in RUN_FOR_REAL_BY and command not in RUN_ON_A_FINISHED_STUDY:
+            assert command.startswith(CHEAP_PREFIXES), (
+                f"{page}: `{command}` is neither cheap (run here as written), nor in "
+                "RUN_ON_A_FINISHED_STUDY, nor in RUN_FOR_REAL_BY"
+            )
 
 
 @pytest.mark.workflow
 @pytest.mark.parametrize("command", CHEAP)
-def test_cheap_readme_commands_run_as_written(fresh_copy, command):
+def test_cheap_documented_commands_run_as_written(fresh_copy, command):
     proc = run(command, fresh_copy)
     if "initstudy train" in command:
         assert "summary (one column per budget" in proc.stdout
@@ -127,7 +166,7 @@ def test_study_commands_are_valid_as_dry_runs(fresh_copy, command):
 def finished_study(tiny_study, tmp_path) -> Path:
     """A private copy of the finished tiny study (results and Snakemake's records included)
     with the tiny config as its default config/config.yaml and the project's .venv, so that
-    the README's commands run there as written (no ``--configfile``)."""
+    the documented commands run there as written (no ``--configfile``)."""
     dest = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
     (dest / "config/config.yaml").write_bytes((REPO / "tests/configs/tiny.yaml").read_bytes())
     (dest / ".venv").symlink_to(VENV)
@@ -158,7 +197,7 @@ def test_the_report_commands_run_as_written_and_embed_this_runs_files(finished_s
 
 
 @pytest.mark.workflow
-def test_the_rerun_commands_run_as_written_and_do_what_the_readme_says(finished_study):
+def test_the_rerun_commands_run_as_written_and_do_what_docs_reruns_says(finished_study):
     """On the finished tiny study, in this order: ``--forcerun plot_heatmap`` redraws the
     heatmap and runs exactly what depends on it (the report and its findings page);
     with ``results/metrics/summary.csv`` deleted, ``--until aggregate`` runs the aggregation
@@ -182,13 +221,13 @@ def test_the_rerun_commands_run_as_written_and_do_what_the_readme_says(finished_
     assert (results / "figures/heatmap.png").is_file()
 
 
-@pytest.mark.parametrize("target", ["study", "report", "tiny", "test"])
+@pytest.mark.parametrize("target", MAKE_TARGETS)
 def test_make_targets_run_the_documented_commands(fresh_copy, target):
     printed = run(f"make -n {target}", fresh_copy).stdout
     if target == "report":
         for command in (".venv/bin/snakemake --report results/report.html",
                         ".venv/bin/snakemake --report results/report.zip"):  # fmt: skip
-            assert command in printed and command in README
+            assert command in printed and command in DOCUMENTED
     if target == "study":
         # The project itself too, so that `python -m initstudy` works after `make study`.
         assert ".venv/bin/python -m pip install --quiet --no-deps --editable ." in printed
@@ -221,17 +260,17 @@ def test_the_environment_runs_the_package_without_pythonpath(tmp_path):
     assert "usage: python -m initstudy" in proc.stdout
 
 
-def test_every_github_workflow_command_is_in_the_readme():
+def test_every_github_workflow_command_is_in_the_readme_or_docs():
     commands = workflow_commands()
     assert "make report" in commands and any(".ci/run" in c for c in commands)
     for command in commands:
-        assert command in README, f"the README does not document `{command}`"
+        assert command in DOCUMENTED, f"neither the README nor docs/ documents `{command}`"
 
 
 def test_the_python_example_runs(tmp_path, capsys):
-    (example,) = re.findall(r"```python\n(.*?)```", README, re.S)
+    (example,) = re.findall(r"```python\n(.*?)```", PAGES[PYTHON_EXAMPLE_PAGE], re.S)
     namespace: dict = {}
-    exec(compile(example, "README.md", "exec"), namespace)
+    exec(compile(example, PYTHON_EXAMPLE_PAGE, "exec"), namespace)
     printed = capsys.readouterr().out
     assert "test accuracy per seed:" in printed
     test = namespace["test"]
@@ -239,10 +278,13 @@ def test_the_python_example_runs(tmp_path, capsys):
     assert namespace["result"].costs.shape == (3, 5)  # logged at 0, 500, 1000, 1500 and 2000
 
 
-def test_readme_python_commands_use_the_projects_environment():
+def test_documented_python_commands_use_the_projects_environment():
     # A bare `python` lacks the project's dependencies on a fresh machine.
-    for command in re.findall(r"`((?:python|snakemake) [^`]*)`", README):
-        assert not command.startswith(("python benchmarks", "python -m initstudy")), command
-    for command in readme_commands():
+    for page, text in PAGES.items():
+        for command in re.findall(r"`((?:python|snakemake) [^`]*)`", text):
+            assert not command.startswith(("python benchmarks", "python -m initstudy")), (
+                f"{page}: {command}"
+            )
+    for page, command in documented_commands():
         first = shlex.split(command)[0]
-        assert first in ("make", ".venv/bin/python", ".venv/bin/snakemake"), command
+        assert first in ("make", ".venv/bin/python", ".venv/bin/snakemake"), f"{page}: {command}"
