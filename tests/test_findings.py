@@ -1,0 +1,152 @@
+"""The README's findings, recomputed from the tables of a run of the default study.
+
+Each finding's sentence is written here from the run's tables (``metrics/``, ``depth/``,
+``experiments/trainability/metrics/``) and must appear in the README word for word (spaces
+folded): a number edited by hand in the README, or a number the study no longer gives, fails.
+The run is the session's ``default_study`` (conftest): the default study run to the end in a
+copy of the workflow, or the folder ``INITSTUDY_DEFAULT_STUDY`` names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO
+
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
+
+#: The outcome classes in the order the report counts them.
+OUTCOMES = ("ok", "slow", "stuck", "collapsed", "symmetric", "diverged")
+#: The trainability map's verdicts where the measurement contradicts the theory.
+CONTRADICTIONS = ("theory_deeper", "theory_shallower")
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def zeros_finding(runs: pd.DataFrame) -> str:
+    """Zeros: how many networks stay symmetric, and their test accuracy."""
+    zeros = runs[runs["init"] == "zeros"]
+    symmetric = int((zeros["status"] == "symmetric").sum())
+    accuracies = sorted(set(zeros["test_accuracy"].round(3)))
+    accuracy = f"{accuracies[0]:.3f}" if len(accuracies) == 1 else "several values"
+    return (
+        f"**Zeros never learn.** {symmetric} of the {len(zeros)} zeros networks "
+        f"({zeros['dataset'].nunique()} data sets × {zeros['learning_rate'].nunique()} "
+        f"learning rates × {zeros['seed'].nunique()} seeds) stay symmetric, at test accuracy "
+        f"{accuracy}, chance."
+    )
+
+
+def notebook_contrast_finding(runs: pd.DataFrame, config: dict) -> str:
+    """The notebook's two runs across seeds: He ×1 against random ×10 at its rate, circles."""
+    threshold = config["analysis"]["success_threshold"]
+    at_rate = runs[(runs["learning_rate"] == 0.01) & (runs["dataset"] == "circles")]
+
+    def successes(init: str, scale: float) -> tuple[int, int]:
+        cell = at_rate[(at_rate["init"] == init) & (at_rate["scale"] == scale)]
+        return int((cell["test_accuracy"] >= threshold).sum()), len(cell)
+
+    he, n_he = successes("he", 1.0)
+    random, n_random = successes("random", 10.0)
+    return (
+        f"**Large random weights fail where He trains, at the notebook's setting.** At its "
+        f"learning rate 0.01 on circles, {he} of {n_he} He ×1 networks reach test accuracy "
+        f"{threshold:g} or more within "
+        f"{config['model']['iterations']} iterations; {random} of {n_random} random ×10 "
+        f"networks do."
+    )
+
+
+def comparisons_finding(comparisons: pd.DataFrame, runs: pd.DataFrame) -> str:
+    """How many comparisons with He are significant after Holm's correction, and whose."""
+    significant = comparisons[
+        (comparisons["fisher_p_holm"] < 0.05) | (comparisons["wilcoxon_p_holm"] < 0.05)
+    ]
+    names = sorted({a.split()[0] for a in significant["a"]})
+    return (
+        f"**Chosen on validation, no initializer but {' and '.join(names)} differs from He.** "
+        f"With each initializer's scale and learning rate chosen on the validation split, "
+        f"{len(significant)} of the {len(comparisons)} comparisons with He are significant "
+        f"after Holm's correction, every one of them for "
+        f"{' and '.join(f'`{n}`' for n in names)}; the others cannot be told apart at "
+        f"{runs['seed'].nunique()} seeds."
+    )
+
+
+def failures_finding(runs: pd.DataFrame) -> str:
+    """The outcome classes of every network of the main grid."""
+    counts = runs["status"].value_counts()
+    classes = ", ".join(f"{int(counts.get(name, 0))} {name}" for name in OUTCOMES)
+    return f"**Failures are data.** Of {len(runs)} networks: {classes}."
+
+
+def signal_finding(ratios: pd.DataFrame) -> str:
+    """The depth study: the measured per-layer signal ratio against theory."""
+    worst = float(ratios["relative_error"].abs().max())
+    return (
+        f"**Theory holds at initialization.** Over {len(ratios)} (initializer, scale, depth) "
+        f"shapes of up to {int(ratios['depth'].max())} layers, the signal's mean per-layer "
+        f"ratio is within {100 * worst:.1f} % of the theory's."
+    )
+
+
+def trainability_finding(boundary: pd.DataFrame, trainability: pd.DataFrame) -> str:
+    """The trainability map's verdicts on mean-field theory's depth scale."""
+    verdicts = boundary["agreement"].value_counts()
+    predicted = boundary[boundary["agreement"] != "no_prediction"]
+    agrees, one_sided = int(verdicts.get("agrees", 0)), int(verdicts.get("consistent", 0))
+    contradicted = int(sum(verdicts.get(name, 0) for name in CONTRADICTIONS))
+    depths = sorted(set(trainability["depth"]))
+    seeds = sorted(set(trainability["n_runs"]))
+    weak = (
+        ": a weak test, as most columns measure one side of the boundary only"
+        if one_sided > agrees
+        else ""
+    )
+    return (
+        f"**The edge of chaos, measured.** Of the {len(predicted)} columns of the trainability "
+        f"map where mean-field theory predicts a depth scale 6 ξ_c, the measured boundary "
+        f"brackets it in {agrees}, respects it on the one side measured in {one_sided}, "
+        f"contradicts it in {contradicted} and is undecided in "
+        f"{int(verdicts.get('undecided', 0))}, at depths {' and '.join(map(str, depths))} and "
+        f"{' or '.join(map(str, seeds))} seeds a cell{weak}."
+    )
+
+
+def expected_findings(workdir: Path) -> list[str]:
+    """Every finding of the README, written from the tables of the run in ``workdir``."""
+    results = workdir / "results"
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    runs = pd.read_csv(results / "metrics/runs.csv")
+    trainability = results / "experiments/trainability/metrics"
+    return [
+        zeros_finding(runs),
+        notebook_contrast_finding(runs, config),
+        comparisons_finding(pd.read_csv(results / "metrics/comparisons.csv"), runs),
+        failures_finding(runs),
+        signal_finding(pd.read_csv(results / "depth/ratios.csv")),
+        trainability_finding(
+            pd.read_csv(trainability / "trainability_boundary.csv"),
+            pd.read_csv(trainability / "trainability.csv"),
+        ),
+    ]
+
+
+@pytest.mark.timeout(2400)
+def test_every_finding_of_the_readme_is_the_runs(default_study):
+    readme = _folded((REPO / "README.md").read_text(encoding="utf-8"))
+    section = readme.split("## What the default study finds", 1)[1].split(" ## ", 1)[0]
+    for finding in expected_findings(default_study):
+        assert _folded(finding) in section, f"README differs from this run:\n{finding}"
+    assert section.count("**") == 2 * len(expected_findings(default_study)), (
+        "a finding in the README that this test does not recompute"
+    )
