@@ -72,8 +72,10 @@ lint: $(BIN)/.dev-installed
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(GITHUB_WORKFLOWS)
 	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
 
+# Every CPU (pytest-xdist), a test file per worker; the default study's tests start first
+# (tests/conftest.py groups them), so no worker waits for its twelve minutes at the end.
 pytest: $(BIN)/.dev-installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder
 
 test: lint pytest
 
