@@ -178,7 +178,6 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2, help="CPUs per node (profile cores)")
     parser.add_argument("--start", type=float, default=10.0, help="seconds per submitted job")
     parser.add_argument("--nodes", type=int, nargs="+", default=[1, 4, 16, 64])
-
     parser.add_argument(
         "--measured-config",
         type=Path,
