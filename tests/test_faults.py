@@ -298,12 +298,18 @@ def test_second_run_in_one_folder_is_refused_and_the_first_finishes_right(tmp_pa
             assert first.poll() is None, "the first run ended before it trained"
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        started = time.monotonic()
-        second = snakemake(
-            workdir, TABLES_TARGET, "--cores", "2", "--configfile", "other.yaml", check=False
-        )
-        refused_after = time.monotonic() - started
-        assert first.poll() is None, "the first run should still be training"
+        # The first run is held still (SIGSTOP to its process group) while the second starts:
+        # however fast the machine trains, the second meets a run that has not finished.
+        os.killpg(first.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            second = snakemake(
+                workdir, TABLES_TARGET, "--cores", "2", "--configfile", "other.yaml", check=False
+            )
+            refused_after = time.monotonic() - started
+            assert first.poll() is None, "the first run should still be training"
+        finally:
+            os.killpg(first.pid, signal.SIGCONT)
     finally:
         first_rc = first.wait(timeout=300)
     output = second.stdout + second.stderr
