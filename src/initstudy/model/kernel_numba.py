@@ -9,8 +9,9 @@ inner index in order, then ``+ b``; ``maximum(0, z)``; ``1/m * (sigmoid(z) - y)`
 activation is selected by its code in :mod:`initstudy.model.activations`: ReLU
 as above, ``tanh`` (then ``da * (1 - a * a)``) or the identity. Three things differ in
 the last bits: the sums over the examples (``dW``, ``db``) are split into SIMD
-partial sums (as BLAS splits them its own way; the split depends on the CPU's
-vector width, never on the run or the batch), ``exp`` is fdlibm's
+partial sums (as BLAS splits them its own way; 8 of them on every CPU,
+:mod:`initstudy.model.kernel_numba_build`, so that the kernels give the same bits
+on every x86-64 CPU, and never depending on the run or the batch), ``exp`` is fdlibm's
 (:mod:`initstudy.model.kernel_numba_exp`), where NumPy has its own, and so is
 ``tanh`` (:mod:`initstudy.model.kernel_numba_tanh`, glibc's generic ``tanh`` bit
 for bit, where NumPy has its own).
@@ -40,8 +41,13 @@ import numba
 import numpy as np
 from numba import literal_unroll
 
+from initstudy.model.kernel_numba_build import force_vector_width, remarks_dropped
 from initstudy.model.kernel_numba_exp import sigmoid_error
 from initstudy.model.kernel_numba_tanh import tanh_row
+
+# The sums over the examples split into the same partial sums on every CPU
+# (initstudy.model.kernel_numba_build).
+force_vector_width()
 
 _JIT = {
     "nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False,
@@ -408,6 +414,27 @@ def run(
             _backward_net(X, dz, params, grads, acts, dz_a, dz_b, widths, w_off, b_off, a_off, net, act)  # fmt: skip  # noqa: E501
             _step_net(params, grads, learning_rate, widths, w_off, b_off, net)
     return lo, hi
+
+
+def call(kernel, *args):
+    """``kernel(*args)``; its first call in this process, which may compile it, with LLVM's
+    remarks dropped (:func:`initstudy.model.kernel_numba_build.remarks_dropped`).
+
+    Parameters
+    ----------
+    kernel : numba dispatcher
+        One of :func:`forward`, :func:`backward`, :func:`step`, :func:`run`.
+    *args
+        Its arguments.
+
+    Returns
+    -------
+    What ``kernel`` returns.
+    """
+    if kernel.signatures:
+        return kernel(*args)
+    with remarks_dropped():
+        return kernel(*args)
 
 
 def raise_exp_events(lo: float, hi: float) -> None:

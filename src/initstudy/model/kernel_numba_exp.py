@@ -16,6 +16,10 @@ import math
 import numba
 import numpy as np
 
+from initstudy.model.kernel_numba_build import force_vector_width
+
+force_vector_width()  # before anything here compiles (kernel_numba_build)
+
 _JIT = {
     "nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False,
     "_nrt": False,

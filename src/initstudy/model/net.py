@@ -366,23 +366,25 @@ class NumbaMLP(MLPBase):
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Every layer, by :func:`kernel_numba.forward` (see :meth:`MLPBase.forward`)."""
         X = np.ascontiguousarray(X)
-        kernel_numba.forward(
-            X, self._params, self._acts, *self._layout, self.batch, self.activation.code
-        )
+        kernel_numba.call(
+            kernel_numba.forward,
+            X, self._params, self._acts, *self._layout, self.batch, self.activation.code,
+        )  # fmt: skip
         return self._logits
 
     def backward(self, X: np.ndarray, y: np.ndarray) -> None:
         """Gradients by :func:`kernel_numba.backward` (see :meth:`MLPBase.backward`)."""
-        kernel_numba.raise_exp_events(*kernel_numba.backward(*self._kernel_args(X, y)))
+        args = self._kernel_args(X, y)
+        kernel_numba.raise_exp_events(*kernel_numba.call(kernel_numba.backward, *args))
 
     def step(self, learning_rate: float) -> None:
         """The update by :func:`kernel_numba.step` (see :meth:`MLPBase.step`)."""
-        kernel_numba.step(self._params, self._grads, learning_rate)
+        kernel_numba.call(kernel_numba.step, self._params, self._grads, learning_rate)
 
     def run(self, X: np.ndarray, y: np.ndarray, learning_rate: float, iterations: int) -> None:
         """All iterations in one :func:`kernel_numba.run` call (see :meth:`MLPBase.run`)."""
         args = (*self._kernel_args(X, y), float(learning_rate), int(iterations))
-        kernel_numba.raise_exp_events(*kernel_numba.run(*args))
+        kernel_numba.raise_exp_events(*kernel_numba.call(kernel_numba.run, *args))
 
     def _kernel_args(self, X, y):
         """Arguments of :func:`kernel_numba.backward` (and the first ones of ``run``)."""
