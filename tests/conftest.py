@@ -87,6 +87,30 @@ def snakemake(
 
 TINY = ("--configfile", "tests/configs/tiny.yaml")
 
+#: Calls each numba kernel once, which compiles it into numba's cache beside src/ (or loads it).
+_WARM_KERNELS = """
+import numpy as np
+from initstudy.model.init import initialize_batch
+from initstudy.model.net import batched_mlp, resolve_backend
+if resolve_backend(None) == "numba":
+    weights, biases = initialize_batch("he", [2, 3, 3, 1], 1.0, [0, 1])
+    X = np.random.RandomState(0).randn(2, 8)
+    y = (X[:1] > 0).astype(float)
+    net = batched_mlp(weights, biases, X.shape[1])
+    net.forward(X); net.backward(X, y); net.step(0.1); net.run(X, y, 0.1, 2)
+"""
+
+
+def pytest_configure(config):
+    """Compile the numba kernels once, before any test (in the controller, before pytest-xdist
+    starts its workers): the unit tests then load them, and every copy of the workflow
+    (:func:`copy_workflow`) carries them, where each copy's training jobs would otherwise
+    compile them again, at about 30 s of CPU a copy."""
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    subprocess.run([sys.executable, "-c", _WARM_KERNELS], cwd=REPO, env=env, check=True)
+
 
 @pytest.fixture(scope="session")
 def tiny_study(tmp_path_factory) -> Path:
