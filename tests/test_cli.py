@@ -359,7 +359,7 @@ def test_the_package_declares_every_library_import_and_ships_its_data(wheel):
         for line in metadata.splitlines()
         if line.startswith("Requires-Dist:") and "extra ==" not in line
     }
-    optional = {"numba"}  # the compiled kernel: extra "fast"; the NumPy path runs without it
+    optional = {"numba", "llvmlite"}  # the compiled kernel: extra "fast"; NumPy runs without it
     for module in _third_party_imports() - optional:
         assert DISTRIBUTION.get(module, module) in requires, f"pyproject lacks {module}"
     assert "initstudy/resources/config.schema.yaml" in names

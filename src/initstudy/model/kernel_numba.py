@@ -494,7 +494,8 @@ def call(kernel, *args):
     -------
     What ``kernel`` returns.
     """
-    if kernel.signatures:
+    # Under NUMBA_DISABLE_JIT=1 the kernels are plain functions, with nothing to compile.
+    if getattr(kernel, "signatures", True):
         return kernel(*args)
     with remarks_dropped():
         return kernel(*args)
