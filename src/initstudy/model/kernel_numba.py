@@ -311,6 +311,44 @@ def _back_pass(out, W, dz, A, k, j0, r, first, dW):  # pragma: no cover
 
 
 @numba.jit(**_INLINE)
+def _back_pair_pass(out, W, dz, A, k, j0, r, first, dW):  # pragma: no cover
+    """:func:`_back_pass` for input rows ``k`` and ``k+1`` at once, ``r`` in 1..4 rows of
+    ``dz``, each loaded once for both: the same terms in the same order."""
+    n = A.shape[0]
+    u0 = W[(j0 + 0) * n + k]
+    w0 = W[(j0 + 0) * n + k + 1]
+    u1 = W[(j0 + 1) * n + k] if r > 1 else 0.0
+    w1 = W[(j0 + 1) * n + k + 1] if r > 1 else 0.0
+    u2 = W[(j0 + 2) * n + k] if r > 2 else 0.0
+    w2 = W[(j0 + 2) * n + k + 1] if r > 2 else 0.0
+    u3 = W[(j0 + 3) * n + k] if r > 3 else 0.0
+    w3 = W[(j0 + 3) * n + k + 1] if r > 3 else 0.0
+    p0 = p1 = p2 = p3 = q0 = q1 = q2 = q3 = 0.0
+    for e in range(A.shape[1]):
+        x, y, v = A[k, e], A[k + 1, e], dz[j0, e]
+        s, p0 = _first_term(first, out[k, e], u0, v), p0 + v * x
+        t, q0 = _first_term(first, out[k + 1, e], w0, v), q0 + v * y
+        if r > 1:
+            v = dz[j0 + 1, e]
+            s, p1 = _term(s, u1, v), p1 + v * x
+            t, q1 = _term(t, w1, v), q1 + v * y
+        if r > 2:
+            v = dz[j0 + 2, e]
+            s, p2 = _term(s, u2, v), p2 + v * x
+            t, q2 = _term(t, w2, v), q2 + v * y
+        if r > 3:
+            v = dz[j0 + 3, e]
+            s, p3 = _term(s, u3, v), p3 + v * x
+            t, q3 = _term(t, w3, v), q3 + v * y
+        out[k, e] = s
+        out[k + 1, e] = t
+    for i, (p, q) in enumerate(((p0, q0), (p1, q1), (p2, q2), (p3, q3))):
+        if i < r:
+            dW[(j0 + i) * n + k] = p
+            dW[(j0 + i) * n + k + 1] = q
+
+
+@numba.jit(**_INLINE)
 def _gate_row(out, A, k, gate, db_in):  # pragma: no cover
     """``out[k] *= phi'`` by the mode ``gate`` (``_KEEP``: nothing), and ``db_in[k] =
     sum(out[k])``, the bias gradient of the layer below, in one pass over the row.
@@ -334,6 +372,27 @@ def _gate_row(out, A, k, gate, db_in):  # pragma: no cover
 
 
 @numba.jit(**_SUMS)
+def _back_pairs(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
+    """:func:`_back_layer` for a wide layer (more than 8 rows of ``dz``), two input rows at a
+    time, up to the last even one: each row of ``dz`` loaded once for both (1.4 times as fast
+    at width 32). Returns the first input row it left to the caller."""
+    n_out = dz.shape[0]
+    r4 = n_out - 4 * ((n_out - 1) // 4)
+    pairs_end = 0
+    while pairs_end + 1 < A.shape[0]:
+        k = pairs_end
+        for width in literal_unroll((1, 2, 3, 4)):
+            if r4 == width:
+                _back_pair_pass(out, W, dz, A, k, 0, width, True, dW)
+        for j0 in range(r4, n_out, 4):
+            _back_pair_pass(out, W, dz, A, k, j0, 4, False, dW)
+        _gate_row(out, A, k, gate, db_in)
+        _gate_row(out, A, k + 1, gate, db_in)
+        pairs_end += 2
+    return pairs_end
+
+
+@numba.jit(**_SUMS)
 def _back_layer(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
     """A hidden layer's ``dW = dz @ A.T``, ``out = (W.T @ dz) * phi'`` and its row sums.
 
@@ -343,8 +402,11 @@ def _back_layer(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
     into ``db_in[k]`` (the bias gradient of the layer below).
     """
     n_out = dz.shape[0]
+    # Wide layers: two input rows per pass (_back_pairs), in a function of its own: inside
+    # this one its code made the notebook's narrow layers 6 % slower.
+    pairs_end = _back_pairs(dz, W, A, out, dW, db_in, gate) if n_out > _BACK_PASS else 0
     r = n_out - _BACK_PASS * ((n_out - 1) // _BACK_PASS)
-    for k in range(A.shape[0]):
+    for k in range(pairs_end, A.shape[0]):
         for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each constant width
             if r == width:
                 _back_pass(out, W, dz, A, k, 0, width, True, dW)
