@@ -87,18 +87,8 @@ def snakemake(
 
 TINY = ("--configfile", "tests/configs/tiny.yaml")
 
-#: Calls each numba kernel once, which compiles it into numba's cache beside src/ (or loads it).
-_WARM_KERNELS = """
-import numpy as np
-from initstudy.model.init import initialize_batch
-from initstudy.model.net import batched_mlp, resolve_backend
-if resolve_backend(None) == "numba":
-    weights, biases = initialize_batch("he", [2, 3, 3, 1], 1.0, [0, 1])
-    X = np.random.RandomState(0).randn(2, 8)
-    y = (X[:1] > 0).astype(float)
-    net = batched_mlp(weights, biases, X.shape[1])
-    net.forward(X); net.backward(X, y); net.step(0.1); net.run(X, y, 0.1, 2)
-"""
+#: Compiles each numba kernel into numba's cache beside src/ (or loads it).
+_WARM_KERNELS = "from initstudy.model.net import compile_numba_kernels; compile_numba_kernels()"
 
 
 def pytest_configure(config):

@@ -431,3 +431,42 @@ def batched_mlp(
         As :func:`resolve_backend`.
     """
     return _CLASSES[resolve_backend(backend)](weights, biases, n_examples, activation)
+
+
+#: The numba backend's entry points (:mod:`initstudy.model.kernel_numba`), as
+#: :class:`NumbaMLP` calls them.
+NUMBA_KERNELS = ("forward", "backward", "step", "run")
+
+
+def compile_numba_kernels(kernels: tuple[str, ...] = NUMBA_KERNELS) -> bool:
+    """Call each of ``kernels`` once, on a tiny batch with the argument types of training,
+    so that numba compiles it into its on-disk cache, or loads it from there.
+
+    Parameters
+    ----------
+    kernels : tuple of str
+        Names among :data:`NUMBA_KERNELS`.
+
+    Returns
+    -------
+    bool
+        False, having done nothing, where numba is not installed.
+    """
+    if resolve_backend(None) != "numba":
+        return False
+    rng = np.random.RandomState(0)
+    layers = [2, 3, 3, 1]
+    weights = [0.5 * rng.randn(2, n_out, n_in) for n_in, n_out in pairwise(layers)]
+    biases = [np.zeros((2, n_out, 1)) for n_out in layers[1:]]
+    X = rng.randn(2, 8)
+    y = (X[:1] > 0).astype(float)
+    net = NumbaMLP(weights, biases, X.shape[1])
+    calls = {
+        "forward": lambda: net.forward(X),
+        "backward": lambda: net.backward(X, y),
+        "step": lambda: net.step(0.1),
+        "run": lambda: net.run(X, y, 0.1, 2),
+    }
+    for kernel in kernels:
+        calls[kernel]()
+    return True
