@@ -75,7 +75,11 @@ _RELU, _TANH, _LINEAR = 0, 1, 2
 # backward keeps a sum per row in a register), and the widths a first pass may take.
 _ROW_PASS, _BACK_PASS = 8, 8
 _WIDTHS = tuple(range(1, 17))
+_ROW_WIDTHS = tuple(range(1, _ROW_PASS + 1))
 _BACK_WIDTHS = tuple(range(1, _BACK_PASS + 1))
+# A wide layer's backward pass (_back_pairs): rows of dz per pass, and the widths of its first.
+_PAIR_BACK_PASS = 4
+_PAIR_BACK_WIDTHS = tuple(range(1, _PAIR_BACK_PASS + 1))
 
 
 @numba.jit(**_JIT)
@@ -216,7 +220,7 @@ def _pair_rows(Z, j, u, w, A, mode, bu, bw):  # pragma: no cover
     n = A.shape[0]
     r = n - _ROW_PASS * ((n - 1) // _ROW_PASS)
     first_mode = mode if r == n else _KEEP
-    for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each constant width
+    for width in literal_unroll(_ROW_WIDTHS):  # a pass compiled for each constant width
         if r == width:
             _pair_pass(Z, j, u, w, A, 0, width, True, first_mode, bu, bw)
     for k in range(r, n, _ROW_PASS):
@@ -379,15 +383,15 @@ def _back_pairs(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
     time, up to the last even one: each row of ``dz`` loaded once for both (1.4 times as fast
     at width 32). Returns the first input row it left to the caller."""
     n_out = dz.shape[0]
-    r4 = n_out - 4 * ((n_out - 1) // 4)
+    r = n_out - _PAIR_BACK_PASS * ((n_out - 1) // _PAIR_BACK_PASS)
     pairs_end = 0
     while pairs_end + 1 < A.shape[0]:
         k = pairs_end
-        for width in literal_unroll((1, 2, 3, 4)):
-            if r4 == width:
+        for width in literal_unroll(_PAIR_BACK_WIDTHS):  # a pass compiled for each width
+            if r == width:
                 _back_pair_pass(out, W, dz, A, k, 0, width, True, dW)
-        for j0 in range(r4, n_out, 4):
-            _back_pair_pass(out, W, dz, A, k, j0, 4, False, dW)
+        for j0 in range(r, n_out, _PAIR_BACK_PASS):
+            _back_pair_pass(out, W, dz, A, k, j0, _PAIR_BACK_PASS, False, dW)
         _gate_row(out, A, k, gate, db_in)
         _gate_row(out, A, k + 1, gate, db_in)
         pairs_end += 2
