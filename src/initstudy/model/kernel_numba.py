@@ -10,8 +10,8 @@ activation is selected by its code in :mod:`initstudy.model.activations`: ReLU
 as above, ``tanh`` (then ``da * (1 - a * a)``) or the identity. Three things differ in
 the last bits: the sums over the examples (``dW``, ``db``) are split into SIMD
 partial sums (as BLAS splits them its own way; 8 of them on every CPU,
-:mod:`initstudy.model.kernel_numba_build`, so that the kernels give the same bits
-on every x86-64 CPU, and never depending on the run or the batch), ``exp`` is fdlibm's
+:mod:`initstudy.model.kernel_numba_build`, so that SSE2, AVX2 and AVX-512 builds
+give the same bits, and never depending on the run or the batch), ``exp`` is fdlibm's
 (:mod:`initstudy.model.kernel_numba_exp`), where NumPy has its own, and so is
 ``tanh`` (:mod:`initstudy.model.kernel_numba_tanh`, glibc's generic ``tanh`` bit
 for bit, where NumPy has its own).

@@ -1,4 +1,4 @@
-"""How the numba kernels are compiled: the same bits on every x86-64 CPU.
+"""How the numba kernels are compiled: the same bits whatever the CPU's vector width.
 
 The kernels let LLVM reassociate one kind of sum, the sums over the examples
 (``dW``, ``db``), which its loop vectorizer then splits into partial sums, one
