@@ -11,6 +11,7 @@ templates in ``initstudy/report/templates/``) count as part of the package.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -28,7 +29,15 @@ def imported_modules(path: str | Path) -> set[str]:
     -------
     set of str
     """
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    stat = Path(path).stat()
+    return set(_imported_modules(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+# Snakemake reads the Snakefile once per run, and its ~30 scripts share most of their modules:
+# each file is parsed once per process (per version of the file: the key holds its stamp).
+@lru_cache(maxsize=4096)
+def _imported_modules(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -36,7 +45,7 @@ def imported_modules(path: str | Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
@@ -60,13 +69,22 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
         Sorted, without duplicates.
     """
     found: set[Path] = set()
+    # Each name is looked up once per closure, and only where its top-level package is a
+    # project's (numpy.linalg is not looked for under the roots).
+    sources: dict[str, Path | None] = {}
+    project_tops: dict[str, bool] = {}
     pending = [Path(script)]
     while pending:
         names = imported_modules(pending.pop())
         # Importing a.b runs a/__init__.py first: every parent package counts too.
         names |= {parent for name in names for parent in _parents(name)}
         for name in sorted(names):
-            source = _source(name, roots)
+            top = name.split(".", 1)[0]
+            if top not in project_tops:
+                project_tops[top] = _source(top, roots) is not None
+            if name not in sources:
+                sources[name] = _source(name, roots) if project_tops[top] else None
+            source = sources[name]
             if source is not None and source not in found:
                 found.add(source)
                 pending.append(source)
