@@ -10,7 +10,6 @@ import pandas as pd
 from initstudy.grid.grid import axis_levels, further_axes
 from initstudy.model import notebook
 from initstudy.model.init import initialize_batch
-from initstudy.model.net import batched_mlp, sigmoid
 
 
 def _model_differences(config: dict) -> list[str]:
@@ -213,6 +212,10 @@ def output_saturation(X: np.ndarray, init: str, scale: float, seed: int, layers:
         ``saturated``: examples whose ``sigmoid`` output rounds to exactly 0 or 1;
         ``max_abs_logit``: the largest ``|z|`` of the output; ``examples``.
     """
+    # Imported here: the Snakefile imports this module, and numba would add a fifth of a
+    # second to every Snakemake start.
+    from initstudy.model.net import batched_mlp, sigmoid
+
     weights, biases = initialize_batch(init, layers, scale, [seed])
     z = batched_mlp(weights, biases, X.shape[1]).forward(np.ascontiguousarray(X))[0, 0]
     with np.errstate(over="ignore"):

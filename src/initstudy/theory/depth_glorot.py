@@ -44,7 +44,6 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from initstudy.model.activations import lookup_activation
 from initstudy.model.declared import InitializerError, declare_initializers
@@ -280,6 +279,10 @@ def _shape_summary(init, activation, depth, width, shape, level) -> pd.DataFrame
 
 def _mean_interval(values: np.ndarray, level: float) -> tuple[np.ndarray, ...]:
     """Per column: mean over the finite seeds and its Student-t interval (NaN below 2 seeds)."""
+    # Imported here: the Snakefile imports this module (declare_rules), and scipy.stats would
+    # add half a second to every Snakemake start.
+    from scipy import stats
+
     mean, low, high = (np.full(values.shape[1], math.nan) for _ in range(3))
     for k in range(values.shape[1]):
         column = values[:, k][np.isfinite(values[:, k])]

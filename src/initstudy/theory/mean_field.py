@@ -90,7 +90,6 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from initstudy.model.activations import lookup_activation
 from initstudy.model.init import base_std
@@ -707,6 +706,10 @@ def initializer_points(
 
 
 def _root(f: Callable[[float], float], low: float, high: float, xtol: float = 1e-300) -> float:
+    # Imported here: the Snakefile imports this module (through depth_glorot), and
+    # scipy.optimize would add a fifth of a second to every Snakemake start.
+    from scipy.optimize import brentq
+
     # brentq's default xtol (2e-12, absolute) would be coarse for a q* of 1e-9; relative it is.
     return float(brentq(f, low, high, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=200))
 
