@@ -368,7 +368,33 @@ def test_the_package_declares_every_library_import_and_ships_its_data(wheel):
     assert "License-Expression: MIT" in metadata
 
 
-@pytest.mark.slow  # pip installs the wheel into a new environment: about a minute
+def _carry_compiled_kernels(installed: Path) -> int:
+    """Copy the numba kernels the suite compiled in ``src/`` (tests/conftest.py) into the
+    installed package's ``__pycache__`` folders, and give each installed module its checkout
+    twin's mtime, by which numba's cache recognises its source (the contents are equal).
+    Returns how many cache files were copied.
+
+    Compiling them again for the installed copy would take a minute of CPU and test nothing
+    of the package: the code that runs still comes from the wheel, and a kernel whose source
+    differed would miss the cache and compile.
+    """
+    copied = 0
+    for index in (REPO / "src/initstudy").rglob("__pycache__/*.nbi"):
+        package = index.parent.parent.relative_to(REPO / "src/initstudy")
+        module = index.name.split(".", 1)[0] + ".py"
+        source, target = REPO / "src/initstudy" / package / module, installed / package / module
+        if target.read_bytes() != source.read_bytes():
+            continue
+        stamp = source.stat()
+        os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+        (target.parent / "__pycache__").mkdir(exist_ok=True)
+        for cached in index.parent.glob(index.name.split(".py", 1)[0] + ".*.nb[ic]"):
+            shutil.copy2(cached, target.parent / "__pycache__" / cached.name)
+            copied += 1
+    return copied
+
+
+@pytest.mark.slow  # pip installs the wheel into a new environment
 def test_the_installed_package_runs_outside_the_checkout(wheel, tmp_path):
     # The study's dependencies come from this interpreter's environment; the package itself
     # (code, schema, templates) only from the wheel.
@@ -385,9 +411,10 @@ def test_the_installed_package_runs_outside_the_checkout(wheel, tmp_path):
         [python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
+    assert _carry_compiled_kernels(Path(purelib) / "initstudy") > 0
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NUMBA_CACHE_DIR")}
     proc = subprocess.run(
         [python, "-m", "initstudy", "train", "--init", "orthogonal", "--seeds", "0",
          "--iterations", "50", "--log-every", "50"],
