@@ -28,11 +28,13 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from initstudy.analysis.intervals import wilson_interval
 from initstudy.analysis.stats import bootstrap_mean_ci, derive_seed
 from initstudy.grid.grid import rows_at
+
+# scipy.stats is imported inside the two functions that call it: every figure's job imports
+# this module (for the tables' columns), and scipy.stats would add half a second to each.
 
 SUCCESS_COLUMNS = (
     "n_a",
@@ -116,6 +118,8 @@ def success_comparison(k_a: int, n_a: int, k_b: int, n_b: int, level: float = 0.
     low_a, high_a = wilson_interval(k_a, n_a, level)
     low_b, high_b = wilson_interval(k_b, n_b, level)
     difference = p_a - p_b
+    from scipy import stats as scipy_stats  # here, not above: see the imports
+
     odds_ratio, p_value = scipy_stats.fisher_exact([[k_a, n_a - k_a], [k_b, n_b - k_b]])
     return {
         "n_a": n_a,
@@ -162,6 +166,8 @@ def paired_accuracy(a, b, n_resamples: int, seed: int, level: float = 0.95) -> d
     elif np.all(differences == 0):
         p_value = 1.0
     else:
+        from scipy import stats as scipy_stats  # here, not above: see the imports
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SciPy warns about ties; its method allows for them
             p_value = float(scipy_stats.wilcoxon(differences).pvalue)
