@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -87,8 +88,13 @@ def snakemake(
 
 TINY = ("--configfile", "tests/configs/tiny.yaml")
 
-#: Compiles each numba kernel into numba's cache beside src/ (or loads it).
-_WARM_KERNELS = "from initstudy.model.net import compile_numba_kernels; compile_numba_kernels()"
+#: Compiles numba kernels into numba's cache beside src/ (or loads them): ``run`` (about
+#: 36 s of one core, cold) beside the others (about 10 s), as the workflow's two
+#: compile_kernels jobs split them.
+_WARM_KERNELS = [
+    f"from initstudy.model.net import compile_numba_kernels; compile_numba_kernels({kernels})"
+    for kernels in (("run",), ("forward", "backward", "step"))
+]
 
 
 def pytest_configure(config):
@@ -99,15 +105,46 @@ def pytest_configure(config):
     if hasattr(config, "workerinput") or config.option.collectonly:
         return
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    subprocess.run([sys.executable, "-c", _WARM_KERNELS], cwd=REPO, env=env, check=True)
+    compiles = [subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env)
+                for code in _WARM_KERNELS]  # fmt: skip
+    for compile_ in compiles:
+        if compile_.wait() != 0:
+            raise pytest.UsageError(f"compiling the numba kernels failed: {compile_.args}")
+
+
+def shared_study(tmp_path_factory, name: str, *args: str) -> Path:
+    """A copy of the workflow on which ``snakemake --cores 2 *args`` has run to the end, built
+    once per test run: under pytest-xdist the first worker to ask builds it, in the folder the
+    workers share, while any other that asks meanwhile waits for it (a file lock). Read-only:
+    a test that runs Snakemake on it works on a copy (``shutil.copytree(..., symlinks=True)``
+    keeps it finished)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-N/, above each worker's popen-gwK/
+    workdir, done = root / f"shared-{name}", root / f"shared-{name}.done"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(workdir, ignore_errors=True)  # a build that failed in another worker
+            snakemake(copy_workflow(workdir), "--cores", "2", *args)
+            done.touch()
+    return workdir
 
 
 @pytest.fixture(scope="session")
 def tiny_study(tmp_path_factory) -> Path:
     """A copy of the workflow on which the tiny study has run to the end (shared, read-only)."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("tiny_study"))
-    snakemake(workdir, "--cores", "2", *TINY)
-    return workdir
+    return shared_study(tmp_path_factory, "tiny_study", *TINY)
+
+
+TINY_DEPTH = ("--configfile", "tests/configs/tiny_depth.yaml")
+
+
+@pytest.fixture(scope="session")
+def tiny_depth_study(tmp_path_factory) -> Path:
+    """A copy of the workflow on which the tiny depth study (tests/configs/tiny_depth.yaml) has
+    run to the end (shared, read-only)."""
+    return shared_study(tmp_path_factory, "tiny_depth_study", *TINY_DEPTH)
 
 
 @pytest.fixture(scope="session")
