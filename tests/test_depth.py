@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO
 from snakemake.utils import validate
 
 from initstudy.model.data import make_dataset
@@ -184,10 +184,10 @@ DEPTH_TARGETS = (
 
 
 @pytest.mark.workflow
-def test_tiny_depth_study_runs_in_the_workflow(tmp_path):
-    workdir = copy_workflow(tmp_path / "tiny_depth")
+def test_tiny_depth_study_runs_in_the_workflow(tiny_depth_study):
+    workdir = tiny_depth_study
     config = "tests/configs/tiny_depth.yaml"
-    snakemake(workdir, *DEPTH_TARGETS, "--cores", "2", "--configfile", config)
+    assert all((workdir / target).exists() for target in DEPTH_TARGETS)
     settings = yaml.safe_load((workdir / config).read_text())["depth_study"]
     results = workdir / "results/depth"
     signal = pd.read_csv(results / "signal.csv")
@@ -219,10 +219,11 @@ def test_tiny_depth_study_runs_in_the_workflow(tmp_path):
 
 
 @pytest.mark.workflow
-def test_default_depth_study_signal_matches_theory(tmp_path):
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # the default study's run, shared with tests/test_default_study.py
+def test_default_depth_study_signal_matches_theory(default_study):
     """Default config: He and LeCun ratios within 10 % of theory, deepest signal in the spread."""
-    workdir = copy_workflow(tmp_path / "default_depth")
-    snakemake(workdir, "--cores", "2", "results/depth/ratios.csv")
+    workdir = default_study
     ratios = pd.read_csv(workdir / "results/depth/ratios.csv")
     config = with_defaults(yaml.safe_load((workdir / "config/config.yaml").read_text()))
     settings = config["depth_study"]

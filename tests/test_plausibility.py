@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY, copy_workflow, snakemake
+from conftest import TINY, snakemake
 
 from initstudy.tables.completeness import check_complete, expected_rows
 from initstudy.tables.plausibility import ImplausibleTableError, check_plausible, rule_for
@@ -43,11 +43,9 @@ def assert_nothing_written_from_it(workdir: Path, before: dict[str, bytes], dama
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory) -> Path:
-    """The tiny study's tables and the figures that read them (read-only)."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("plausible"))
-    snakemake(workdir, *TARGETS, "--cores", "2", *TINY)
-    return workdir
+def finished(tiny_study) -> Path:
+    """The tiny study, with its tables and the figures that read them (read-only)."""
+    return tiny_study
 
 
 @pytest.fixture

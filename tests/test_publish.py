@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -107,6 +108,7 @@ def needs_chromium():
 @pytest.mark.workflow
 def test_the_html_report_shows_findings_tables_and_every_figure(tiny_study, tmp_path):
     needs_chromium()
+    tiny_study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)  # shared: a copy
     snakemake(tiny_study, "--report", "results/report.html", *TINY)
     report = tiny_study / "results/report.html"
     found = open_in_browser(report, tmp_path)
@@ -134,7 +136,8 @@ def test_the_html_report_shows_findings_tables_and_every_figure(tiny_study, tmp_
 
 
 @pytest.mark.workflow
-def test_a_report_zip_holds_the_same_items(tiny_study):
+def test_a_report_zip_holds_the_same_items(tiny_study, tmp_path):
+    tiny_study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)  # shared: a copy
     snakemake(tiny_study, "--report", "results/report.zip", *TINY)
     with zipfile.ZipFile(tiny_study / "results/report.zip") as archive:
         names = archive.namelist()

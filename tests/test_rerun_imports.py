@@ -8,13 +8,14 @@ scheduled rules from a real ``snakemake -n`` on a finished tiny study with a dep
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from modulefinder import ModuleFinder
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, copy_workflow, scheduled_jobs, snakemake
+from conftest import REPO, scheduled_jobs, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -70,11 +71,10 @@ def modules() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    """A copy of the workflow on which the tiny depth study has run to the end."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("imports"))
-    snakemake(workdir, "--cores", "2", *CONFIG)
-    return workdir
+def finished(tiny_depth_study, tmp_path_factory):
+    """A copy of the finished tiny depth study, this file's own (its tests edit modules)."""
+    dest = tmp_path_factory.mktemp("imports") / "study"
+    return shutil.copytree(tiny_depth_study, dest, symlinks=True)
 
 
 @dataclass(frozen=True)

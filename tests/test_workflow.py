@@ -2,6 +2,7 @@
 
 import math
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -102,9 +103,10 @@ def test_html_report_is_self_contained_with_figures_and_tables(tiny_study, tmp_p
     from conftest import TINY, snakemake
     from report_items import check_html_report, report_object
 
+    study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)  # shared: a copy
     target = tmp_path / "report.html"
-    snakemake(tiny_study, "--report", str(target), *TINY)
-    items = check_html_report(target, tiny_study)
+    snakemake(study, "--report", str(target), *TINY)
+    items = check_html_report(target, study)
     assert {"results/figures/heatmap.png", "results/figures/accuracy_vs_scale.png"} <= set(items)
     categories = report_object(target.read_text(encoding="utf-8"), "categories")
     tables = {path for paths in categories["Tables"].values() for path in paths}
