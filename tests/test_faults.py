@@ -202,6 +202,15 @@ def _long_config(workdir: Path) -> tuple[str, str]:
     return ("--configfile", "long.yaml")
 
 
+@pytest.fixture(scope="module")
+def long_reference(tmp_path_factory) -> Path:
+    """An uninterrupted run of the long tiny study's tables (read-only): what a killed and
+    resumed run, and a run that another run met, must write byte for byte."""
+    reference = copy_workflow(tmp_path_factory.mktemp("uninterrupted"))
+    snakemake(reference, TABLES_TARGET, "--cores", "2", *_long_config(reference))
+    return reference
+
+
 def _training_cells(workdir: Path) -> tuple[list[Path], list[Path]]:
     """Cells whose tables exist, and cells whose job has logged an iteration but not finished."""
     done, training = [], []
@@ -216,10 +225,7 @@ def _training_cells(workdir: Path) -> tuple[list[Path], list[Path]]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_run_killed_during_training_resumes_to_identical_tables(tmp_path):
-    reference = copy_workflow(tmp_path / "uninterrupted")
-    snakemake(reference, TABLES_TARGET, "--cores", "2", *_long_config(reference))
-
+def test_run_killed_during_training_resumes_to_identical_tables(long_reference, tmp_path):
     workdir = copy_workflow(tmp_path / "killed")
     config = _long_config(workdir)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -259,7 +265,7 @@ def test_run_killed_during_training_resumes_to_identical_tables(tmp_path):
     # redoes the killed jobs; the results lock died with the killed run and does not block this one.
     proc = snakemake(workdir, TABLES_TARGET, "--cores", "2", *config)
     assert all(str(cell.relative_to(workdir)) in proc.stdout + proc.stderr for cell in training)
-    assert table_bytes(workdir) == table_bytes(reference)
+    assert table_bytes(workdir) == table_bytes(long_reference)
     assert not stale.exists()
     assert not list((workdir / "results").rglob(".*.csv"))
 
@@ -282,10 +288,7 @@ def _start(workdir: Path, *args: str) -> subprocess.Popen:
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)
-def test_second_run_in_one_folder_is_refused_and_the_first_finishes_right(tmp_path):
-    reference = copy_workflow(tmp_path / "alone")
-    snakemake(reference, TABLES_TARGET, "--cores", "2", *_long_config(reference))
-
+def test_second_run_in_one_folder_is_refused_and_the_first_finishes_right(long_reference, tmp_path):
     workdir = copy_workflow(tmp_path / "shared")
     config = _long_config(workdir)
     other = yaml.safe_load((workdir / "long.yaml").read_text())
@@ -318,7 +321,7 @@ def test_second_run_in_one_folder_is_refused_and_the_first_finishes_right(tmp_pa
     assert f"pid {first.pid} on host " in output and "long.yaml" in output, output[-2000:]
     assert refused_after < 60
     assert first_rc == 0, (workdir / "first.log").read_text()[-3000:]
-    assert table_bytes(workdir) == table_bytes(reference)
+    assert table_bytes(workdir) == table_bytes(long_reference)
     # Snakemake's records agree with the tables: nothing is left to do for the first config.
     dry = snakemake(workdir, TABLES_TARGET, "-n", *config)
     assert "Nothing to be done" in dry.stdout + dry.stderr
