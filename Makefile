@@ -73,7 +73,7 @@ lint: $(BIN)/.dev-installed
 	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
 
 # Every CPU (pytest-xdist), a test file per worker; the default study's tests start first
-# (tests/conftest.py groups them), so no worker waits for its twelve minutes at the end.
+# (tests/conftest.py groups them), so that no worker starts its four minutes at the end.
 pytest: $(BIN)/.dev-installed
 	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder
 

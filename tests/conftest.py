@@ -150,7 +150,7 @@ def tiny_depth_study(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def default_study(tmp_path_factory) -> Path:
     """A copy of the workflow on which the default study (config/config.yaml) has run to the
-    end (shared, read-only; about 12 minutes on two cores).
+    end (shared, read-only; about four minutes on two cores, beside the other tests).
 
     ``INITSTUDY_DEFAULT_STUDY=<folder>`` names a folder where it has run already (its
     ``results/`` is read): the README's findings can then be checked against one's own run

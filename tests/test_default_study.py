@@ -1,7 +1,8 @@
 """The default study, run to the end: the report's claims against a recount from the tables.
 
 Slow: the session's ``default_study`` (conftest) runs `snakemake --cores 4` on the shipped
-config/config.yaml in a copy of the workflow, once for this file and tests/test_findings.py.
+config/config.yaml in a copy of the workflow, once for every test that reads it (this file,
+tests/test_findings.py, tests/test_depth.py and others).
 """
 
 import re
