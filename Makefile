@@ -1,6 +1,7 @@
 # The two set-up commands of the README, and the checks and publishing steps CI runs.
 #   make study   -- Python environment (pinned, pip) + the whole default study
-#   make test    -- the same environment + test/lint tools, then lint and the test suite
+#   make test    -- the same environment + test/lint tools, then lint (beside compiling the
+#                   training kernel) and the test suite
 #   make report  -- the study (if not up to date), then report.html and report.zip in the
 #                   config's results folder (and site/index.html there, the page publish.yml
 #                   deploys)
@@ -23,7 +24,7 @@ TINY := --configfile .test/config/config.yaml
 RESULTS = $(shell $(BIN)/python -c "import sys, yaml; print((yaml.safe_load(open(sys.argv[1])) or {}).get('results', 'results'))" $(or $(CONFIG),config/config.yaml))
 GITHUB_WORKFLOWS := .github/workflows/ci.yml .github/workflows/publish.yml
 
-.PHONY: study report tiny test lint pytest check docs-figure clean-results
+.PHONY: study report tiny test lint kernels pytest check docs-figure clean-results
 
 # The pinned libraries, then the project itself (editable: `python -m initstudy` and the
 # Python example of docs/python.md import this checkout's src/, as the workflow's jobs do).
@@ -77,7 +78,15 @@ lint: $(BIN)/.dev-installed
 pytest: $(BIN)/.dev-installed
 	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder
 
-test: lint pytest
+# The training kernel compiled into numba's cache (beside src/), the longest compilation
+# (about 36 s of one core): `make test` runs it beside the linters, so that the tests'
+# warm-up (tests/conftest.py) finds it there and compiles only the other kernels.
+kernels: $(BIN)/.study-installed
+	$(BIN)/python -c "from initstudy.model.net import compile_numba_kernels; compile_numba_kernels(('run',))"
+
+test: $(BIN)/.dev-installed
+	$(MAKE) --no-print-directory -j2 lint kernels
+	$(MAKE) --no-print-directory pytest
 
 clean-results:
 	rm -rf results .snakemake
