@@ -186,27 +186,8 @@ def scheduled_jobs(stdout: str) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
-#: The longest shared run first, so that the other worker takes everything else meanwhile; then
-#: the groups of about 25 s or more (measured on two cores, 2026-12-04), longest first, so that
-#: the short files fill the end of the run instead of one worker finishing a long one alone.
-FIRST_GROUPS = (
-    "default_study",
-    "slurm",
-    "test_faults.py",
-    "test_readme_commands.py",
-    "test_kernel_targets.py",
-    "test_degenerate_grids.py",
-    "test_deploy.py",
-    "test_plausibility.py",
-    "test_architecture_axes.py",
-    "test_trainability.py",
-    "test_workflow.py",
-    "test_grid.py",
-    "test_depth.py",
-    "test_experiments.py",
-    "test_declared.py",
-    "test_cluster_groups.py",
-)
+#: The longest shared run first, so that the other worker takes everything else meanwhile.
+FIRST_GROUPS = ("default_study",)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook reads the groups
@@ -214,8 +195,8 @@ def pytest_collection_modifyitems(config, items):
     """Group tests for pytest-xdist (``-n``, ``--dist loadgroup``): the tests of one file run on
     one worker, so that a file's module-scoped fixtures are built once; the tests that read the
     default study (several files) share one worker and its one run, and start first; the Slurm
-    tests share one worker, as they share the one test cluster; the long groups follow
-    (:data:`FIRST_GROUPS`). Without ``-n`` nothing changes but the order."""
+    tests share one worker, as they share the one test cluster. Without ``-n`` nothing changes
+    but the order: the default study's tests first."""
     for item in items:
         if "default_study" in item.fixturenames:
             group = "default_study"
@@ -224,5 +205,4 @@ def pytest_collection_modifyitems(config, items):
         else:
             group = item.path.name
         item.add_marker(pytest.mark.xdist_group(group))
-    rank = {group: k for k, group in enumerate(FIRST_GROUPS)}
-    items.sort(key=lambda item: rank.get(item.get_closest_marker("xdist_group").args[0], len(rank)))
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group").args[0] not in FIRST_GROUPS)
