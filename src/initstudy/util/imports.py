@@ -72,7 +72,6 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
     # Each name is looked up once per closure, and only where its top-level package is a
     # project's (numpy.linalg is not looked for under the roots).
     sources: dict[str, Path | None] = {}
-    project_tops: dict[str, bool] = {}
     pending = [Path(script)]
     while pending:
         names = imported_modules(pending.pop())
@@ -80,10 +79,10 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
         names |= {parent for name in names for parent in _parents(name)}
         for name in sorted(names):
             top = name.split(".", 1)[0]
-            if top not in project_tops:
-                project_tops[top] = _source(top, roots) is not None
+            if top not in sources:
+                sources[top] = _source(top, roots)
             if name not in sources:
-                sources[name] = _source(name, roots) if project_tops[top] else None
+                sources[name] = _source(name, roots) if sources[top] is not None else None
             source = sources[name]
             if source is not None and source not in found:
                 found.add(source)
