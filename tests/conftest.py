@@ -112,12 +112,18 @@ def pytest_configure(config):
             raise pytest.UsageError(f"compiling the numba kernels failed: {compile_.args}")
 
 
+def private_copy(study: Path, dest: Path) -> Path:
+    """A copy of a finished study at ``dest``, for one test to run Snakemake on or to edit:
+    results, Snakemake's records and mtimes included, links kept as links, so that it is as
+    finished as the original."""
+    return Path(shutil.copytree(study, dest, symlinks=True))
+
+
 def shared_study(tmp_path_factory, name: str, *args: str) -> Path:
     """A copy of the workflow on which ``snakemake --cores 2 *args`` has run to the end, built
     once per test run: under pytest-xdist the first worker to ask builds it, in the folder the
     workers share, while any other that asks meanwhile waits for it (a file lock). Read-only:
-    a test that runs Snakemake on it works on a copy (``shutil.copytree(..., symlinks=True)``
-    keeps it finished)."""
+    a test that runs Snakemake on it works on a :func:`private_copy`."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # pytest-N/, above each worker's popen-gwK/

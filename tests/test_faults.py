@@ -8,7 +8,6 @@ four tables) to skip the figures.
 import math
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, TINY, copy_workflow, snakemake
+from conftest import REPO, TINY, copy_workflow, private_copy, snakemake
 from report_items import check_html_report
 
 from initstudy.tables.tables import RUN_COLUMNS, RUN_NUMBERS, read_table
@@ -53,9 +52,7 @@ def tiny_tables(tmp_path_factory) -> Path:
 @pytest.fixture
 def finished_copy(tiny_tables, tmp_path) -> Path:
     """A copy of the finished tiny run (results, metadata and mtimes included) to damage."""
-    workdir = tmp_path / "damaged"
-    shutil.copytree(tiny_tables, workdir, symlinks=True)
-    return workdir
+    return private_copy(tiny_tables, tmp_path / "damaged")
 
 
 # --------------------------------------------------------------------------- overflow
@@ -335,7 +332,7 @@ def test_dry_runs_reports_lint_and_listings_need_no_lock(tiny_study, tmp_path):
     run is refused, naming this process, and writes nothing."""
     from initstudy.util.lock import hold_results_lock
 
-    workdir = shutil.copytree(tiny_study, tmp_path / "held", symlinks=True)
+    workdir = private_copy(tiny_study, tmp_path / "held")
     held_by_this_test = hold_results_lock(workdir / "results")
     snakemake(workdir, "--report", "results/report.html", *TINY)
     check_html_report(workdir / "results/report.html", workdir)

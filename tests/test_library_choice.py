@@ -16,7 +16,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TINY, copy_workflow, snakemake
+from conftest import REPO, TINY, copy_workflow, private_copy, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -99,7 +99,7 @@ def test_an_edited_template_reaches_the_report_with_the_package_installed(
 ):
     """Before the fix the report rule reran for the edit and wrote the old text: its script
     imported the installed copy."""
-    study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
+    study = private_copy(tiny_study, tmp_path / "study")
     template = study / "src/initstudy/report/templates/report.md.j2"
     marker = "An edit of the checkout's template, made by the test."
     template.write_text(template.read_text().replace("\n# ", f"\n{marker}\n\n# ", 1))
@@ -116,7 +116,7 @@ def test_an_editable_install_of_another_checkout_does_not_reach_the_jobs(
 ):
     python, other = editable_elsewhere
     assert installed_package(python) == other / "src/initstudy"
-    study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
+    study = private_copy(tiny_study, tmp_path / "study")
     snakemake(study, "--cores", "2", "--forcerun", "report", *TINY, python=python)
     report = (study / "results/report.md").read_text()
     assert OTHER_MARKER not in report

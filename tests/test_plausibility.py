@@ -8,12 +8,11 @@ written from the damaged file.
 """
 
 import math
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY, snakemake
+from conftest import TINY, private_copy, snakemake
 
 from initstudy.tables.completeness import check_complete, expected_rows
 from initstudy.tables.plausibility import ImplausibleTableError, check_plausible, rule_for
@@ -42,17 +41,9 @@ def assert_nothing_written_from_it(workdir: Path, before: dict[str, bytes], dama
         assert not path.exists() or path.read_bytes() == data, f"{name} was rewritten"
 
 
-@pytest.fixture(scope="module")
-def finished(tiny_study) -> Path:
-    """The tiny study, with its tables and the figures that read them (read-only)."""
-    return tiny_study
-
-
 @pytest.fixture
-def damaged(finished, tmp_path) -> Path:
-    workdir = tmp_path / "damaged"
-    shutil.copytree(finished, workdir, symlinks=True)
-    return workdir
+def damaged(tiny_study, tmp_path) -> Path:
+    return private_copy(tiny_study, tmp_path / "damaged")
 
 
 def _set(path: Path, row: int, column: str, value) -> None:
@@ -116,9 +107,9 @@ CASES = [
     ids=[case[0] for case in CASES],
 )
 def test_implausible_table_is_refused_by_name_and_nothing_is_written_from_it(
-    finished, damaged, table, damage, detail, rebuild
+    tiny_study, damaged, table, damage, detail, rebuild
 ):
-    before = outputs(finished)
+    before = outputs(tiny_study)
     damage(damaged / table)
     proc = snakemake(damaged, *TARGETS, "--cores", "1", *TINY, check=False)
     output = proc.stdout + proc.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from browser import CHROMIUM, evaluate_in_page
-from conftest import REPO, TINY, snakemake
+from conftest import REPO, TINY, private_copy, snakemake
 
 from initstudy.report.publish import NO_VALUE, data_uri, markdown_page, table_page
 
@@ -108,7 +107,7 @@ def needs_chromium():
 @pytest.mark.workflow
 def test_the_html_report_shows_findings_tables_and_every_figure(tiny_study, tmp_path):
     needs_chromium()
-    tiny_study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)  # shared: a copy
+    tiny_study = private_copy(tiny_study, tmp_path / "study")
     snakemake(tiny_study, "--report", "results/report.html", *TINY)
     report = tiny_study / "results/report.html"
     found = open_in_browser(report, tmp_path)
@@ -137,7 +136,7 @@ def test_the_html_report_shows_findings_tables_and_every_figure(tiny_study, tmp_
 
 @pytest.mark.workflow
 def test_a_report_zip_holds_the_same_items(tiny_study, tmp_path):
-    tiny_study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)  # shared: a copy
+    tiny_study = private_copy(tiny_study, tmp_path / "study")
     snakemake(tiny_study, "--report", "results/report.zip", *TINY)
     with zipfile.ZipFile(tiny_study / "results/report.zip") as archive:
         names = archive.namelist()

@@ -25,14 +25,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, copy_workflow
+from conftest import REPO, copy_workflow, private_copy
 from report_items import check_html_report, check_zip_report
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -167,7 +166,7 @@ def finished_study(tiny_study, tmp_path) -> Path:
     """A private copy of the finished tiny study (results and Snakemake's records included)
     with the tiny config as its default config/config.yaml and the project's .venv, so that
     the documented commands run there as written (no ``--configfile``)."""
-    dest = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
+    dest = private_copy(tiny_study, tmp_path / "study")
     (dest / "config/config.yaml").write_bytes((REPO / "tests/configs/tiny.yaml").read_bytes())
     (dest / ".venv").symlink_to(VENV)
     return dest

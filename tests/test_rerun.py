@@ -1,11 +1,10 @@
 """Rerun after edits: a dry run on a finished tiny study schedules exactly the right jobs."""
 
 import re
-import shutil
 
 import pytest
 import yaml
-from conftest import REPO, TINY, scheduled_jobs, snakemake
+from conftest import REPO, TINY, private_copy, scheduled_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -21,7 +20,7 @@ FIGURE_RULES = {
 @pytest.fixture
 def study(tiny_study, tmp_path):
     """A private copy of the finished tiny study (results and Snakemake's metadata included)."""
-    return shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
+    return private_copy(tiny_study, tmp_path / "study")
 
 
 def scheduled(workdir) -> dict[str, int]:

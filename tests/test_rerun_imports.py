@@ -8,14 +8,13 @@ scheduled rules from a real ``snakemake -n`` on a finished tiny study with a dep
 
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from modulefinder import ModuleFinder
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, scheduled_jobs, snakemake
+from conftest import REPO, private_copy, scheduled_jobs, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -74,7 +73,7 @@ def modules() -> list[str]:
 def finished(tiny_depth_study, tmp_path_factory):
     """A copy of the finished tiny depth study, this file's own (its tests edit modules)."""
     dest = tmp_path_factory.mktemp("imports") / "study"
-    return shutil.copytree(tiny_depth_study, dest, symlinks=True)
+    return private_copy(tiny_depth_study, dest)
 
 
 @dataclass(frozen=True)

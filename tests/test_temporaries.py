@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TINY, snakemake
+from conftest import TINY, private_copy, snakemake
 
 from initstudy.util.atomic import TEMPORARY_MARK, TEMPORARY_NAME, atomic_path
 from initstudy.util.lock import remove_stale_temporaries
@@ -51,7 +50,7 @@ def test_only_marked_files_of_declared_targets_are_removed(tmp_path, monkeypatch
 @pytest.mark.workflow
 def test_a_users_look_alike_files_survive_a_run(tiny_study, tmp_path):
     """A real run (``--forcerun report``, as in the defect found) on a finished tiny study."""
-    study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)
+    study = private_copy(tiny_study, tmp_path / "study")
     for name in (*USER_FILES, *LEFTOVERS):
         (study / name).write_text("a user's words\n")
     proc = snakemake(study, "--cores", "2", "--forcerun", "report", *TINY)

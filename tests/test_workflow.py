@@ -2,7 +2,6 @@
 
 import math
 import re
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -100,10 +99,10 @@ def test_html_report_is_self_contained_with_figures_and_tables(tiny_study, tmp_p
     of the run's file; the figures are exactly results/figures/*.png, under "Figures"; the
     findings page embeds the figures report.md links; the tables and their pages are under
     "Tables" (tests/report_items.py)."""
-    from conftest import TINY, snakemake
+    from conftest import TINY, private_copy, snakemake
     from report_items import check_html_report, report_object
 
-    study = shutil.copytree(tiny_study, tmp_path / "study", symlinks=True)  # shared: a copy
+    study = private_copy(tiny_study, tmp_path / "study")
     target = tmp_path / "report.html"
     snakemake(study, "--report", str(target), *TINY)
     items = check_html_report(target, study)
