@@ -95,6 +95,13 @@ def test_table_page_shows_every_field_as_written_and_axes_as_the_report_does(tmp
     assert "<p>2 rows" in page
 
 
+def test_a_table_line_with_a_field_too_many_names_the_file_and_line(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("init,scale\nhe,1.0\nlecun,1.0,extra\n")
+    with pytest.raises(ValueError, match=r"t\.csv: line 3 has 3 fields, where its header has 2"):
+        table_page(table, "t.csv")
+
+
 def needs_chromium():
     """Skip without Chromium on a developer's machine; fail on CI, whose ``.ci/run`` installs it."""
     if CHROMIUM is None:
