@@ -144,7 +144,7 @@ def test_the_pinned_kernel_imports_and_the_size_estimate_names_the_backend_that_
     and the size estimate's ``"auto"`` (decided without importing numba) is the same backend."""
     import initstudy.model.kernel_numba  # noqa: F401  (re-raises the kernel's import error, if any)
 
-    assert net_module.kernel_numba is not None
+    assert net_module.numba_kernels() is not None
     assert resolve_backend("auto") == "numba"
     assert resolve_backend_name("auto") == resolve_backend("auto")
 

@@ -35,14 +35,11 @@ Backend ``"auto"`` is ``"numba"`` when numba can be imported, else ``"numpy"``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import cache
 from itertools import pairwise
 
 import numpy as np
 
-try:
-    from initstudy.model import kernel_numba
-except ImportError:  # numba is optional
-    kernel_numba = None
 from initstudy.model.activations import DEFAULT_ACTIVATION, lookup_activation
 
 BACKENDS = ("auto", "numpy", "numba")
@@ -91,6 +88,25 @@ def cost_from_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     return 1.0 / y.shape[1] * per_example.sum(axis=(1, 2))
 
 
+@cache
+def numba_kernels():
+    """The compiled kernels, :mod:`initstudy.model.kernel_numba`, imported on first use.
+
+    Importing numba takes about 0.2 s of CPU, and many importers of this module never train
+    with it (the aggregation, the depth study's signal passes): only those that do pay it.
+
+    Returns
+    -------
+    module or None
+        None where numba cannot be imported (it is optional).
+    """
+    try:
+        from initstudy.model import kernel_numba
+    except ImportError:
+        return None
+    return kernel_numba
+
+
 def resolve_backend(backend: str | None) -> str:
     """The backend ``backend`` stands for: ``"auto"`` becomes ``"numba"`` if available.
 
@@ -115,8 +131,8 @@ def resolve_backend(backend: str | None) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r} is not one of {', '.join(BACKENDS)}")
     if backend == "auto":
-        return "numpy" if kernel_numba is None else "numba"
-    if backend == "numba" and kernel_numba is None:
+        return "numpy" if numba_kernels() is None else "numba"
+    if backend == "numba" and numba_kernels() is None:
         raise ImportError("backend='numba' needs the numba package (pip install numba)")
     return backend
 
@@ -366,25 +382,28 @@ class NumbaMLP(MLPBase):
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Every layer, by :func:`kernel_numba.forward` (see :meth:`MLPBase.forward`)."""
         X = np.ascontiguousarray(X)
-        kernel_numba.call(
-            kernel_numba.forward,
+        kernels = numba_kernels()
+        kernels.call(
+            kernels.forward,
             X, self._params, self._acts, *self._layout, self.batch, self.activation.code,
         )  # fmt: skip
         return self._logits
 
     def backward(self, X: np.ndarray, y: np.ndarray) -> None:
         """Gradients by :func:`kernel_numba.backward` (see :meth:`MLPBase.backward`)."""
-        args = self._kernel_args(X, y)
-        kernel_numba.raise_exp_events(*kernel_numba.call(kernel_numba.backward, *args))
+        args, kernels = self._kernel_args(X, y), numba_kernels()
+        kernels.raise_exp_events(*kernels.call(kernels.backward, *args))
 
     def step(self, learning_rate: float) -> None:
         """The update by :func:`kernel_numba.step` (see :meth:`MLPBase.step`)."""
-        kernel_numba.call(kernel_numba.step, self._params, self._grads, learning_rate)
+        kernels = numba_kernels()
+        kernels.call(kernels.step, self._params, self._grads, learning_rate)
 
     def run(self, X: np.ndarray, y: np.ndarray, learning_rate: float, iterations: int) -> None:
         """All iterations in one :func:`kernel_numba.run` call (see :meth:`MLPBase.run`)."""
         args = (*self._kernel_args(X, y), float(learning_rate), int(iterations))
-        kernel_numba.raise_exp_events(*kernel_numba.call(kernel_numba.run, *args))
+        kernels = numba_kernels()
+        kernels.raise_exp_events(*kernels.call(kernels.run, *args))
 
     def _kernel_args(self, X, y):
         """Arguments of :func:`kernel_numba.backward` (and the first ones of ``run``)."""
