@@ -65,7 +65,7 @@ from initstudy.model.data import data_file_stem, dataset_specs  # noqa: E402
 from initstudy.grid.axes import path_text  # noqa: E402
 from initstudy.grid.grid import cell_path, grid_axes, grid_cells  # noqa: E402
 from initstudy.util.fingerprint import source_fingerprint  # noqa: E402
-from initstudy.util.imports import import_closure  # noqa: E402
+from initstudy.util.imports import ImportGraph  # noqa: E402
 from initstudy.util.lock import (  # noqa: E402
     ResultsBusyError,
     hold_results_lock,
@@ -212,11 +212,15 @@ def declared_output(path):
     return any(rule.is_producer(path) for rule in workflow.rules)
 
 
+#: The imports of every rule's script, each module read once for all of them.
+IMPORTS = ImportGraph([SCRIPTS, SRC])
+
+
 def script_imports(script):
     """Project files a rule's script imports, directly or not (``workflow/scripts/common.py``
     and the ``initstudy`` modules): declared as inputs so that editing one reruns its jobs."""
     path = shipped(workflow.source_path(f"../scripts/{script}"))
-    return [os.path.relpath(source) for source in import_closure(path, [SCRIPTS, SRC])]
+    return [os.path.relpath(source) for source in IMPORTS.closure(path)]
 
 
 def data_file(cell):

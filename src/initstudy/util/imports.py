@@ -54,7 +54,8 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
     A module counts when it is a file under one of ``roots`` (``a.b`` is
     ``root/a/b.py`` or ``root/a/b/__init__.py``); everything else (the
     standard library, NumPy) is ignored. An imported package brings its
-    :func:`package_data` along.
+    :func:`package_data` along. For several scripts, :class:`ImportGraph` shares the
+    lookups between them.
 
     Parameters
     ----------
@@ -68,28 +69,74 @@ def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
     list of Path
         Sorted, without duplicates.
     """
-    found: set[Path] = set()
-    # Each name is looked up once per closure, and only where its top-level package is a
-    # project's (numpy.linalg is not looked for under the roots).
-    sources: dict[str, Path | None] = {}
-    pending = [Path(script)]
-    while pending:
-        names = imported_modules(pending.pop())
-        # Importing a.b runs a/__init__.py first: every parent package counts too.
-        names |= {parent for name in names for parent in _parents(name)}
-        for name in sorted(names):
+    return ImportGraph(roots).closure(script)
+
+
+class ImportGraph:
+    """The project files that files under ``roots`` import, each file read and each module
+    looked up once for all the closures asked of it.
+
+    The files are taken as they are at the first question about each: one graph serves one
+    reading of the sources (the Snakefile's, when it declares every rule's inputs).
+
+    Parameters
+    ----------
+    roots : list of str or Path
+        Folders that are on ``sys.path`` when the scripts run.
+    """
+
+    def __init__(self, roots: list[str | Path]):
+        self.roots = list(roots)
+        # Each name is looked up once, and only where its top-level package is a project's
+        # (numpy.linalg is not looked for under the roots).
+        self._sources: dict[str, Path | None] = {}
+        self._imports: dict[Path, tuple[Path, ...]] = {}
+
+    def closure(self, script: str | Path) -> list[Path]:
+        """Project files that ``script`` imports, directly or through each other (see
+        :func:`import_closure`).
+
+        Parameters
+        ----------
+        script : str or Path
+
+        Returns
+        -------
+        list of Path
+            Sorted, without duplicates.
+        """
+        found: set[Path] = set()
+        pending = [Path(script)]
+        while pending:
+            for source in self._project_imports(pending.pop()):
+                if source not in found:
+                    found.add(source)
+                    if source.suffix == ".py":
+                        pending.append(source)
+        return sorted(found)
+
+    def _project_imports(self, path: Path) -> tuple[Path, ...]:
+        """The project files ``path`` imports itself, with the data of each package."""
+        if path not in self._imports:
+            names = imported_modules(path)
+            # Importing a.b runs a/__init__.py first: every parent package counts too.
+            names |= {parent for name in names for parent in _parents(name)}
+            files: list[Path] = []
+            for name in sorted(names):
+                source = self._source(name)
+                if source is not None:
+                    files.append(source)
+                    if source.name == "__init__.py":
+                        files.extend(package_data(source.parent))
+            self._imports[path] = tuple(files)
+        return self._imports[path]
+
+    def _source(self, name: str) -> Path | None:
+        if name not in self._sources:
             top = name.split(".", 1)[0]
-            if top not in sources:
-                sources[top] = _source(top, roots)
-            if name not in sources:
-                sources[name] = _source(name, roots) if sources[top] is not None else None
-            source = sources[name]
-            if source is not None and source not in found:
-                found.add(source)
-                pending.append(source)
-                if source.name == "__init__.py":
-                    found.update(package_data(source.parent))
-    return sorted(found)
+            project = top == name or self._source(top) is not None
+            self._sources[name] = _source(name, self.roots) if project else None
+        return self._sources[name]
 
 
 def _parents(name: str) -> list[str]:
