@@ -17,8 +17,6 @@ import importlib
 import importlib.util
 import os
 import sys
-import tomllib
-from importlib import metadata
 from pathlib import Path
 
 #: The environment variable that names the folder jobs import ``initstudy`` from.
@@ -74,6 +72,11 @@ def choose_library(src: str | Path, pyproject: str | Path | None) -> Path:
             f"cannot check the installed initstudy ({installed}) against this workflow: "
             f"the workflow has neither its library ({src}) nor its pyproject.toml"
         )
+    # Imported here: every job imports this module, but only the Snakefile chooses (importing
+    # importlib.metadata costs each job about 18 ms of CPU).
+    import tomllib
+    from importlib import metadata
+
     pyproject = Path(pyproject).resolve()
     wanted = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
     found = metadata.version("initstudy")
