@@ -39,13 +39,23 @@ def imported_modules(path: str | Path) -> set[str]:
 def _imported_modules(path: str, mtime_ns: int, size: int) -> frozenset[str]:
     tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return frozenset(names)
+
+
+def _statements(body: list[ast.stmt]):
+    """Every statement in ``body``, at any depth (the bodies of functions, classes, ``if``,
+    ``try``, ``with``, loops and ``match`` cases): an import is a statement, so the expressions,
+    nine tenths of a module's nodes, need not be visited (``ast.walk`` visits them all)."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            yield from _statements(getattr(node, field, None) or [])
 
 
 def import_closure(script: str | Path, roots: list[str | Path]) -> list[Path]:
