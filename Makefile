@@ -1,7 +1,7 @@
 # The two set-up commands of the README, and the checks and publishing steps CI runs.
 #   make study   -- Python environment (pinned, pip) + the whole default study
 #   make test    -- the same environment + test/lint tools, then lint (beside compiling the
-#                   training kernel) and the test suite
+#                   numba kernels) and the test suite
 #   make report  -- the study (if not up to date), then report.html and report.zip in the
 #                   config's results folder (and site/index.html there, the page publish.yml
 #                   deploys)
@@ -78,11 +78,13 @@ lint: $(BIN)/.dev-installed
 pytest: $(BIN)/.dev-installed
 	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder
 
-# The training kernel compiled into numba's cache (beside src/), the longest compilation
-# (about 36 s of one core): `make test` runs it beside the linters, so that the tests'
-# warm-up (tests/conftest.py) finds it there and compiles only the other kernels.
+# The numba kernels compiled into numba's cache (beside src/), in two processes as the
+# workflow's two compile_kernels jobs split them: the training kernel `run` (about 30 s of one
+# core) and the step-by-step ones (about 9 s). `make test` runs it beside the linters (a few
+# seconds), so that the tests' warm-up (tests/conftest.py) finds every kernel cached.
+COMPILE_KERNELS := $(BIN)/python -c "import sys; from initstudy.model.net import compile_numba_kernels; compile_numba_kernels(tuple(sys.argv[1:]))"
 kernels: $(BIN)/.study-installed
-	$(BIN)/python -c "from initstudy.model.net import compile_numba_kernels; compile_numba_kernels(('run',))"
+	$(COMPILE_KERNELS) run & run=$$!; $(COMPILE_KERNELS) forward backward step && wait $$run
 
 test: $(BIN)/.dev-installed
 	$(MAKE) --no-print-directory -j2 lint kernels

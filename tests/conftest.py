@@ -90,7 +90,8 @@ TINY = ("--configfile", "tests/configs/tiny.yaml")
 
 #: Compiles numba kernels into numba's cache beside src/ (or loads them): ``run`` (about
 #: 36 s of one core, cold) beside the others (about 10 s), as the workflow's two
-#: compile_kernels jobs split them.
+#: compile_kernels jobs split them. ``make test`` has compiled them already (``make kernels``,
+#: beside the linters); a bare ``pytest`` compiles them here.
 _WARM_KERNELS = [
     f"from initstudy.model.net import compile_numba_kernels; compile_numba_kernels({kernels})"
     for kernels in (("run",), ("forward", "backward", "step"))
