@@ -173,7 +173,11 @@ def report(workdir: Path, cores: int, wall: float, snakemake_cpu: float, total: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cores", type=int, default=4)
-    parser.add_argument("--configfile", help="a config replacing config/config.yaml")
+    parser.add_argument(
+        "--configfile",
+        type=lambda path: str(Path(path).resolve()),  # the study runs in a copy elsewhere
+        help="a config replacing config/config.yaml (tests/configs/tiny.yaml: the tiny study)",
+    )
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="initstudy-bench-"))
