@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
+
+import pytest
+from backends import NOT_PINNED, NUMBA_PINNED
 
 from initstudy.util.imports import ImportGraph, import_closure, imported_modules
 
@@ -82,3 +87,29 @@ def test_one_graph_gives_each_script_the_closure_it_gives_alone(tmp_path):
     assert graph.closure(scripts / "two.py") == sorted(
         [package / "__init__.py", package / "template.j2", package / "base.py"]
     )
+
+
+@pytest.mark.parametrize(
+    ("modules", "absent"),
+    [
+        # The aggregation and the depth study's jobs import the trainer's modules but never
+        # train with numba: importing numba would cost each about 0.2 s of CPU.
+        ("initstudy.model.train, initstudy.model.net", "numba"),
+        # A table page's job: pandas would be most of its CPU time.
+        ("initstudy.report.publish", "pandas"),
+    ],
+)
+def test_a_jobs_modules_load_no_library_it_does_not_use(modules, absent):
+    code = f"import sys, {modules}; print({absent!r} in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not NUMBA_PINNED, reason=NOT_PINNED)
+def test_the_numba_backend_imports_numba_when_it_first_trains():
+    code = (
+        "import sys; from initstudy.model.net import compile_numba_kernels as c; "
+        "before = 'numba' in sys.modules; c(('forward',)); print(before, 'numba' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["False", "True"]
