@@ -367,6 +367,7 @@ class NumbaMLP(MLPBase):
     ):
         resolve_backend("numba")  # the ImportError without numba
         super().__init__(weights, biases, n_examples, activation)
+        self._kernels = numba_kernels()
         batch, m, widths = self.batch, n_examples, self._widths
         a_rows = [batch * n for n in widths[1:]]
         a_off = np.cumsum([0, *a_rows[:-1]]).astype(np.int64)
@@ -382,27 +383,25 @@ class NumbaMLP(MLPBase):
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Every layer, by :func:`kernel_numba.forward` (see :meth:`MLPBase.forward`)."""
         X = np.ascontiguousarray(X)
-        kernels = numba_kernels()
-        kernels.call(
-            kernels.forward,
+        self._kernels.call(
+            self._kernels.forward,
             X, self._params, self._acts, *self._layout, self.batch, self.activation.code,
         )  # fmt: skip
         return self._logits
 
     def backward(self, X: np.ndarray, y: np.ndarray) -> None:
         """Gradients by :func:`kernel_numba.backward` (see :meth:`MLPBase.backward`)."""
-        args, kernels = self._kernel_args(X, y), numba_kernels()
-        kernels.raise_exp_events(*kernels.call(kernels.backward, *args))
+        kernels = self._kernels
+        kernels.raise_exp_events(*kernels.call(kernels.backward, *self._kernel_args(X, y)))
 
     def step(self, learning_rate: float) -> None:
         """The update by :func:`kernel_numba.step` (see :meth:`MLPBase.step`)."""
-        kernels = numba_kernels()
-        kernels.call(kernels.step, self._params, self._grads, learning_rate)
+        self._kernels.call(self._kernels.step, self._params, self._grads, learning_rate)
 
     def run(self, X: np.ndarray, y: np.ndarray, learning_rate: float, iterations: int) -> None:
         """All iterations in one :func:`kernel_numba.run` call (see :meth:`MLPBase.run`)."""
         args = (*self._kernel_args(X, y), float(learning_rate), int(iterations))
-        kernels = numba_kernels()
+        kernels = self._kernels
         kernels.raise_exp_events(*kernels.call(kernels.run, *args))
 
     def _kernel_args(self, X, y):
