@@ -97,6 +97,8 @@ def test_one_graph_gives_each_script_the_closure_it_gives_alone(tmp_path):
         ("initstudy.model.train, initstudy.model.net", "numba"),
         # A table page's job: pandas would be most of its CPU time.
         ("initstudy.report.publish", "pandas"),
+        # Every job imports the package; its version is looked up only when asked for.
+        ("initstudy", "importlib.metadata"),
     ],
 )
 def test_a_jobs_modules_load_no_library_it_does_not_use(modules, absent):
