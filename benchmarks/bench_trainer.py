@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     data = (np.ascontiguousarray(d.X_train.T), d.y_train.reshape(1, -1).astype(float),
             np.ascontiguousarray(d.X_test.T), d.y_test.reshape(1, -1))  # fmt: skip
     backends = [name for name in ("numba", "numpy") if name not in args.skip]
-    if "numba" in backends and net_module.kernel_numba is None:
+    if "numba" in backends and net_module.numba_kernels() is None:
         print("numba is not installed: the numba backend is skipped")
         backends.remove("numba")
     print(f"CPU    : {cpu_model()} ({os.cpu_count()} logical cores; one thread used)")
