@@ -16,18 +16,20 @@ give the same bits, and never depending on the run or the batch), ``exp`` is fdl
 ``tanh`` (:mod:`initstudy.model.kernel_numba_tanh`, glibc's generic ``tanh`` bit
 for bit, where NumPy has its own).
 
-Speed: two rows of outputs take eight of their inputs per pass over the examples
-(an odd last row: all its inputs up to 16, else 8), each input loaded once for both,
-with the bias and ReLU in their last pass, then, for ``tanh``, a vectorized pass
-over each row while it is in cache (pairs made a deep network's forward pass 1.6
-times as fast on a Zen 5 CPU; four rows at a time were slower again: their 32
+Speed: two rows of outputs take all their inputs in one pass over the examples up
+to 16 of them, else eight per pass, each input loaded once for both, with the bias
+and ReLU in their last pass (a ReLU layer's last pass compiled on its own, so that
+no inner loop chooses the last step per example), then, for ``tanh``, a vectorized
+pass over each row while it is in cache (pairs made a deep network's forward pass
+1.6 times as fast on a Zen 5 CPU; four rows at a time were slower again: their 32
 weights no longer fit the registers); in a wide layer (over 8 outputs) the backward
 pass takes two input rows per pass, four rows of ``dz`` at a time, each loaded once
 for both (1.4 times as fast at width 32); otherwise the backward pass that forms
 row ``k`` of a layer's input gradient accumulates column ``k`` of its weight
-gradient from the same loads, and the activation's derivative is applied in a
-pass of its own over the row (with a loop per activation, so that no inner loop
-chooses it per example); rows are indices, not
+gradient from the same loads, and the activation's derivative is applied in the
+same pass for a narrow ReLU layer (8 outputs or fewer), else in a pass of its own
+over the row (with a loop per activation, so that no inner loop chooses it per
+example); rows are indices, not
 views; no reference counting (``_nrt=False``: the kernels allocate nothing).
 
 Parameters and gradients are flat float64 arrays, activations ``(rows, m)``
@@ -72,10 +74,10 @@ _KEEP, _BIAS, _BIAS_RELU, _MASK, _TANH_GRADIENT = 0, 1, 2, 3, 4
 # The activations' codes (initstudy.model.activations.ACTIVATIONS).
 _RELU, _TANH, _LINEAR = 0, 1, 2
 # Inputs per forward pass after the first, output rows per backward pass (the
-# backward keeps a sum per row in a register), and the widths a first pass may take.
+# backward keeps a sum per row in a register), and the widths a first pass may take
+# (a forward pass takes up to 16 inputs when they are all the layer has).
 _ROW_PASS, _BACK_PASS = 8, 8
 _WIDTHS = tuple(range(1, 17))
-_ROW_WIDTHS = tuple(range(1, _ROW_PASS + 1))
 _BACK_WIDTHS = tuple(range(1, _BACK_PASS + 1))
 # A wide layer's backward pass (_back_pairs): rows of dz per pass, and the widths of its first.
 _PAIR_BACK_PASS = 4
@@ -185,6 +187,10 @@ def _pair_pass(Z, j, u, w, A, k, r, first, mode, bu, bw):  # pragma: no cover
     u4, u5, u6, u7 = u[k + 4] if r > 4 else 0.0, u[k + 5] if r > 5 else 0.0, u[k + 6] if r > 6 else 0.0, u[k + 7] if r > 7 else 0.0  # fmt: skip  # noqa: E501
     w0, w1, w2, w3 = w[k], w[k + 1] if r > 1 else 0.0, w[k + 2] if r > 2 else 0.0, w[k + 3] if r > 3 else 0.0  # fmt: skip  # noqa: E501
     w4, w5, w6, w7 = w[k + 4] if r > 4 else 0.0, w[k + 5] if r > 5 else 0.0, w[k + 6] if r > 6 else 0.0, w[k + 7] if r > 7 else 0.0  # fmt: skip  # noqa: E501
+    u8, u9, u10, u11 = u[k + 8] if r > 8 else 0.0, u[k + 9] if r > 9 else 0.0, u[k + 10] if r > 10 else 0.0, u[k + 11] if r > 11 else 0.0  # fmt: skip  # noqa: E501
+    u12, u13, u14, u15 = u[k + 12] if r > 12 else 0.0, u[k + 13] if r > 13 else 0.0, u[k + 14] if r > 14 else 0.0, u[k + 15] if r > 15 else 0.0  # fmt: skip  # noqa: E501
+    w8, w9, w10, w11 = w[k + 8] if r > 8 else 0.0, w[k + 9] if r > 9 else 0.0, w[k + 10] if r > 10 else 0.0, w[k + 11] if r > 11 else 0.0  # fmt: skip  # noqa: E501
+    w12, w13, w14, w15 = w[k + 12] if r > 12 else 0.0, w[k + 13] if r > 13 else 0.0, w[k + 14] if r > 14 else 0.0, w[k + 15] if r > 15 else 0.0  # fmt: skip  # noqa: E501
     for e in range(Z.shape[1]):
         a = A[k, e]
         s, t = _first_term(first, Z[j, e], u0, a), _first_term(first, Z[j + 1, e], w0, a)
@@ -209,23 +215,59 @@ def _pair_pass(Z, j, u, w, A, k, r, first, mode, bu, bw):  # pragma: no cover
         if r > 7:
             a = A[k + 7, e]
             s, t = _term(s, u7, a), _term(t, w7, a)
+        if r > 8:
+            a = A[k + 8, e]
+            s, t = _term(s, u8, a), _term(t, w8, a)
+        if r > 9:
+            a = A[k + 9, e]
+            s, t = _term(s, u9, a), _term(t, w9, a)
+        if r > 10:
+            a = A[k + 10, e]
+            s, t = _term(s, u10, a), _term(t, w10, a)
+        if r > 11:
+            a = A[k + 11, e]
+            s, t = _term(s, u11, a), _term(t, w11, a)
+        if r > 12:
+            a = A[k + 12, e]
+            s, t = _term(s, u12, a), _term(t, w12, a)
+        if r > 13:
+            a = A[k + 13, e]
+            s, t = _term(s, u13, a), _term(t, w13, a)
+        if r > 14:
+            a = A[k + 14, e]
+            s, t = _term(s, u14, a), _term(t, w14, a)
+        if r > 15:
+            a = A[k + 15, e]
+            s, t = _term(s, u15, a), _term(t, w15, a)
         Z[j, e] = _finish(s, mode, bu, 0.0)
         Z[j + 1, e] = _finish(t, mode, bw, 0.0)
 
 
 @numba.jit(**_INLINE)
+def _pair_pass_in_mode(Z, j, u, w, A, k, r, first, mode, bu, bw):  # pragma: no cover
+    """:func:`_pair_pass`, compiled on its own for a ReLU layer's last pass, so that its inner
+    loop does not choose the last step per example: with one pass of up to 16 inputs, this
+    made the notebook's network train 1.1 to 1.2 times as fast (``docs/performance.md``).
+    Other modes share a pass that chooses (compiling each would cost as much again)."""
+    if mode == _BIAS_RELU:
+        _pair_pass(Z, j, u, w, A, k, r, first, _BIAS_RELU, bu, bw)
+    else:
+        _pair_pass(Z, j, u, w, A, k, r, first, mode, bu, bw)
+
+
+@numba.jit(**_INLINE)
 def _pair_rows(Z, j, u, w, A, mode, bu, bw):  # pragma: no cover
-    """Rows ``j`` and ``j+1``: ``Z[j] = _finish(u @ A)``, ``Z[j+1] = _finish(w @ A)``, in
-    passes of 8 inputs (the first takes ``n % 8`` or 8)."""
+    """Rows ``j`` and ``j+1``: ``Z[j] = _finish(u @ A)``, ``Z[j+1] = _finish(w @ A)``: one
+    pass up to 16 inputs, else passes of 8 (the first takes ``n % 8`` or 8)."""
     n = A.shape[0]
-    r = n - _ROW_PASS * ((n - 1) // _ROW_PASS)
+    r = n if n <= _WIDTHS[-1] else n - _ROW_PASS * ((n - 1) // _ROW_PASS)
     first_mode = mode if r == n else _KEEP
-    for width in literal_unroll(_ROW_WIDTHS):  # a pass compiled for each constant width
+    for width in literal_unroll(_WIDTHS):  # a pass compiled for each constant width
         if r == width:
-            _pair_pass(Z, j, u, w, A, 0, width, True, first_mode, bu, bw)
+            _pair_pass_in_mode(Z, j, u, w, A, 0, width, True, first_mode, bu, bw)
     for k in range(r, n, _ROW_PASS):
-        last = k + _ROW_PASS == n
-        _pair_pass(Z, j, u, w, A, k, _ROW_PASS, False, mode if last else _KEEP, bu, bw)
+        last_mode = mode if k + _ROW_PASS == n else _KEEP
+        _pair_pass_in_mode(Z, j, u, w, A, k, _ROW_PASS, False, last_mode, bu, bw)
 
 
 @numba.jit(**_INLINE)
@@ -314,6 +356,53 @@ def _back_pass(out, W, dz, A, k, j0, r, first, dW):  # pragma: no cover
     for i, total in enumerate((s0, s1, s2, s3, s4, s5, s6, s7)):
         if i < r:
             dW[(j0 + i) * n + k] = total
+
+
+@numba.jit(**_SUMS)
+def _gated_back_pass(out, W, dz, A, k, r, dW, gate, db_in):  # pragma: no cover
+    """Input gradient row ``k`` of a narrow layer (``r`` in 1..8 rows of ``dz``, all of them)
+    in one pass: :func:`_back_pass`'s terms and ``dW`` sums, then :func:`_gate_row`'s gate
+    and ``db_in[k]`` sum on the finished value, from the same loads, so the same bits.
+
+    ``r`` and ``gate`` are constants at each (inlined) call, so that no inner loop chooses
+    them per example. Only ReLU layers use it: one pass instead of two made the notebook's
+    network train about 1.1 times as fast; compiling it for every gate cost 16 s more of
+    compilation for activations whose time goes to ``tanh``.
+    """
+    n = A.shape[0]
+    w0, w1, w2, w3 = W[k], W[n + k] if r > 1 else 0.0, W[2 * n + k] if r > 2 else 0.0, W[3 * n + k] if r > 3 else 0.0  # fmt: skip  # noqa: E501
+    w4, w5, w6, w7 = W[4 * n + k] if r > 4 else 0.0, W[5 * n + k] if r > 5 else 0.0, W[6 * n + k] if r > 6 else 0.0, W[7 * n + k] if r > 7 else 0.0  # fmt: skip  # noqa: E501
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = t = 0.0
+    for e in range(A.shape[1]):
+        x, v = A[k, e], dz[0, e]
+        s, s0 = _first_term(True, 0.0, w0, v), s0 + v * x
+        if r > 1:
+            v = dz[1, e]
+            s, s1 = _term(s, w1, v), s1 + v * x
+        if r > 2:
+            v = dz[2, e]
+            s, s2 = _term(s, w2, v), s2 + v * x
+        if r > 3:
+            v = dz[3, e]
+            s, s3 = _term(s, w3, v), s3 + v * x
+        if r > 4:
+            v = dz[4, e]
+            s, s4 = _term(s, w4, v), s4 + v * x
+        if r > 5:
+            v = dz[5, e]
+            s, s5 = _term(s, w5, v), s5 + v * x
+        if r > 6:
+            v = dz[6, e]
+            s, s6 = _term(s, w6, v), s6 + v * x
+        if r > 7:
+            v = dz[7, e]
+            s, s7 = _term(s, w7, v), s7 + v * x
+        out[k, e] = g = _finish(s, gate, 0.0, x)
+        t += g
+    for i, total in enumerate((s0, s1, s2, s3, s4, s5, s6, s7)):
+        if i < r:
+            dW[i * n + k] = total
+    db_in[k] = t
 
 
 @numba.jit(**_INLINE)
@@ -408,6 +497,12 @@ def _back_layer(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
     into ``db_in[k]`` (the bias gradient of the layer below).
     """
     n_out = dz.shape[0]
+    if n_out <= _BACK_PASS and gate == _MASK:  # narrow ReLU: one pass per input row, gated
+        for k in range(A.shape[0]):
+            for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each width
+                if n_out == width:
+                    _gated_back_pass(out, W, dz, A, k, width, dW, _MASK, db_in)
+        return
     # Wide layers: two input rows per pass (_back_pairs), in a function of its own: inside
     # this one its code made the notebook's narrow layers 6 % slower.
     pairs_end = _back_pairs(dz, W, A, out, dW, db_in, gate) if n_out > _BACK_PASS else 0
