@@ -317,17 +317,23 @@ def _bias_grads(dz, db):  # pragma: no cover
 
 
 @numba.jit(**_INLINE)
-def _back_pass(out, W, dz, A, k, j0, r, first, dW):  # pragma: no cover
+def _back_pass(out, W, dz, A, k, j0, r, first, dW, gated, gate, db_in):  # pragma: no cover
     """Rows ``j0 .. j0+r-1`` (``r`` in 1..8) of ``dz``: their share of input gradient row ``k``.
 
     ``out[k] (+)= W[j0, k] dz[j0] + ...`` added in order, and from the same loads
     ``dW[j, k] = sum(dz[j] * A[k])``, the sums the caller reassociates; ``W`` and ``dW``
-    are flat ``(n_out, n_in)``. ``r`` is a constant at each (inlined) call.
+    are flat ``(n_out, n_in)``. ``r`` and ``gated`` are constants at each (inlined) call.
+
+    ``gated``: this pass is row ``k``'s last, and it also applies the gate ``gate`` to the
+    finished value and sums it into ``db_in[k]``, as :func:`_gate_row` would in a pass of its
+    own, the same bits. Only narrow ReLU layers use it: one pass instead of two made the
+    notebook's network train about 1.1 times as fast; compiling it for every gate cost 13 s
+    more of compilation, for activations whose time goes to ``tanh``.
     """
     n = A.shape[0]
     w0, w1, w2, w3 = W[j0 * n + k], W[(j0 + 1) * n + k] if r > 1 else 0.0, W[(j0 + 2) * n + k] if r > 2 else 0.0, W[(j0 + 3) * n + k] if r > 3 else 0.0  # fmt: skip  # noqa: E501
     w4, w5, w6, w7 = W[(j0 + 4) * n + k] if r > 4 else 0.0, W[(j0 + 5) * n + k] if r > 5 else 0.0, W[(j0 + 6) * n + k] if r > 6 else 0.0, W[(j0 + 7) * n + k] if r > 7 else 0.0  # fmt: skip  # noqa: E501
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = t = 0.0
     for e in range(A.shape[1]):
         x, v = A[k, e], dz[j0, e]
         s, s0 = _first_term(first, out[k, e], w0, v), s0 + v * x
@@ -352,57 +358,15 @@ def _back_pass(out, W, dz, A, k, j0, r, first, dW):  # pragma: no cover
         if r > 7:
             v = dz[j0 + 7, e]
             s, s7 = _term(s, w7, v), s7 + v * x
+        if gated:
+            s = _finish(s, gate, 0.0, x)
+            t += s
         out[k, e] = s
     for i, total in enumerate((s0, s1, s2, s3, s4, s5, s6, s7)):
         if i < r:
             dW[(j0 + i) * n + k] = total
-
-
-@numba.jit(**_SUMS)
-def _gated_back_pass(out, W, dz, A, k, r, dW, gate, db_in):  # pragma: no cover
-    """Input gradient row ``k`` of a narrow layer (``r`` in 1..8 rows of ``dz``, all of them)
-    in one pass: :func:`_back_pass`'s terms and ``dW`` sums, then :func:`_gate_row`'s gate
-    and ``db_in[k]`` sum on the finished value, from the same loads, so the same bits.
-
-    ``r`` and ``gate`` are constants at each (inlined) call, so that no inner loop chooses
-    them per example. Only ReLU layers use it: one pass instead of two made the notebook's
-    network train about 1.1 times as fast; compiling it for every gate cost 16 s more of
-    compilation for activations whose time goes to ``tanh``.
-    """
-    n = A.shape[0]
-    w0, w1, w2, w3 = W[k], W[n + k] if r > 1 else 0.0, W[2 * n + k] if r > 2 else 0.0, W[3 * n + k] if r > 3 else 0.0  # fmt: skip  # noqa: E501
-    w4, w5, w6, w7 = W[4 * n + k] if r > 4 else 0.0, W[5 * n + k] if r > 5 else 0.0, W[6 * n + k] if r > 6 else 0.0, W[7 * n + k] if r > 7 else 0.0  # fmt: skip  # noqa: E501
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = t = 0.0
-    for e in range(A.shape[1]):
-        x, v = A[k, e], dz[0, e]
-        s, s0 = _first_term(True, 0.0, w0, v), s0 + v * x
-        if r > 1:
-            v = dz[1, e]
-            s, s1 = _term(s, w1, v), s1 + v * x
-        if r > 2:
-            v = dz[2, e]
-            s, s2 = _term(s, w2, v), s2 + v * x
-        if r > 3:
-            v = dz[3, e]
-            s, s3 = _term(s, w3, v), s3 + v * x
-        if r > 4:
-            v = dz[4, e]
-            s, s4 = _term(s, w4, v), s4 + v * x
-        if r > 5:
-            v = dz[5, e]
-            s, s5 = _term(s, w5, v), s5 + v * x
-        if r > 6:
-            v = dz[6, e]
-            s, s6 = _term(s, w6, v), s6 + v * x
-        if r > 7:
-            v = dz[7, e]
-            s, s7 = _term(s, w7, v), s7 + v * x
-        out[k, e] = g = _finish(s, gate, 0.0, x)
-        t += g
-    for i, total in enumerate((s0, s1, s2, s3, s4, s5, s6, s7)):
-        if i < r:
-            dW[i * n + k] = total
-    db_in[k] = t
+    if gated:
+        db_in[k] = t
 
 
 @numba.jit(**_INLINE)
@@ -501,7 +465,7 @@ def _back_layer(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
         for k in range(A.shape[0]):
             for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each width
                 if n_out == width:
-                    _gated_back_pass(out, W, dz, A, k, width, dW, _MASK, db_in)
+                    _back_pass(out, W, dz, A, k, 0, width, True, dW, True, _MASK, db_in)
         return
     # Wide layers: two input rows per pass (_back_pairs), in a function of its own: inside
     # this one its code made the notebook's narrow layers 6 % slower.
@@ -510,9 +474,9 @@ def _back_layer(dz, W, A, out, dW, db_in, gate):  # pragma: no cover
     for k in range(pairs_end, A.shape[0]):
         for width in literal_unroll(_BACK_WIDTHS):  # a pass compiled for each constant width
             if r == width:
-                _back_pass(out, W, dz, A, k, 0, width, True, dW)
+                _back_pass(out, W, dz, A, k, 0, width, True, dW, False, gate, db_in)
         for j0 in range(r, n_out, _BACK_PASS):
-            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, dW)
+            _back_pass(out, W, dz, A, k, j0, _BACK_PASS, False, dW, False, gate, db_in)
         _gate_row(out, A, k, gate, db_in)
 
 
