@@ -181,6 +181,28 @@ def test_run_equals_iteration_loop(data, backend, layers):
         assert np.isnan(W_ran[1]).all()
 
 
+@pytest.mark.parametrize("layers", [LAYERS, [2, 16, 17, 9, 1]])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_numba_buffers_padding_never_reaches_a_result(data, layers, activation):
+    """The numba backend pads its rows of 300 examples to 304, on 64-byte boundaries; NaN
+    and inf written into every buffer beforehand (padding included) change no bit."""
+    if "numba" not in BACKENDS:
+        pytest.skip(NOT_PINNED)
+    X, y, _, _ = data
+    W, b = initialize_batch("he", layers, 1.0, [0, 1])
+    clean, dirty = (NumbaMLP(W, b, X.shape[1], activation) for _ in range(2))
+    stride = dirty._acts.shape[1]
+    assert stride == 304 and dirty._acts.ctypes.data % 64 == 0 == dirty._dz_out.ctypes.data % 64
+    for buffer, fill in ((dirty._acts, np.nan), (dirty._dz_out, np.inf), (dirty._dz_a, -np.inf)):
+        buffer[...] = fill
+    dirty._dz_b[...], dirty._bits[...] = np.nan, -1
+    clean.run(X, y, 0.01, 20)
+    dirty.run(X, y, 0.01, 20)
+    np.testing.assert_array_equal(_parameters(dirty), _parameters(clean))
+    np.testing.assert_array_equal(dirty.forward(X), clean.forward(X))
+    assert np.isfinite(_parameters(clean)).all()
+
+
 @pytest.mark.parametrize("method", ["backward", "run"])
 def test_exp_overflow_is_a_numpy_floating_point_event(data, backend, method):
     X, y, _, _ = data
