@@ -352,7 +352,9 @@ class NumbaMLP(MLPBase):
     through all its iterations in one compiled call, bit for bit the
     :meth:`forward`, :meth:`backward`, :meth:`step` loop (whose kernels are its
     step-by-step reference). The kernel's activation buffer holds ``phi(z)``,
-    not ``z``, of the hidden layers: per-layer signals come from :class:`NumpyMLP`.
+    not ``z``, of the hidden layers (and after :meth:`backward`, in a ReLU layer that
+    feeds at most 8 outputs, the gradient at its input): per-layer signals come from
+    :class:`NumpyMLP`. Its rows of examples are padded to whole 64-byte cache lines.
     Without numba, building one raises ``ImportError``.
     """
 
