@@ -37,14 +37,14 @@ Rows of examples may be longer than the ``m`` examples (the caller pads them to 
 64-byte cache lines, so that no vector load straddles two): :func:`forward` computes every
 column, the rest only the first ``m``, so the padding never reaches a result.
 
-Parameters and gradients are flat float64 arrays, activations ``(rows, m)``
-ones; ``widths`` holds the layer widths and the ``*_off`` arrays the start of
-each layer's block (in values, or rows of activations), so one compiled
-function serves every depth and width. Networks are independent: a network trained in a
-batch is bit for bit the network trained alone. Entry points: :func:`forward`
-and :func:`run` (the training); :func:`backward` and :func:`step` are the
-step-by-step reference, and :func:`run` ends bit for bit where the loop of
-:func:`forward`, :func:`backward`, :func:`step` leaves the networks.
+Parameters and gradients are flat float64 arrays, activations ``(rows, s)`` ones (``s``
+columns: the ``m`` examples, then any padding); ``widths`` holds the layer widths and
+the ``*_off`` arrays the start of each layer's block (in values, or rows of
+activations), so one compiled function serves every depth and width. Networks are
+independent: a network trained in a batch is bit for bit the network trained alone.
+Entry points: :func:`forward` and :func:`run` (the training); :func:`backward` and
+:func:`step` are the step-by-step reference, and :func:`run` ends bit for bit where the
+loop of :func:`forward`, :func:`backward`, :func:`step` leaves the networks.
 """
 
 from __future__ import annotations
@@ -472,8 +472,11 @@ def _back_layer(dz, W, A, out, dW, db_in, gate, m):  # pragma: no cover
     last pass over the row applies the activation's derivative ``gate`` and sums it
     into ``db_in[k]`` (the bias gradient of the layer below). Where :func:`_in_place`,
     ``out`` is ``A`` itself: row ``k`` of the input gradient overwrites row ``k`` of the
-    activations in the pass that last reads it (a smaller working set: the notebook's
-    network trained about 1.05 times as fast), and ``out`` is not touched.
+    activations in the pass that last reads it (a smaller working set: with the padded
+    rows, the notebook's network trained about 1.09 times as fast, ``docs/performance.md``).
+    The caller passes ``A`` as ``out`` there, but the passes write through ``A``: to LLVM
+    two arguments are two arrays that may overlap, and its check for overlap would send
+    every pass to the scalar loop.
     """
     n_out = dz.shape[0]
     if _in_place(n_out, gate):  # narrow ReLU: one pass per input row, gated
