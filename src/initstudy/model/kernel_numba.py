@@ -54,12 +54,15 @@ import numpy as np
 from numba import literal_unroll
 
 from initstudy.model.kernel_numba_build import force_vector_width, remarks_dropped
+from initstudy.model.kernel_numba_cache import cache_with_all_sources
 from initstudy.model.kernel_numba_exp import sigmoid_error
 from initstudy.model.kernel_numba_tanh import tanh_row
 
 # The sums over the examples split into the same partial sums on every CPU
 # (initstudy.model.kernel_numba_build).
 force_vector_width()
+# Cached with a stamp of every kernel module, this one's imports included (kernel_numba_cache).
+cache_with_all_sources()
 
 _JIT = {
     "nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False,

@@ -42,9 +42,10 @@ _REMARK = "remark: "
 def force_vector_width() -> None:
     """Set :data:`VECTORIZER_OPTIONS` in this process's LLVM, before any kernel compiles.
 
-    Setting them again is harmless. numba's on-disk cache is not keyed on LLVM's
-    options, so every module whose compiled code the kernels cache calls this as
-    it is imported.
+    Setting them again is harmless. numba's own cache is not keyed on LLVM's options,
+    so every module whose compiled code the kernels cache calls this as it is
+    imported (and the kernels' cache stamp includes them,
+    :mod:`initstudy.model.kernel_numba_cache`).
     """
     for option in VECTORIZER_OPTIONS:
         llvm.set_option("initstudy", option)

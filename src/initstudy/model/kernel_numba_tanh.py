@@ -33,8 +33,10 @@ import numba
 import numpy as np
 
 from initstudy.model.kernel_numba_build import force_vector_width
+from initstudy.model.kernel_numba_cache import cache_with_all_sources
 
 force_vector_width()  # before anything here compiles (kernel_numba_build)
+cache_with_all_sources()  # before the first cached function (kernel_numba_cache)
 
 _JIT = {
     "nopython": True, "nogil": True, "cache": True, "error_model": "numpy", "fastmath": False,
