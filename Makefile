@@ -80,7 +80,7 @@ pytest: $(BIN)/.dev-installed
 
 # The numba kernels compiled into numba's cache (beside src/), in two processes as the
 # workflow's two compile_kernels jobs split them: the training kernel `run` and the step-by-step
-# ones (about 55 s of one core each, 61 s wall on two cores, cold). `make test` runs it beside
+# ones (about 50 s of one core each, 56 s wall on two cores, cold). `make test` runs it beside
 # the linters (a few seconds), so that the tests' warm-up (tests/conftest.py) finds every
 # kernel cached.
 COMPILE_KERNELS := $(BIN)/python -c "import sys; from initstudy.model.net import compile_numba_kernels; compile_numba_kernels(tuple(sys.argv[1:]))"

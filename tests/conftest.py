@@ -89,7 +89,7 @@ def snakemake(
 TINY = ("--configfile", "tests/configs/tiny.yaml")
 
 #: Compiles numba kernels into numba's cache beside src/ (or loads them): ``run`` beside the
-#: others (about 55 s of one core each, cold), as the workflow's two
+#: others (about 50 s of one core each, cold), as the workflow's two
 #: compile_kernels jobs split them. ``make test`` has compiled them already (``make kernels``,
 #: beside the linters); a bare ``pytest`` compiles them here.
 _WARM_KERNELS = [
@@ -102,7 +102,7 @@ def pytest_configure(config):
     """Compile the numba kernels once, before any test (in the controller, before pytest-xdist
     starts its workers): the unit tests then load them, and every copy of the workflow
     (:func:`copy_workflow`) carries them, where each copy's training jobs would otherwise
-    compile them again, at about 55 s of CPU a copy."""
+    compile them again, at about 50 s of CPU a copy."""
     if hasattr(config, "workerinput") or config.option.collectonly:
         return
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))

@@ -3,7 +3,7 @@
 
 # The numba kernels the training jobs call, compiled once into numba's on-disk cache so that
 # the training jobs, which start together, load them instead of each compiling them again.
-# Each entry point has its own job, so that both compile at once (about 55 s of CPU each,
+# Each entry point has its own job, so that both compile at once (about 50 s of CPU each,
 # cold, on a Zen 5 CPU, 2026-12-05), and nothing trains until both are done.
 KERNELS = ("forward", "run")
 
