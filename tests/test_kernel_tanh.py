@@ -29,8 +29,8 @@ def _tanh(kernel, x):
 
 
 def _arguments(n):
-    """The edges of the formulas and the limits (both signs), then ``n`` magnitudes from
-    1e-300 to 30, and values of order 1 where a network's pre-activations lie."""
+    """The edges of the formulas and the limits, then ``n`` magnitudes from 1e-300 to 30 and
+    values of order 1 where a network's pre-activations lie, these with both signs."""
     rng = np.random.default_rng(0)
     edges = np.array([1.0, 19.0, 19.5, 22.0, 2.0**-27, 2.0**-55, 1e-300, 5e-324,
                       2.2250738585072014e-308, math.log(2) / 4, 1e300])  # fmt: skip
