@@ -9,6 +9,7 @@ copy of the workflow, or the folder ``INITSTUDY_DEFAULT_STUDY`` names.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -99,26 +100,44 @@ def signal_finding(ratios: pd.DataFrame) -> str:
     )
 
 
-def trainability_finding(boundary: pd.DataFrame, trainability: pd.DataFrame) -> str:
-    """The trainability map's verdicts on mean-field theory's depth scale."""
+def _listed(items: list) -> str:
+    """``4 and 16``; ``5, 10, 20 and 40``."""
+    words = [str(item) for item in items]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def edge_of_chaos_counts(boundary: pd.DataFrame, trainability: pd.DataFrame) -> str:
+    """The trainability map's verdicts on mean-field theory's depth scale, counted."""
     verdicts = boundary["agreement"].value_counts()
     predicted = boundary[boundary["agreement"] != "no_prediction"]
     agrees, one_sided = int(verdicts.get("agrees", 0)), int(verdicts.get("consistent", 0))
     contradicted = int(sum(verdicts.get(name, 0) for name in CONTRADICTIONS))
-    depths = sorted(set(trainability["depth"]))
-    seeds = sorted(set(trainability["n_runs"]))
     weak = (
         ": a weak test, as most columns measure one side of the boundary only"
-        if one_sided > agrees
+        if 2 * one_sided > len(predicted)
         else ""
     )
     return (
-        f"**The edge of chaos, measured.** Of the {len(predicted)} columns of the trainability "
+        f"Of the {len(predicted)} columns of the trainability "
         f"map where mean-field theory predicts a depth scale 6 ξ_c, the measured boundary "
         f"brackets it in {agrees}, respects it on the one side measured in {one_sided}, "
         f"contradicts it in {contradicted} and is undecided in "
-        f"{int(verdicts.get('undecided', 0))}, at depths {' and '.join(map(str, depths))} and "
-        f"{' or '.join(map(str, seeds))} seeds a cell{weak}."
+        f"{int(verdicts.get('undecided', 0))}, at depths "
+        f"{_listed(sorted(set(trainability['depth'])))} and "
+        f"{' or '.join(map(str, sorted(set(trainability['n_runs']))))} seeds a cell{weak}."
+    )
+
+
+def trainability_finding(boundary: pd.DataFrame, trainability: pd.DataFrame) -> str:
+    """The default study's edge-of-chaos finding."""
+    return f"**The edge of chaos, measured.** {edge_of_chaos_counts(boundary, trainability)}"
+
+
+def _trainability_tables(results: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    metrics = results / "experiments/trainability/metrics"
+    return (
+        pd.read_csv(metrics / "trainability_boundary.csv"),
+        pd.read_csv(metrics / "trainability.csv"),
     )
 
 
@@ -127,17 +146,13 @@ def expected_findings(workdir: Path) -> list[str]:
     results = workdir / "results"
     config = yaml.safe_load((workdir / "config/config.yaml").read_text())
     runs = pd.read_csv(results / "metrics/runs.csv")
-    trainability = results / "experiments/trainability/metrics"
     return [
         zeros_finding(runs),
         notebook_contrast_finding(runs, config),
         comparisons_finding(pd.read_csv(results / "metrics/comparisons.csv"), runs),
         failures_finding(runs),
         signal_finding(pd.read_csv(results / "depth/ratios.csv")),
-        trainability_finding(
-            pd.read_csv(trainability / "trainability_boundary.csv"),
-            pd.read_csv(trainability / "trainability.csv"),
-        ),
+        trainability_finding(*_trainability_tables(results)),
     ]
 
 
@@ -151,3 +166,17 @@ def test_every_finding_of_the_readme_is_the_runs(default_study):
     assert section.count("**") == 2 * len(findings), (
         "a finding in the README that this test does not recompute"
     )
+
+
+def test_the_complete_studys_edge_of_chaos_counts_in_the_readme_are_its_runs():
+    """The README's counts for the complete study's trainability map, from a finished run of
+    ``config/full.yaml`` (about two hours on 2 cores, so not run here): the folder
+    ``INITSTUDY_COMPLETE_STUDY`` names, its ``results/`` beside its config."""
+
+    folder = os.environ.get("INITSTUDY_COMPLETE_STUDY")
+    if not folder:
+        pytest.skip("INITSTUDY_COMPLETE_STUDY names no finished run of config/full.yaml")
+    readme = _folded((REPO / "README.md").read_text(encoding="utf-8"))
+    section = readme.split("## Change the grid", 1)[1].split(" ## ", 1)[0]
+    counts = edge_of_chaos_counts(*_trainability_tables(Path(folder) / "results"))
+    assert _folded(counts) in section, f"README differs from this run:\n{counts}"
