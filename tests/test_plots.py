@@ -18,6 +18,7 @@ from initstudy.plots import (
     plots_facets,
     plots_learning,
     plots_plane,
+    plots_trainability,
     plots_training,
 )
 from initstudy.theory.depth_signal import measure_signal, signal_ratios
@@ -493,3 +494,50 @@ def test_the_time_to_learn_title_fits_one_panel(study):
     renderer = _drawn(fig)
     title = fig._suptitle.get_window_extent(renderer)
     assert title.x0 >= 0 and title.x1 <= fig.bbox.x1
+
+
+def _trainability_cells(sigma_w2: list[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A trainability map of two panels (the complete study's tanh at σ_b² 0 and 0.05), its
+    shares the k/10 of 10 seeds, and theory's curve."""
+    rng = np.random.default_rng(0)
+    cells = pd.DataFrame(
+        [{"activation": "tanh", "sigma_b2": sigma_b2, "sigma_w2": value, "depth": depth,
+          "share_trained": rng.integers(0, 11) / 10}
+         for sigma_b2 in (0.0, 0.05) for value in sigma_w2 for depth in (5, 10, 20, 40)]
+    )  # fmt: skip
+    fine = np.linspace(min(sigma_w2), max(sigma_w2), 50)
+    curve = pd.DataFrame(
+        [{"activation": "tanh", "sigma_b2": sigma_b2, "sigma_w2": value,
+          "six_xi_c": 6 / abs(np.log(value / 1.55)), "critical_sigma_w2": 1.55}
+         for sigma_b2 in (0.0, 0.05) for value in fine]
+    )  # fmt: skip
+    return cells, curve
+
+
+def _cell_labels(fig):
+    return [a for ax in fig.get_axes() for a in ax.get_children()
+            if isinstance(a, plots_trainability.CellLabel)]  # fmt: skip
+
+
+def test_the_trainability_maps_shares_never_overprint():
+    """The complete study's σ_w² (0.5 to 4, ten values: narrow cells at the small ones)."""
+    crowded = [0.5, 0.75, 1, 1.25, 1.5, 1.76, 2, 2.5, 3, 4]
+    cells, curve = _trainability_cells(crowded)
+    fig = plots_trainability.plot_trainability_map(cells, curve)
+    renderer = _drawn(fig)
+    labels = _cell_labels(fig)
+    assert len(labels) == len(cells)
+    boxes = [label.get_window_extent(renderer) for label in labels if label.get_text()]
+    assert len(boxes) == len(cells)  # at this size every cell has room for its share
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :])
+    assert sorted(label.get_text() for label in labels) == sorted(
+        plots_trainability.compact_share(share) for share in cells["share_trained"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("share", "text"), [(1.0, "1"), (0.9, ".9"), (0.25, ".25"), (0.0, "0"), (0.5, ".5")]
+)
+def test_compact_share(share, text):
+    assert plots_trainability.compact_share(share) == text

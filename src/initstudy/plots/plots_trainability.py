@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from initstudy.analysis.trainability import panel_keys
 from initstudy.plots.plots import finish_panels, panel_grid
@@ -24,6 +25,51 @@ def _edges(values: np.ndarray, log: bool) -> np.ndarray:
         mid = (v[1:] + v[:-1]) / 2
         edges = np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
     return np.exp(edges) if log else edges
+
+
+def compact_share(value: float) -> str:
+    """A share in as few characters as it takes: ``1``, ``.9``, ``.25``, ``0``.
+
+    Parameters
+    ----------
+    value : float
+        A share in [0, 1].
+
+    Returns
+    -------
+    str
+    """
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text[1:] if text.startswith("0.") else text
+
+
+class CellLabel(Text):
+    """A cell's share in its compact form (:func:`compact_share`), written when the figure is
+    drawn (after its layout) if it fits the cell's width, else left out (the cell's colour
+    still says it), so that narrow cells never overprint their neighbours.
+
+    Parameters
+    ----------
+    x, y : float
+        The cell's centre, in data coordinates.
+    left, right : float
+        The cell's edges along x, in data coordinates.
+    share : float
+    **kwargs
+        Passed to :class:`matplotlib.text.Text`.
+    """
+
+    def __init__(self, x: float, y: float, left: float, right: float, share: float, **kwargs):
+        super().__init__(x, y, "", **kwargs)
+        self._edges, self._share = (left, right), share
+
+    def draw(self, renderer) -> None:
+        """Write the share if it fits the cell as drawn, then draw it."""
+        ends = self.axes.transData.transform([(edge, self._y) for edge in self._edges])
+        self.set_text(compact_share(self._share))
+        if self.get_window_extent(renderer).width > 0.9 * abs(ends[1, 0] - ends[0, 0]):
+            self.set_text("")
+        super().draw(renderer)
 
 
 def _mark_points(ax, points: dict[str, float], x_edges: np.ndarray) -> None:
@@ -86,10 +132,10 @@ def plot_trainability_map(
         for (i, j), value in np.ndenumerate(share.to_numpy()):
             if np.isfinite(value):
                 color = "white" if value < 0.5 else "black"
-                ax.text(
-                    x_values[j], depths[i], f"{value:.2f}", ha="center", va="center",
-                    fontsize=6, color=color,
-                )  # fmt: skip
+                ax.add_artist(CellLabel(
+                    x_values[j], depths[i], x_edges[j], x_edges[j + 1], value,
+                    ha="center", va="center", fontsize=6, color=color, transform=ax.transData,
+                ))  # fmt: skip
         same = (curve["activation"] == row["activation"]) & np.isclose(
             curve["sigma_b2"], row["sigma_b2"]
         )
