@@ -187,7 +187,6 @@ def test_the_complete_studys_counts_in_the_readme_are_its_runs():
     30-layer retest), from a finished run of ``config/full.yaml`` (about two hours on 2
     cores, so not run here) in the folder ``INITSTUDY_COMPLETE_STUDY`` names: a copy of the
     workflow, with its ``config/`` and ``results/``."""
-
     folder = os.environ.get("INITSTUDY_COMPLETE_STUDY")
     if not folder:
         pytest.skip("INITSTUDY_COMPLETE_STUDY names no finished run of config/full.yaml")
